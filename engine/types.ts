@@ -1,0 +1,82 @@
+/**
+ * Public types of the backtest engine. The engine is pure TypeScript: no AWS, no I/O beyond what it is handed.
+ * lambdas/core and the CLI depend only on these types and the functions exported from engine/index.ts.
+ */
+
+export const TIMEFRAMES = ['1m', '5m', '15m', '1h', '1d'] as const;
+export type Timeframe = (typeof TIMEFRAMES)[number];
+
+/** Columnar OHLCV bars; `time` is epoch milliseconds, strictly increasing. */
+export interface BarSeries {
+  readonly length: number;
+  readonly time: Float64Array;
+  readonly open: Float64Array;
+  readonly high: Float64Array;
+  readonly low: Float64Array;
+  readonly close: Float64Array;
+  readonly volume: Float64Array;
+}
+
+/** A numeric parameter may be a value, a list of values, or an inclusive range; lists and ranges make a sweep. */
+export type ParamRange = { from: number; to: number; step: number };
+export type ParamValue = number | boolean | number[] | ParamRange;
+
+export type Sizing = 'all-in' | { units: number } | { fraction: number };
+
+export interface BacktestSpec {
+  strategyId: string;
+  params: Record<string, ParamValue>;
+  initialCash: number;
+  /** Fraction of traded value, charged on entry and on exit. */
+  commission: number;
+  /** Basis points added against the trader to every fill price. @default 0 */
+  slippageBps?: number;
+  /** @default 'all-in' */
+  sizing?: Sizing;
+  /** Allow fractional units (crypto, FX). @default false */
+  fractional?: boolean;
+  /** Used for annualisation. @default '1d' */
+  timeframe?: Timeframe;
+  /** Sweep ranking metric (a stats key) and how many rows to keep. @default { metric: 'sharpe', top: 10 } */
+  sweep?: { metric?: string; top?: number };
+}
+
+export interface Trade {
+  side: 'long' | 'short';
+  size: number;
+  entryTime: number;
+  exitTime: number;
+  entryPrice: number;
+  exitPrice: number;
+  pnl: number;
+  returnPct: number;
+}
+
+/** Keys as listed in DESIGN.md; percentages as percent numbers, drawdown negative. Times are epoch ms. */
+export interface Stats {
+  start: number; end: number; bars: number; trades: number;
+  equityFinal: number; equityPeak: number; returnPct: number; buyHoldReturnPct: number; cagrPct: number;
+  volatilityAnnPct: number; sharpe: number; sortino: number; calmar: number; maxDrawdownPct: number;
+  avgDrawdownPct: number; maxDrawdownDurationDays: number; winRatePct: number; bestTradePct: number;
+  worstTradePct: number; avgTradePct: number; profitFactor: number; expectancyPct: number; exposurePct: number;
+}
+
+export interface SweepRow { params: Record<string, number | boolean>; stats: Stats }
+
+export interface BacktestResult {
+  /** The concrete parameters of this result (the best combination for a sweep). */
+  params: Record<string, number | boolean>;
+  stats: Stats;
+  trades: Trade[];
+  /** At most 500 points, keeping peaks and troughs. */
+  equityCurve: { time: number[]; equity: number[] };
+  /** Present when the spec was a sweep. */
+  sweep?: { metric: string; combinations: number; top: SweepRow[] };
+}
+
+export interface RunOptions {
+  /** Called with a fraction in 0..1 at a bounded rate (not once per bar). */
+  onProgress?: (fraction: number) => void;
+  /** Checked at least every few milliseconds of work; an aborted run rejects with an AbortError. */
+  signal?: AbortSignal;
+}

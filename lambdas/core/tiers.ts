@@ -1,0 +1,52 @@
+/**
+ * The one tier table. The CDK stack (queues, event source mappings, reserved concurrency), the local stack
+ * (pollers) and the API (rate limits, credits) all read it, so a tier's settings cannot drift between them.
+ */
+export const TIERS = ['free', 'basic', 'pro'] as const;
+export type Tier = (typeof TIERS)[number];
+
+export interface TierSettings {
+  /** Most worker invocations at once for this tier (event source mapping maxConcurrency, reserved concurrency). */
+  readonly maxConcurrency: number;
+  /** Submissions allowed per user per UTC day; `null` means unlimited. */
+  readonly dailySubmissions: number | null;
+  /** Credits one job costs, debited at submit and refunded once if the job fails or is cancelled. */
+  readonly creditsPerJob: number;
+  /** Credits a new user of this tier starts with. */
+  readonly initialCredits: number;
+  /** Worker memory in MB (more memory is more CPU on Lambda). */
+  readonly workerMemoryMb: number;
+  /** Largest parameter grid (number of combinations) accepted at submit. */
+  readonly maxCombinations: number;
+}
+
+export const TIER_SETTINGS: Readonly<Record<Tier, TierSettings>> = {
+  free: { maxConcurrency: 5, dailySubmissions: 3, creditsPerJob: 1, initialCredits: 10, workerMemoryMb: 1024, maxCombinations: 100 },
+  basic: { maxConcurrency: 20, dailySubmissions: 100, creditsPerJob: 1, initialCredits: 500, workerMemoryMb: 1769, maxCombinations: 1000 },
+  pro: { maxConcurrency: 50, dailySubmissions: null, creditsPerJob: 1, initialCredits: 5000, workerMemoryMb: 3008, maxCombinations: 5000 },
+};
+
+/** Worker function timeout; the queue visibility timeout is a multiple of it (AWS advises at least 6x). */
+export const WORKER_TIMEOUT_SECONDS = 120;
+export const VISIBILITY_TIMEOUT_SECONDS = WORKER_TIMEOUT_SECONDS * 6;
+/** Receives before a message moves to the DLQ: the first attempt plus three retries. */
+export const MAX_RECEIVE_COUNT = 4;
+/** Delay before retry n (1-based) in seconds: 2, 4, 8; jitter is added on top by the worker. */
+export const retryDelaySeconds = (retry: number): number => 2 ** retry;
+
+export function isTier(value: unknown): value is Tier {
+  return typeof value === 'string' && (TIERS as readonly string[]).includes(value);
+}
+
+/** Tier settings with maxConcurrency overridden (CDK context `concurrency.<tier>` or env locally). */
+export function tierSettingsWith(overrides: Partial<Record<Tier, number>>): Record<Tier, TierSettings> {
+  const out = {} as Record<Tier, TierSettings>;
+  for (const tier of TIERS) {
+    const maxConcurrency = overrides[tier] ?? TIER_SETTINGS[tier].maxConcurrency;
+    if (!Number.isInteger(maxConcurrency) || maxConcurrency < 2) {
+      throw new Error(`maxConcurrency for tier ${tier} must be an integer >= 2 (SQS event source minimum), got ${maxConcurrency}`);
+    }
+    out[tier] = { ...TIER_SETTINGS[tier], maxConcurrency };
+  }
+  return out;
+}
