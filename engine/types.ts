@@ -44,17 +44,19 @@ export interface BacktestSpec {
 export interface Trade {
   side: 'long' | 'short';
   size: number;
-  entryTime: number;
-  exitTime: number;
+  /** ISO 8601 (UTC) */
+  entryTime: string;
+  /** ISO 8601 (UTC) */
+  exitTime: string;
   entryPrice: number;
   exitPrice: number;
   pnl: number;
   returnPct: number;
 }
 
-/** Keys as listed in DESIGN.md; percentages as percent numbers, drawdown negative. Times are epoch ms. */
+/** Keys as listed in DESIGN.md; percentages as percent numbers, drawdown negative. `start`/`end` are ISO 8601 strings. */
 export interface Stats {
-  start: number; end: number; bars: number; trades: number;
+  start: string; end: string; bars: number; trades: number;
   equityFinal: number; equityPeak: number; returnPct: number; buyHoldReturnPct: number; cagrPct: number;
   volatilityAnnPct: number; sharpe: number; sortino: number; calmar: number; maxDrawdownPct: number;
   avgDrawdownPct: number; maxDrawdownDurationDays: number; winRatePct: number; bestTradePct: number;
@@ -68,7 +70,7 @@ export interface BacktestResult {
   params: Record<string, number | boolean>;
   stats: Stats;
   trades: Trade[];
-  /** At most 500 points, keeping peaks and troughs. */
+  /** At most 500 points, keeping peaks and troughs; `time` in epoch ms. */
   equityCurve: { time: number[]; equity: number[] };
   /** Present when the spec was a sweep. */
   sweep?: { metric: string; combinations: number; top: SweepRow[] };
