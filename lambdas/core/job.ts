@@ -1,0 +1,132 @@
+import type { Tier } from './tiers.ts';
+import type { SubmitRequest } from './submit-schema.ts';
+import type { JobResult } from './job-result.ts';
+
+export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+export const TERMINAL_STATUSES: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled'];
+
+export interface JobError {
+  /** Stable machine code: `invalid_spec`, `unknown_symbol`, `engine_error`, `retries_exhausted`, `cancelled`. */
+  code: string;
+  message: string;
+}
+
+/** A job as stored. Plain data: the functions below compute transitions; adapters persist them. */
+export interface Job {
+  jobId: string;
+  userId: string;
+  tier: Tier;
+  status: JobStatus;
+  /** 0..1 */
+  progress: number;
+  message: string;
+  /** Attempts started so far (the SQS receive count of the latest attempt). */
+  attempts: number;
+  createdAt: string;
+  updatedAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+  request: SubmitRequest;
+  /** Parameter combinations the request expands to (1 for a plain backtest). */
+  combinations: number;
+  creditsCharged: number;
+  /** Set by a cancel of a running job; the worker turns it into the engine's AbortSignal. */
+  cancelRequested?: boolean;
+  result?: JobResult;
+  error?: JobError;
+}
+
+export function isTerminal(status: JobStatus): boolean {
+  return TERMINAL_STATUSES.includes(status);
+}
+
+export class InvalidTransitionError extends Error {
+  override name = 'InvalidTransitionError';
+  readonly from: JobStatus;
+  readonly to: JobStatus;
+  constructor(from: JobStatus, to: JobStatus) {
+    super(`a ${from} job cannot become ${to}`);
+    this.from = from;
+    this.to = to;
+  }
+}
+
+const ALLOWED: Record<JobStatus, readonly JobStatus[]> = {
+  queued: ['running', 'cancelled', 'failed'],
+  // running -> queued is a retry after a failed attempt; running -> running is a redelivery after a crash.
+  running: ['running', 'queued', 'succeeded', 'failed', 'cancelled'],
+  succeeded: [],
+  failed: [],
+  cancelled: [],
+};
+
+export function canTransition(from: JobStatus, to: JobStatus): boolean {
+  return ALLOWED[from].includes(to);
+}
+
+function assertTransition(job: Job, to: JobStatus): void {
+  if (!canTransition(job.status, to)) throw new InvalidTransitionError(job.status, to);
+}
+
+export interface NewJobInput {
+  jobId: string;
+  userId: string;
+  tier: Tier;
+  request: SubmitRequest;
+  combinations: number;
+  creditsCharged: number;
+  now: string;
+}
+
+export function newJob(input: NewJobInput): Job {
+  return {
+    jobId: input.jobId,
+    userId: input.userId,
+    tier: input.tier,
+    status: 'queued',
+    progress: 0,
+    message: 'Waiting in the queue',
+    attempts: 0,
+    createdAt: input.now,
+    updatedAt: input.now,
+    request: input.request,
+    combinations: input.combinations,
+    creditsCharged: input.creditsCharged,
+  };
+}
+
+export function startAttempt(job: Job, attempt: number, now: string): Job {
+  assertTransition(job, 'running');
+  return { ...job, status: 'running', attempts: attempt, progress: 0, message: `Running (attempt ${attempt})`, startedAt: now, updatedAt: now };
+}
+
+export function withProgress(job: Job, progress: number, message: string, now: string): Job {
+  if (job.status !== 'running') throw new InvalidTransitionError(job.status, 'running');
+  return { ...job, progress: Math.max(job.progress, Math.min(1, progress)), message, updatedAt: now };
+}
+
+export function succeed(job: Job, result: JobResult, now: string): Job {
+  assertTransition(job, 'succeeded');
+  return { ...job, status: 'succeeded', progress: 1, message: 'Done', result, finishedAt: now, updatedAt: now };
+}
+
+export function fail(job: Job, error: JobError, now: string): Job {
+  assertTransition(job, 'failed');
+  return { ...job, status: 'failed', message: error.message, error, finishedAt: now, updatedAt: now };
+}
+
+export function scheduleRetry(job: Job, delaySeconds: number, reason: string, now: string): Job {
+  assertTransition(job, 'queued');
+  return { ...job, status: 'queued', message: `Attempt ${job.attempts} failed (${reason}); retrying in ${delaySeconds.toFixed(1)} s`, updatedAt: now };
+}
+
+export function cancel(job: Job, now: string): Job {
+  assertTransition(job, 'cancelled');
+  return { ...job, status: 'cancelled', message: 'Cancelled', error: { code: 'cancelled', message: 'Cancelled by the user' }, finishedAt: now, updatedAt: now };
+}
+
+export function requestCancel(job: Job, now: string): Job {
+  if (job.status !== 'running') throw new InvalidTransitionError(job.status, 'cancelled');
+  return { ...job, cancelRequested: true, message: 'Cancelling', updatedAt: now };
+}

@@ -1,0 +1,68 @@
+import type { Job, JobError, JobStatus } from '../job.ts';
+import type { JobResult } from '../job-result.ts';
+import type { Tier } from '../tiers.ts';
+
+/** What a submission costs and what limits it, applied atomically with the job's creation. */
+export interface SubmissionCharge {
+  credits: number;
+  /** Submissions allowed in `day`; null = unlimited. */
+  dailyLimit: number | null;
+  /** UTC day `YYYY-MM-DD` the submission counts against. */
+  day: string;
+  /** Credits a user starts with when they have no account yet. */
+  initialCredits: number;
+  idempotency?: { key: string; requestHash: string; expiresAt: number };
+}
+
+export type CreateOutcome =
+  | { kind: 'created'; job: Job }
+  /** Same idempotency key and body as an earlier submit: that job. */
+  | { kind: 'replayed'; job: Job };
+
+export interface ListQuery {
+  limit: number;
+  cursor?: string;
+  status?: JobStatus;
+}
+
+export type ClaimOutcome =
+  | { kind: 'claimed'; job: Job }
+  /** Cancelled or finished before this attempt started, or a newer attempt owns it: nothing to do. */
+  | { kind: 'skip'; job: Job | undefined; reason: 'missing' | 'terminal' | 'newer-attempt' };
+
+/**
+ * Durable job state. Every write that moves a job is conditional on the state it expects (status and attempt),
+ * so at-least-once delivery never runs a job twice at once, never overwrites a newer state, and a refund can
+ * only happen on the one transition that reaches failed or cancelled.
+ */
+export interface JobRepository {
+  /**
+   * Creates a queued job, debits credits and counts the daily submission in one transaction.
+   * @throws InsufficientCreditsError, RateLimitedError, IdempotencyConflictError
+   */
+  create(job: Job, charge: SubmissionCharge): Promise<CreateOutcome>;
+  get(jobId: string): Promise<Job | undefined>;
+  /** A user's jobs, newest first. `cursor` is opaque. */
+  listByUser(userId: string, query: ListQuery): Promise<{ items: Job[]; nextCursor?: string }>;
+  /** Job ids that are queued or running in a tier, oldest first (for the admin view and the stuck-job sweeper). */
+  listLive(tier: Tier, status: 'queued' | 'running', limit: number): Promise<{ jobId: string; createdAt: string }[]>;
+
+  /** queued -> running for `attempt`, or running(older attempt) -> running (redelivery after a crash). */
+  claim(jobId: string, attempt: number, now: string): Promise<ClaimOutcome>;
+  /** Writes progress if `attempt` still owns the running job. Returns whether a cancel was requested. */
+  saveProgress(jobId: string, attempt: number, progress: number, message: string, now: string): Promise<{ owned: boolean; cancelRequested: boolean }>;
+  /** running(attempt) -> succeeded. False if the attempt no longer owns the job. */
+  complete(jobId: string, attempt: number, result: JobResult, now: string): Promise<boolean>;
+  /** running(attempt) or queued -> failed, refunding the job's credits in the same transaction. */
+  fail(jobId: string, attempt: number, error: JobError, now: string): Promise<boolean>;
+  /** running(attempt) -> queued with a message saying when the retry comes. */
+  scheduleRetry(jobId: string, attempt: number, message: string, now: string): Promise<boolean>;
+  /**
+   * A user's cancel: queued -> cancelled with refund, or running -> cancelRequested (the worker finishes it).
+   * Returns the job after the change.
+   * @throws NotFoundError (also for another user's job), ConflictError (already finished)
+   */
+  cancel(jobId: string, userId: string, now: string): Promise<Job>;
+  /** running(attempt) with cancelRequested -> cancelled, refunding credits. */
+  confirmCancelled(jobId: string, attempt: number, now: string): Promise<boolean>;
+}
