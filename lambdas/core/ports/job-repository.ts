@@ -11,6 +11,10 @@ export interface SubmissionCharge {
   day: string;
   /** Credits a user starts with when they have no account yet. */
   initialCredits: number;
+  /**
+   * Replays the earlier job for the same key and hash; a different hash under a live key is an IdempotencyConflictError.
+   * `expiresAt` is epoch seconds (the DynamoDB TTL unit); an expired record counts as absent even before TTL deletes it.
+   */
   idempotency?: { key: string; requestHash: string; expiresAt: number };
 }
 
@@ -38,7 +42,9 @@ export type ClaimOutcome =
 export interface JobRepository {
   /**
    * Creates a queued job, debits credits and counts the daily submission in one transaction.
-   * @throws InsufficientCreditsError, RateLimitedError, IdempotencyConflictError
+   * Checks, in this order: idempotent replay (no charge, no count), daily limit, credits.
+   * @throws InsufficientCreditsError, IdempotencyConflictError, RateLimitedError (retryAfterSeconds = from
+   *   `job.createdAt` to the end of the UTC `day`)
    */
   create(job: Job, charge: SubmissionCharge): Promise<CreateOutcome>;
   get(jobId: string): Promise<Job | undefined>;
@@ -47,7 +53,10 @@ export interface JobRepository {
   /** Job ids that are queued or running in a tier, oldest first (for the admin view and the stuck-job sweeper). */
   listLive(tier: Tier, status: 'queued' | 'running', limit: number): Promise<{ jobId: string; createdAt: string }[]>;
 
-  /** queued -> running for `attempt`, or running(older attempt) -> running (redelivery after a crash). */
+  /**
+   * queued -> running for `attempt`, or running(older attempt) -> running (redelivery after a crash). Both need
+   * `job.attempts < attempt`: a stale duplicate message (lower receive count) never takes a job a retry re-queued.
+   */
   claim(jobId: string, attempt: number, now: string): Promise<ClaimOutcome>;
   /** Writes progress if `attempt` still owns the running job. Returns whether a cancel was requested. */
   saveProgress(jobId: string, attempt: number, progress: number, message: string, now: string): Promise<{ owned: boolean; cancelRequested: boolean }>;
