@@ -79,7 +79,7 @@ describe('local HTTP API', () => {
   it('serves the JWKS without a token', async () => {
     const res = await fetch(`${http.url}/.well-known/jwks.json`);
     expect(res.status).toBe(200);
-    expect((await res.json()).keys[0]).toMatchObject({ kid: keys.kid, alg: 'RS256', kty: 'RSA' });
+    expect(((await res.json()) as { keys: unknown[] }).keys[0]).toMatchObject({ kid: keys.kid, alg: 'RS256', kty: 'RSA' });
   });
 
   it('answers 401 problem without a token or with a bad one, without calling the handler', async () => {
