@@ -48,7 +48,10 @@ export interface JobRepository {
    */
   create(job: Job, charge: SubmissionCharge): Promise<CreateOutcome>;
   get(jobId: string): Promise<Job | undefined>;
-  /** A user's jobs, newest first. `cursor` is opaque. */
+  /**
+   * A user's jobs, newest first. `cursor` is opaque (the previous page's `nextCursor`).
+   * @throws ValidationError with path `cursor` for a cursor it did not issue
+   */
   listByUser(userId: string, query: ListQuery): Promise<{ items: Job[]; nextCursor?: string }>;
   /** Job ids that are queued or running in a tier, oldest first (for the admin view and the stuck-job sweeper). */
   listLive(tier: Tier, status: 'queued' | 'running', limit: number): Promise<{ jobId: string; createdAt: string }[]>;

@@ -1,0 +1,271 @@
+import { z } from 'zod';
+import { EngineInputError, runBacktest, UnknownSymbolError } from '../../../engine/index.ts';
+import type { BacktestResult } from '../../../engine/types.ts';
+import { UnrecoverableJobError } from '../errors.ts';
+import type { Job, JobError } from '../job.ts';
+import { MAX_STORED_TRADES, type JobResult } from '../job-result.ts';
+import { isoNow, type Clock } from '../ports/clock.ts';
+import type { JobMessage } from '../ports/job-queue.ts';
+import type { JobRepository } from '../ports/job-repository.ts';
+import type { MarketData } from '../ports/market-data.ts';
+import { MAX_RECEIVE_COUNT, retryDelaySeconds, TIERS } from '../tiers.ts';
+import { requestRangeMs, specFromRequest } from './backtest-spec.ts';
+
+/** Progress is written at most this often (plus the final value), so a long sweep writes ~4 items/s, not thousands. */
+export const PROGRESS_INTERVAL_MS = 250;
+/** How often a running job re-reads its row for a cancel request when progress writes are sparse. */
+export const CANCEL_POLL_MS = 500;
+/** Retry delays get up to this fraction added at random, so jobs that failed together do not retry together. */
+export const RETRY_JITTER = 0.25;
+
+export const jobMessageSchema = z.object({ jobId: z.string().min(1).max(128), userId: z.string().min(1), tier: z.enum(TIERS) });
+
+export type ProcessOutcome =
+  /** The job reached a final state this attempt: delete the message. */
+  | { kind: 'done'; status: 'succeeded' | 'failed' | 'cancelled' }
+  /** Nothing to do (finished, cancelled, missing, or a newer attempt owns it): delete the message. */
+  | { kind: 'skip'; reason: string }
+  /** The attempt failed and the job is queued again: redeliver the message after `delaySeconds`. */
+  | { kind: 'retry'; delaySeconds: number }
+  /** The last attempt failed and the job is failed: let the queue move the message to its DLQ. */
+  | { kind: 'dead'; reason: string };
+
+export interface ProcessJobDeps {
+  jobs: JobRepository;
+  marketData: MarketData;
+  clock: Clock;
+  /** @default Math.random */
+  random?: () => number;
+  /** @default PROGRESS_INTERVAL_MS */
+  progressIntervalMs?: number;
+  /** @default CANCEL_POLL_MS */
+  cancelPollMs?: number;
+  /** Epoch ms by which the attempt must have stopped (the Lambda timeout minus a margin): the run is aborted and retried. */
+  deadline?: number;
+  /** Receives errors that are handled (retried, or progress writes that failed) so the handler can log them. */
+  onError?: (error: unknown, context: string) => void;
+}
+
+type AbortReason = 'cancel' | 'lost' | 'timeout';
+
+class AttemptTimeoutError extends Error {
+  override name = 'AttemptTimeoutError';
+}
+
+/**
+ * Runs one delivery of a queue message: claims the job for this attempt, runs the engine with throttled progress
+ * and cancellation, and stores the outcome. Every write is conditional on this attempt still owning the job, so a
+ * duplicate or stale delivery changes nothing.
+ */
+export async function processJob(message: unknown, attempt: number, deps: ProcessJobDeps): Promise<ProcessOutcome> {
+  const parsed = jobMessageSchema.safeParse(message);
+  // A message we cannot read names no job: park it in the DLQ for a human instead of dropping it.
+  if (!parsed.success) return { kind: 'dead', reason: 'malformed message' };
+  const { jobId } = parsed.data satisfies JobMessage;
+  const { jobs, clock } = deps;
+
+  const claim = await jobs.claim(jobId, attempt, isoNow(clock));
+  if (claim.kind === 'skip') return { kind: 'skip', reason: claim.reason };
+  const job = claim.job;
+  if (job.cancelRequested) return confirmCancel(jobId, attempt, deps);
+
+  const run = new AttemptRun(job, attempt, deps);
+  try {
+    const result = await run.execute();
+    await run.stop();
+    if (run.abortReason === 'cancel') return confirmCancel(jobId, attempt, deps);
+    const stored = await jobs.complete(jobId, attempt, toJobResult(result), isoNow(clock));
+    return stored ? { kind: 'done', status: 'succeeded' } : { kind: 'skip', reason: 'lost ownership' };
+  } catch (error) {
+    await run.stop();
+    return handleFailure(error, run.abortReason, job, attempt, deps);
+  }
+}
+
+async function handleFailure(error: unknown, abortReason: AbortReason | undefined, job: Job, attempt: number, deps: ProcessJobDeps): Promise<ProcessOutcome> {
+  const { jobs, clock } = deps;
+  if (abortReason === 'cancel') return confirmCancel(job.jobId, attempt, deps);
+  if (abortReason === 'lost') return { kind: 'skip', reason: 'lost ownership' };
+
+  const unrecoverable = unrecoverableError(error);
+  if (unrecoverable) {
+    const failed = await jobs.fail(job.jobId, attempt, unrecoverable, isoNow(clock));
+    return failed ? { kind: 'done', status: 'failed' } : { kind: 'skip', reason: 'lost ownership' };
+  }
+
+  deps.onError?.(error, `attempt ${attempt} of job ${job.jobId} failed`);
+  // A cancel that arrived while the attempt was failing wins over a retry.
+  const current = await jobs.get(job.jobId);
+  if (current?.cancelRequested) return confirmCancel(job.jobId, attempt, deps);
+
+  const reason = abortReason === 'timeout' || error instanceof AttemptTimeoutError ? 'worker timeout' : 'internal error';
+  if (attempt < MAX_RECEIVE_COUNT) {
+    const delaySeconds = retryDelayWithJitter(attempt, deps.random ?? Math.random);
+    const message = `Attempt ${attempt} failed (${reason}); retrying in about ${delaySeconds} s`;
+    const requeued = await jobs.scheduleRetry(job.jobId, attempt, message, isoNow(clock));
+    return requeued ? { kind: 'retry', delaySeconds } : { kind: 'skip', reason: 'lost ownership' };
+  }
+  const jobError: JobError = { code: 'retries_exhausted', message: `Failed after ${attempt} attempts (last: ${reason})` };
+  const failed = await jobs.fail(job.jobId, attempt, jobError, isoNow(clock));
+  return failed ? { kind: 'dead', reason: jobError.message } : { kind: 'skip', reason: 'lost ownership' };
+}
+
+/**
+ * Delay before the next delivery after failed attempt `attempt` (1-based): 2, 4, 8 s plus 0..25 % jitter, in whole
+ * seconds because SQS visibility timeouts are whole seconds.
+ */
+export function retryDelayWithJitter(attempt: number, random: () => number): number {
+  const base = retryDelaySeconds(attempt);
+  return Math.round(base * (1 + RETRY_JITTER * Math.min(1, Math.max(0, random()))));
+}
+
+function unrecoverableError(error: unknown): JobError | undefined {
+  if (error instanceof UnknownSymbolError) return { code: 'unknown_symbol', message: truncate(error.message) };
+  if (error instanceof EngineInputError) return { code: 'invalid_spec', message: truncate(error.message) };
+  if (error instanceof UnrecoverableJobError) return { code: error.code, message: truncate(error.message) };
+  return undefined;
+}
+
+async function confirmCancel(jobId: string, attempt: number, deps: ProcessJobDeps): Promise<ProcessOutcome> {
+  const cancelled = await deps.jobs.confirmCancelled(jobId, attempt, isoNow(deps.clock));
+  return cancelled ? { kind: 'done', status: 'cancelled' } : { kind: 'skip', reason: 'lost ownership' };
+}
+
+export function toJobResult(result: BacktestResult): JobResult {
+  return {
+    params: result.params,
+    stats: result.stats,
+    trades: result.trades.slice(0, MAX_STORED_TRADES),
+    tradesTotal: result.trades.length,
+    equityCurve: result.equityCurve,
+    ...(result.sweep ? { sweep: result.sweep } : {}),
+  };
+}
+
+function truncate(text: string, max = 1000): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** One attempt's engine run with its progress writer, cancel poll and deadline. */
+class AttemptRun {
+  abortReason: AbortReason | undefined;
+  readonly #job: Job;
+  readonly #attempt: number;
+  readonly #deps: ProcessJobDeps;
+  readonly #controller = new AbortController();
+  readonly #timers: NodeJS.Timeout[] = [];
+  #lastWriteAt = Number.NEGATIVE_INFINITY;
+  #written = 0;
+  #pending: number | undefined;
+  #writing: Promise<void> | undefined;
+  #polling = false;
+
+  constructor(job: Job, attempt: number, deps: ProcessJobDeps) {
+    this.#job = job;
+    this.#attempt = attempt;
+    this.#deps = deps;
+  }
+
+  async execute(): Promise<BacktestResult> {
+    const { request } = this.#job;
+    this.#startWatchers();
+    const { startMs, endMs } = requestRangeMs(request);
+    const bars = await this.#deps.marketData.load(request.symbol, request.timeframe, startMs, endMs);
+    if (this.abortReason) throw this.#abortError();
+    if (bars.length === 0) {
+      throw new UnrecoverableJobError('no_data', `No ${request.timeframe} bars for ${request.symbol} in the requested dates`);
+    }
+    const result = await runBacktest(bars, specFromRequest(request), {
+      signal: this.#controller.signal,
+      onProgress: (fraction) => this.#progress(fraction),
+    });
+    // Always write the last value the engine reported, so clients see 100 % before the result.
+    await this.#flush();
+    return result;
+  }
+
+  /** Stops the timers and waits for a progress write in flight, so nothing is written after the outcome. */
+  async stop(): Promise<void> {
+    for (const t of this.#timers) clearInterval(t);
+    this.#timers.length = 0;
+    await this.#writing;
+  }
+
+  #abortError(): Error {
+    return this.abortReason === 'timeout' ? new AttemptTimeoutError('the attempt ran out of time') : new Error(`aborted: ${this.abortReason}`);
+  }
+
+  #abort(reason: AbortReason): void {
+    if (this.abortReason) return;
+    this.abortReason = reason;
+    this.#controller.abort(reason);
+  }
+
+  #startWatchers(): void {
+    const poll = setInterval(() => void this.#pollCancel(), this.#deps.cancelPollMs ?? CANCEL_POLL_MS);
+    poll.unref();
+    this.#timers.push(poll);
+    if (this.#deps.deadline !== undefined) {
+      const timer = setTimeout(() => this.#abort('timeout'), Math.max(0, this.#deps.deadline - this.#deps.clock.now()));
+      timer.unref();
+      this.#timers.push(timer);
+    }
+  }
+
+  async #pollCancel(): Promise<void> {
+    if (this.#polling || this.abortReason) return;
+    this.#polling = true;
+    try {
+      const job = await this.#deps.jobs.get(this.#job.jobId);
+      if (!job || job.status !== 'running' || job.attempts !== this.#attempt) this.#abort('lost');
+      else if (job.cancelRequested) this.#abort('cancel');
+    } catch (error) {
+      this.#deps.onError?.(error, 'cancel poll failed');
+    } finally {
+      this.#polling = false;
+    }
+  }
+
+  #progress(fraction: number): void {
+    this.#pending = fraction;
+    if (this.#writing) return;
+    const interval = this.#deps.progressIntervalMs ?? PROGRESS_INTERVAL_MS;
+    if (this.#deps.clock.now() - this.#lastWriteAt < interval) return;
+    this.#write();
+  }
+
+  async #flush(): Promise<void> {
+    await this.#writing;
+    if (this.#pending !== undefined && this.#pending > this.#written) this.#write();
+    await this.#writing;
+  }
+
+  #write(): void {
+    const fraction = this.#pending;
+    if (fraction === undefined) return;
+    this.#pending = undefined;
+    this.#written = fraction;
+    this.#lastWriteAt = this.#deps.clock.now();
+    const message = progressMessage(this.#job, fraction);
+    this.#writing = this.#deps.jobs
+      .saveProgress(this.#job.jobId, this.#attempt, fraction, message, isoNow(this.#deps.clock))
+      .then(({ owned, cancelRequested }) => {
+        if (!owned) this.#abort('lost');
+        else if (cancelRequested) this.#abort('cancel');
+      })
+      .catch((error: unknown) => {
+        // A lost progress write is not worth failing a job for; the next one or the result will land.
+        this.#deps.onError?.(error, 'progress write failed');
+      })
+      .finally(() => {
+        this.#writing = undefined;
+      });
+  }
+}
+
+function progressMessage(job: Job, fraction: number): string {
+  const pct = `${Math.floor(fraction * 100)}%`;
+  return job.combinations > 1
+    ? `Sweeping ${job.combinations} combinations on ${job.request.symbol}: ${pct}`
+    : `Backtesting ${job.request.symbol}: ${pct}`;
+}

@@ -1,0 +1,53 @@
+import { NotFoundError, ValidationError, type FieldIssue } from '../errors.ts';
+import { JOB_STATUSES, type Job, type JobStatus } from '../job.ts';
+import type { Principal } from '../principal.ts';
+import type { JobRepository } from '../ports/job-repository.ts';
+import { compactJob, fullJob, type CompactJobView, type JobView } from './job-view.ts';
+
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 100;
+
+/** A job the caller may see: their own, or any for an admin. Another user's job is indistinguishable from a missing one. */
+export async function readableJob(principal: Principal, jobId: string, jobs: JobRepository): Promise<Job> {
+  const job = await jobs.get(jobId);
+  if (!job || (job.userId !== principal.userId && !principal.admin)) throw new NotFoundError(`No job ${jobId}`);
+  return job;
+}
+
+export async function getJob(principal: Principal, jobId: string, deps: { jobs: JobRepository }): Promise<JobView> {
+  return fullJob(await readableJob(principal, jobId, deps.jobs));
+}
+
+/** Query string values as they arrive (strings or absent). */
+export interface ListJobsQuery {
+  limit?: string;
+  cursor?: string;
+  status?: string;
+}
+
+export interface JobPage {
+  items: CompactJobView[];
+  nextCursor: string | null;
+}
+
+/** The caller's jobs, newest first, without trade lists and curves (fetch one job for those). */
+export async function listJobs(principal: Principal, query: ListJobsQuery, deps: { jobs: JobRepository }): Promise<JobPage> {
+  const issues: FieldIssue[] = [];
+  let limit = DEFAULT_PAGE_SIZE;
+  if (query.limit !== undefined) {
+    limit = /^\d{1,3}$/.test(query.limit) ? Number(query.limit) : Number.NaN;
+    if (!(limit >= 1 && limit <= MAX_PAGE_SIZE)) issues.push({ path: 'limit', message: `must be a whole number from 1 to ${MAX_PAGE_SIZE}` });
+  }
+  let status: JobStatus | undefined;
+  if (query.status !== undefined) {
+    if ((JOB_STATUSES as readonly string[]).includes(query.status)) status = query.status as JobStatus;
+    else issues.push({ path: 'status', message: `must be one of ${JOB_STATUSES.join(', ')}` });
+  }
+  if (query.cursor !== undefined && (query.cursor.length === 0 || query.cursor.length > 2048)) {
+    issues.push({ path: 'cursor', message: 'must be the nextCursor of a previous page' });
+  }
+  if (issues.length > 0) throw new ValidationError(issues);
+
+  const page = await deps.jobs.listByUser(principal.userId, { limit, ...(query.cursor ? { cursor: query.cursor } : {}), ...(status ? { status } : {}) });
+  return { items: page.items.map(compactJob), nextCursor: page.nextCursor ?? null };
+}

@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto';
+import { EngineInputError, validateSpec } from '../../../engine/index.ts';
+import { ServiceUnavailableError, ValidationError } from '../errors.ts';
+import { newJob, type JobStatus } from '../job.ts';
+import type { Principal } from '../principal.ts';
+import { isoNow, type Clock } from '../ports/clock.ts';
+import type { JobQueue } from '../ports/job-queue.ts';
+import type { JobRepository, SubmissionCharge } from '../ports/job-repository.ts';
+import { submitRequestSchema } from '../submit-schema.ts';
+import { TIER_SETTINGS, type Tier, type TierSettings } from '../tiers.ts';
+import { specFromRequest } from './backtest-spec.ts';
+import { fieldIssues } from './field-issues.ts';
+import { jobLinks, type JobLinks } from './job-view.ts';
+import { requestHash } from './request-hash.ts';
+import { estimateWork, MAX_BAR_EVALUATIONS } from './work-estimate.ts';
+
+/** How long an Idempotency-Key replays its job (DESIGN: 24 h). */
+export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,128}$/;
+
+export interface SubmitDeps {
+  jobs: JobRepository;
+  queue: JobQueue;
+  clock: Clock;
+  /** @default the tier table in tiers.ts */
+  tiers?: Readonly<Record<Tier, TierSettings>>;
+  /** @default crypto.randomUUID */
+  newJobId?: () => string;
+}
+
+export interface SubmitResponse {
+  jobId: string;
+  status: JobStatus;
+  tier: Tier;
+  createdAt: string;
+  combinations: number;
+  links: JobLinks;
+  /** True when an earlier submit with the same Idempotency-Key and body created this job. */
+  replayed: boolean;
+}
+
+/**
+ * Validates a submit body, charges the caller and queues the job.
+ *
+ * If the job row is written but the queue send fails, the job is failed at once with a refund (code
+ * `enqueue_failed`) and a ServiceUnavailableError tells the client to retry: nothing stays charged and no job sits
+ * `queued` forever without a message. A retry under the same Idempotency-Key replays that failed job (the key
+ * names one job); the 503 detail says to retry with a new key.
+ */
+export async function submitBacktest(principal: Principal, body: unknown, idempotencyKey: string | undefined, deps: SubmitDeps): Promise<SubmitResponse> {
+  const tiers = deps.tiers ?? TIER_SETTINGS;
+  const settings = tiers[principal.tier];
+  if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+    throw new ValidationError([{ path: 'Idempotency-Key', message: 'must be 1-128 printable ASCII characters without spaces' }]);
+  }
+  const parsed = submitRequestSchema.safeParse(body);
+  if (!parsed.success) throw new ValidationError(fieldIssues(parsed.error));
+  const request = parsed.data;
+
+  let combinations: number;
+  try {
+    combinations = validateSpec(specFromRequest(request)).combinations;
+  } catch (error) {
+    if (error instanceof EngineInputError) throw new ValidationError(error.issues);
+    throw error;
+  }
+  if (combinations > settings.maxCombinations) {
+    throw new ValidationError([
+      { path: 'params', message: `expands to ${combinations} combinations; the ${principal.tier} tier allows at most ${settings.maxCombinations}` },
+    ]);
+  }
+  const nowMs = deps.clock.now();
+  const work = estimateWork(request, combinations, nowMs);
+  if (work.barEvaluations > MAX_BAR_EVALUATIONS) {
+    throw new ValidationError([
+      {
+        path: combinations > 1 ? 'params' : 'startDate',
+        message: `about ${work.bars} bars x ${combinations} combination(s) is more than one job may compute (${MAX_BAR_EVALUATIONS} bar evaluations); narrow the dates or the grid`,
+      },
+    ]);
+  }
+
+  const now = isoNow(deps.clock);
+  const job = newJob({
+    jobId: (deps.newJobId ?? randomUUID)(),
+    userId: principal.userId,
+    tier: principal.tier,
+    request,
+    combinations,
+    creditsCharged: settings.creditsPerJob,
+    now,
+  });
+  const charge: SubmissionCharge = {
+    credits: settings.creditsPerJob,
+    dailyLimit: settings.dailySubmissions,
+    day: now.slice(0, 10),
+    initialCredits: settings.initialCredits,
+    ...(idempotencyKey !== undefined
+      ? { idempotency: { key: idempotencyKey, requestHash: requestHash(request), expiresAt: Math.floor(nowMs / 1000) + IDEMPOTENCY_TTL_SECONDS } }
+      : {}),
+  };
+  const outcome = await deps.jobs.create(job, charge);
+  if (outcome.kind === 'replayed') return responseFor(outcome.job, true);
+
+  try {
+    await deps.queue.enqueue({ jobId: job.jobId, userId: job.userId, tier: job.tier });
+  } catch (error) {
+    await deps.jobs.fail(job.jobId, 0, { code: 'enqueue_failed', message: 'The job could not be queued; it was not charged' }, isoNow(deps.clock));
+    throw new ServiceUnavailableError(
+      'The job queue is unavailable; the job was not queued and not charged. Retry later (with a new Idempotency-Key if you sent one).',
+      { cause: error },
+    );
+  }
+  return responseFor(outcome.job, false);
+}
+
+function responseFor(job: { jobId: string; status: JobStatus; tier: Tier; createdAt: string; combinations: number }, replayed: boolean): SubmitResponse {
+  return { jobId: job.jobId, status: job.status, tier: job.tier, createdAt: job.createdAt, combinations: job.combinations, links: jobLinks(job.jobId), replayed };
+}
