@@ -1,0 +1,127 @@
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { z } from 'zod';
+import { TIERS, tierSettingsWith, type Tier, type TierSettings } from '../lambdas/core/tiers.ts';
+
+/** A CDK context value that cannot be used; names the context key so the operator knows what to fix. */
+export class InvalidContextError extends Error {
+  readonly key: string;
+  constructor(key: string, detail: string) {
+    super(`CDK context "${key}": ${detail}`);
+    this.name = 'InvalidContextError';
+    this.key = key;
+  }
+}
+
+/** Reads one context key; the CDK node's `tryGetContext` in the app, a plain map in tests. */
+export type ContextReader = (key: string) => unknown;
+
+export interface JwtSettings {
+  /** Token issuer (`iss`); both the HTTP JWT authorizer and the WebSocket authorizer require it. */
+  readonly issuer: string;
+  /** Expected `aud` claim (for Cognito ID tokens: the app client id). */
+  readonly audience: string;
+  /** Where the WebSocket authorizer fetches the signing keys. */
+  readonly jwksUrl: string;
+}
+
+export interface AppConfig {
+  /** Prefix of the two stack names, so several copies (dev, prod) can live in one account. @default 'Backtest' */
+  readonly stackPrefix: string;
+  /** Tier table with any `concurrency` overrides applied. */
+  readonly tiers: Record<Tier, TierSettings>;
+  /** External OIDC provider; `undefined` means a Cognito user pool is created and used. */
+  readonly externalJwt: JwtSettings | undefined;
+  /** Days Lambda and API access logs are kept. @default 30 */
+  readonly logRetentionDays: number;
+  /** Steady-state requests per second for the HTTP API stage. @default 100 */
+  readonly apiRateLimit: number;
+  /** Burst for the HTTP API stage. @default 200 */
+  readonly apiBurstLimit: number;
+  /** Cognito MFA. @default 'optional' */
+  readonly mfa: 'optional' | 'required';
+  /** Browser origins allowed by CORS (context `corsOrigins`, comma-separated). @default ['*'] */
+  readonly corsOrigins: string[];
+  /** Existing SNS topic the alarms notify; none when absent. */
+  readonly alarmTopicArn: string | undefined;
+}
+
+// `-c key=value` always arrives as a string, cdk.json values keep their JSON type: accept both.
+const positiveInt = z.coerce.number().int().positive();
+const retentionDays = positiveInt.refine((days) => (Object.values(RetentionDays) as unknown[]).includes(days), {
+  message: 'must be a CloudWatch Logs retention (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, ...)',
+});
+const concurrencyObject = z.strictObject({ free: positiveInt.optional(), basic: positiveInt.optional(), pro: positiveInt.optional() });
+
+function read<T>(ctx: ContextReader, key: string, schema: z.ZodType<T>): T | undefined {
+  const raw = ctx(key);
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    throw new InvalidContextError(key, parsed.error.issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`).join('; '));
+  }
+  return parsed.data;
+}
+
+function readConcurrency(ctx: ContextReader): Partial<Record<Tier, number>> {
+  const raw = ctx('concurrency');
+  let whole: Partial<Record<Tier, number>> = {};
+  if (raw !== undefined && raw !== null && raw !== '') {
+    let value: unknown = raw;
+    if (typeof raw === 'string') {
+      try {
+        value = JSON.parse(raw);
+      } catch {
+        throw new InvalidContextError('concurrency', `expected JSON like {"free":5,"basic":20,"pro":50}, got ${raw}`);
+      }
+    }
+    whole = read(() => value, 'concurrency', concurrencyObject) ?? {};
+  }
+  const overrides: Partial<Record<Tier, number>> = { ...whole };
+  for (const tier of TIERS) {
+    const single = read(ctx, `concurrency.${tier}`, positiveInt);
+    if (single !== undefined) overrides[tier] = single;
+  }
+  return overrides;
+}
+
+function readTiers(ctx: ContextReader): Record<Tier, TierSettings> {
+  try {
+    return tierSettingsWith(readConcurrency(ctx));
+  } catch (error) {
+    if (error instanceof InvalidContextError) throw error;
+    throw new InvalidContextError('concurrency', (error as Error).message);
+  }
+}
+
+function readExternalJwt(ctx: ContextReader): JwtSettings | undefined {
+  const url = z.url({ protocol: /^https?$/ });
+  const issuer = read(ctx, 'jwtIssuer', url);
+  const audience = read(ctx, 'jwtAudience', z.string().min(1));
+  const jwksUrl = read(ctx, 'jwksUrl', url);
+  if (issuer === undefined) {
+    if (audience !== undefined || jwksUrl !== undefined) {
+      throw new InvalidContextError('jwtIssuer', 'required when jwtAudience or jwksUrl is set');
+    }
+    return undefined;
+  }
+  if (audience === undefined) throw new InvalidContextError('jwtAudience', 'required when jwtIssuer is set');
+  // Most OIDC providers (Cognito, Auth0, Keycloak) serve the keys here; others must pass jwksUrl from their discovery document.
+  return { issuer, audience, jwksUrl: jwksUrl ?? `${issuer.replace(/\/$/, '')}/.well-known/jwks.json` };
+}
+
+/** Parses every context key the app understands; throws `InvalidContextError` naming the key on bad input. */
+export function readAppConfig(ctx: ContextReader): AppConfig {
+  const apiRateLimit = read(ctx, 'apiRateLimit', positiveInt) ?? 100;
+  const apiBurstLimit = read(ctx, 'apiBurstLimit', positiveInt) ?? 200;
+  return {
+    stackPrefix: read(ctx, 'stackPrefix', z.string().regex(/^[A-Za-z][A-Za-z0-9-]*$/, 'letters, digits and dashes')) ?? 'Backtest',
+    tiers: readTiers(ctx),
+    externalJwt: readExternalJwt(ctx),
+    logRetentionDays: read(ctx, 'logRetentionDays', retentionDays) ?? 30,
+    apiRateLimit,
+    apiBurstLimit,
+    mfa: read(ctx, 'mfa', z.enum(['optional', 'required'])) ?? 'optional',
+    corsOrigins: read(ctx, 'corsOrigins', z.string().transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))) ?? ['*'],
+    alarmTopicArn: read(ctx, 'alarmTopicArn', z.string().startsWith('arn:')),
+  };
+}

@@ -1,0 +1,123 @@
+import { Duration } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { JwtSettings } from '../app-config.ts';
+import { HANDLER_ENTRIES } from '../handler-entries.ts';
+import { BacktestFunction, bindJobsTable, bindTierQueues, bindUsersTable } from './backtest-function.ts';
+import type { JobQueues } from './job-queues.ts';
+
+export interface HttpApiProps {
+  readonly jwt: JwtSettings;
+  readonly queues: JobQueues;
+  readonly jobsTable: ITable;
+  readonly usersTable: ITable;
+  readonly logRetentionDays: number;
+  /** Steady-state requests per second across the stage. */
+  readonly rateLimit: number;
+  /** Burst allowance across the stage. */
+  readonly burstLimit: number;
+  /** Origins browsers may call from. @default ['*'] (tokens travel in a header, never in cookies) */
+  readonly corsOrigins?: string[];
+}
+
+/**
+ * The HTTP API of DESIGN.md: one Lambda per route, each with only the grants its use case needs, and the JWT
+ * authorizer on every route (also set as the API default so a route added later cannot be left open).
+ */
+export class HttpApi extends Construct {
+  readonly api: apigwv2.HttpApi;
+  readonly stage: apigwv2.HttpStage;
+  readonly functions: Record<'submit' | 'getJob' | 'listJobs' | 'cancelJob' | 'adminQueues', BacktestFunction>;
+
+  constructor(scope: Construct, id: string, props: HttpApiProps) {
+    super(scope, id);
+    const authorizer = new HttpJwtAuthorizer('JwtAuthorizer', props.jwt.issuer, {
+      jwtAudience: [props.jwt.audience],
+      identitySource: ['$request.header.Authorization'],
+    });
+    this.api = new apigwv2.HttpApi(this, 'Api', {
+      description: 'Backtest jobs: submit, read, list, cancel; admin queue view',
+      createDefaultStage: false,
+      defaultAuthorizer: authorizer,
+      corsPreflight: {
+        allowOrigins: props.corsOrigins ?? ['*'],
+        allowMethods: [apigwv2.CorsHttpMethod.GET, apigwv2.CorsHttpMethod.POST, apigwv2.CorsHttpMethod.DELETE],
+        allowHeaders: ['authorization', 'content-type', 'idempotency-key'],
+        exposeHeaders: ['location'],
+        maxAge: Duration.hours(1),
+      },
+    });
+
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: props.logRetentionDays as logs.RetentionDays });
+    this.stage = new apigwv2.HttpStage(this, 'Stage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: props.rateLimit, burstLimit: props.burstLimit },
+      accessLogSettings: {
+        destination: new apigwv2.LogGroupLogDestination(accessLogs),
+        format: apigw.AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            ip: '$context.identity.sourceIp',
+            time: '$context.requestTime',
+            route: '$context.routeKey',
+            status: '$context.status',
+            latencyMs: '$context.responseLatency',
+            user: '$context.authorizer.claims.sub',
+            authorizerError: '$context.authorizer.error',
+            integrationError: '$context.integrationErrorMessage',
+          }),
+        ),
+      },
+    });
+
+    const make = (fnId: string, entry: string, description: string): BacktestFunction =>
+      new BacktestFunction(this, fnId, { entry, description, logRetentionDays: props.logRetentionDays });
+
+    const submit = make('Submit', HANDLER_ENTRIES.submit, 'POST /backtests: validate, rate-limit, debit credits, enqueue on the tier queue');
+    bindJobsTable(submit, props.jobsTable, 'readWrite');
+    bindUsersTable(submit, props.usersTable, 'readWrite');
+    bindTierQueues(submit, props.queues, 'send');
+
+    const getJob = make('GetJob', HANDLER_ENTRIES.getJob, 'GET /backtests/{jobId}: one job of the caller');
+    bindJobsTable(getJob, props.jobsTable, 'read');
+
+    const listJobs = make('ListJobs', HANDLER_ENTRIES.listJobs, "GET /backtests: the caller's jobs, newest first");
+    bindJobsTable(listJobs, props.jobsTable, 'read');
+
+    const cancelJob = make('CancelJob', HANDLER_ENTRIES.cancelJob, 'DELETE /backtests/{jobId}: cancel and refund');
+    bindJobsTable(cancelJob, props.jobsTable, 'readWrite');
+    bindUsersTable(cancelJob, props.usersTable, 'readWrite');
+
+    const adminQueues = make('AdminQueues', HANDLER_ENTRIES.adminQueues, 'GET /admin/queues: per-tier queue and DLQ depth (admin only)');
+    bindJobsTable(adminQueues, props.jobsTable, 'read');
+    bindTierQueues(adminQueues, props.queues, 'stats');
+
+    const route = (path: string, method: apigwv2.HttpMethod, fn: BacktestFunction): void => {
+      this.api.addRoutes({
+        path,
+        methods: [method],
+        integration: new HttpLambdaIntegration(`${fn.node.id}Integration`, fn.fn),
+        authorizer,
+      });
+    };
+    route('/backtests', apigwv2.HttpMethod.POST, submit);
+    route('/backtests', apigwv2.HttpMethod.GET, listJobs);
+    route('/backtests/{jobId}', apigwv2.HttpMethod.GET, getJob);
+    route('/backtests/{jobId}', apigwv2.HttpMethod.DELETE, cancelJob);
+    route('/admin/queues', apigwv2.HttpMethod.GET, adminQueues);
+
+    this.functions = { submit, getJob, listJobs, cancelJob, adminQueues };
+  }
+
+  /** The invoke URL, ending in `/`. */
+  get url(): string {
+    return this.stage.url;
+  }
+}

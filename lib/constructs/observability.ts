@@ -1,0 +1,132 @@
+import { Duration } from 'aws-cdk-lib';
+import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { TIERS, WORKER_TIMEOUT_SECONDS, type Tier } from '../../lambdas/core/tiers.ts';
+import type { BacktestFunction } from './backtest-function.ts';
+import type { JobQueues } from './job-queues.ts';
+
+export interface ObservabilityProps {
+  readonly queues: JobQueues;
+  readonly workers: Record<Tier, BacktestFunction>;
+  readonly notifier: BacktestFunction;
+  readonly streamDlq: sqs.IQueue;
+  readonly httpApi: apigwv2.HttpApi;
+  /** Topic the alarms notify. @default - alarms only change state; wire notifications yourself */
+  readonly alarmTopicArn?: string;
+}
+
+/**
+ * How long the oldest message of a tier may wait before someone should look. DESIGN.md targets an average wait
+ * under 30 s; the paid tiers alarm first, the free tier (5 workers, 3 jobs a day) is allowed to queue longer.
+ */
+export const OLDEST_MESSAGE_ALARM_SECONDS: Readonly<Record<Tier, number>> = { free: 600, basic: 120, pro: 60 };
+/** Progress should reach clients within 2 s; a stream consumer this far behind breaks that. */
+export const ITERATOR_AGE_ALARM_MS = 5_000;
+
+/** Alarms on the failure signals of each pipeline stage, and one dashboard showing the pipeline top to bottom. */
+export class Observability extends Construct {
+  readonly alarms: cloudwatch.Alarm[] = [];
+  readonly dashboard: cloudwatch.Dashboard;
+
+  constructor(scope: Construct, id: string, props: ObservabilityProps) {
+    super(scope, id);
+    const minute = Duration.minutes(1);
+    const topic = props.alarmTopicArn ? sns.Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn) : undefined;
+    const alarm = (alarmId: string, metric: cloudwatch.IMetric, threshold: number, description: string, periods = 1): cloudwatch.Alarm => {
+      const created = new cloudwatch.Alarm(this, alarmId, {
+        metric,
+        threshold,
+        evaluationPeriods: periods,
+        datapointsToAlarm: periods,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription: description,
+      });
+      if (topic) {
+        created.addAlarmAction(new actions.SnsAction(topic));
+        created.addOkAction(new actions.SnsAction(topic));
+      }
+      this.alarms.push(created);
+      return created;
+    };
+
+    const queueWidgets: cloudwatch.IWidget[] = [];
+    const workerWidgets: cloudwatch.IWidget[] = [];
+    for (const tier of TIERS) {
+      const { queue, dlq } = props.queues.byTier[tier];
+      const worker = props.workers[tier].fn;
+      const name = tier[0].toUpperCase() + tier.slice(1);
+
+      const dlqDepth = dlq.metricApproximateNumberOfMessagesVisible({ period: minute, statistic: 'Maximum' });
+      alarm(`${name}DlqDepth`, dlqDepth, 0, `${tier} jobs failed every attempt and are in the DLQ`);
+      const oldest = queue.metricApproximateAgeOfOldestMessage({ period: minute, statistic: 'Maximum' });
+      alarm(`${name}OldestMessage`, oldest, OLDEST_MESSAGE_ALARM_SECONDS[tier], `${tier} jobs are waiting too long for a worker`, 3);
+      const errors = worker.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' });
+      alarm(`${name}WorkerErrors`, errors, 0, `${tier} worker invocations crashed or timed out (not job failures, which are reported per record)`);
+      const p95 = worker.metricDuration({ period: Duration.minutes(5), statistic: 'p95' });
+      alarm(`${name}WorkerDurationP95`, p95, WORKER_TIMEOUT_SECONDS * 1000 * 0.8, `${tier} worker p95 duration is near the ${WORKER_TIMEOUT_SECONDS} s timeout`, 2);
+
+      queueWidgets.push(
+        new cloudwatch.GraphWidget({
+          title: `${tier}: waiting / in flight / DLQ`,
+          left: [
+            queue.metricApproximateNumberOfMessagesVisible({ period: minute, label: 'waiting' }),
+            queue.metricApproximateNumberOfMessagesNotVisible({ period: minute, label: 'in flight' }),
+            dlqDepth.with({ label: 'DLQ' }),
+          ],
+          right: [oldest.with({ label: 'oldest age (s)' })],
+          width: 8,
+        }),
+      );
+      workerWidgets.push(
+        new cloudwatch.GraphWidget({
+          title: `${tier} worker`,
+          left: [
+            worker.metricInvocations({ period: minute, label: 'invocations' }),
+            worker.metricErrors({ period: minute, label: 'errors' }),
+            worker.metric('ConcurrentExecutions', { period: minute, statistic: 'Maximum', label: 'concurrency' }),
+          ],
+          right: [p95.with({ period: minute, label: 'duration p95 (ms)' })],
+          width: 8,
+        }),
+      );
+    }
+
+    const iteratorAge = props.notifier.fn.metric('IteratorAge', { period: minute, statistic: 'Maximum' });
+    alarm('StreamIteratorAge', iteratorAge, ITERATOR_AGE_ALARM_MS, 'Progress notifications are falling behind the Jobs stream', 3);
+    const streamDlqDepth = props.streamDlq.metricApproximateNumberOfMessagesVisible({ period: minute, statistic: 'Maximum' });
+    alarm('StreamDlqDepth', streamDlqDepth, 0, 'Stream batches the progress notifier gave up on');
+    const notifierErrors = props.notifier.fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' });
+    const api5xx = props.httpApi.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' });
+    alarm('HttpApi5xx', api5xx, 5, 'The HTTP API is returning server errors');
+
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      defaultInterval: Duration.hours(3),
+      widgets: [
+        [
+          new cloudwatch.GraphWidget({
+            title: 'HTTP API',
+            left: [props.httpApi.metricCount({ period: minute, label: 'requests' }), props.httpApi.metricClientError({ period: minute, label: '4xx' }), api5xx.with({ period: minute, label: '5xx' })],
+            right: [props.httpApi.metricLatency({ period: minute, statistic: 'p95', label: 'latency p95 (ms)' })],
+            width: 24,
+          }),
+        ],
+        queueWidgets,
+        workerWidgets,
+        [
+          new cloudwatch.GraphWidget({
+            title: 'Progress stream',
+            left: [iteratorAge.with({ label: 'iterator age max (ms)' })],
+            right: [notifierErrors.with({ period: minute, label: 'notifier errors' }), streamDlqDepth.with({ label: 'stream DLQ' })],
+            width: 24,
+          }),
+        ],
+        [new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 })],
+      ],
+    });
+  }
+}

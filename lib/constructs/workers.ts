@@ -1,0 +1,66 @@
+import { Duration } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { TIERS, WORKER_TIMEOUT_SECONDS, type Tier, type TierSettings } from '../../lambdas/core/tiers.ts';
+import { HANDLER_ENTRIES } from '../handler-entries.ts';
+import { BacktestFunction, bindJobsTable, bindMarketData, bindTierQueues, bindUsersTable } from './backtest-function.ts';
+import type { JobQueues } from './job-queues.ts';
+
+export interface WorkersProps {
+  /** Tier table after context overrides. */
+  readonly tiers: Record<Tier, TierSettings>;
+  readonly queues: JobQueues;
+  readonly jobsTable: ITable;
+  readonly usersTable: ITable;
+  readonly marketDataBucket: IBucket;
+  readonly logRetentionDays: number;
+}
+
+/**
+ * One worker function per tier (same code, `TIER` in the environment). Reserved concurrency equal to the tier's
+ * maxConcurrency guarantees the pro tier its capacity whatever else runs in the account, and the event source
+ * mapping's maxConcurrency keeps SQS from invoking more than that (so messages are not throttled back to the
+ * queue, which would burn receives and push them to the DLQ).
+ */
+export class Workers extends Construct {
+  readonly byTier: Record<Tier, BacktestFunction>;
+  readonly eventSources: Record<Tier, SqsEventSource>;
+
+  constructor(scope: Construct, id: string, props: WorkersProps) {
+    super(scope, id);
+    const byTier = {} as Record<Tier, BacktestFunction>;
+    const eventSources = {} as Record<Tier, SqsEventSource>;
+    for (const tier of TIERS) {
+      const settings = props.tiers[tier];
+      const name = tier[0].toUpperCase() + tier.slice(1);
+      const worker = new BacktestFunction(this, name, {
+        entry: HANDLER_ENTRIES.worker,
+        description: `Runs ${tier}-tier backtests from the ${tier} queue`,
+        memorySize: settings.workerMemoryMb,
+        timeout: Duration.seconds(WORKER_TIMEOUT_SECONDS),
+        reservedConcurrentExecutions: settings.maxConcurrency,
+        environment: { TIER: tier },
+        logRetentionDays: props.logRetentionDays,
+      });
+      bindJobsTable(worker, props.jobsTable, 'readWrite');
+      bindUsersTable(worker, props.usersTable, 'readWrite');
+      bindMarketData(worker, props.marketDataBucket);
+      // URLs only: the worker's one queue permission (receive, delete, change visibility on its own queue)
+      // comes from the event source below.
+      bindTierQueues(worker, props.queues, 'urls');
+
+      const source = new SqsEventSource(props.queues.byTier[tier].queue, {
+        batchSize: 1,
+        reportBatchItemFailures: true,
+        maxConcurrency: settings.maxConcurrency,
+      });
+      worker.fn.addEventSource(source);
+      byTier[tier] = worker;
+      eventSources[tier] = source;
+    }
+    this.byTier = byTier;
+    this.eventSources = eventSources;
+  }
+}
