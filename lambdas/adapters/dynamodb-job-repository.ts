@@ -1,0 +1,496 @@
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+  type TransactWriteCommandInput,
+  type UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import {
+  ConflictError,
+  IdempotencyConflictError,
+  InsufficientCreditsError,
+  RateLimitedError,
+  NotFoundError,
+  ServiceUnavailableError,
+  ValidationError,
+} from '../core/errors.ts';
+import { isTerminal, type Job, type JobError, type JobStatus } from '../core/job.ts';
+import type { JobResult } from '../core/job-result.ts';
+import type { ClaimOutcome, CreateOutcome, JobRepository, ListQuery, SubmissionCharge } from '../core/ports/job-repository.ts';
+import type { Tier } from '../core/tiers.ts';
+import { expiresAtFor, jobFromItem, jobToItem, queueState } from './dynamodb-job-item.ts';
+
+export interface DynamoDbJobRepositoryProps {
+  client: DynamoDBDocumentClient;
+  /** Jobs table (JOBS_TABLE in table-schema.ts). */
+  jobsTable: string;
+  /** Users table: credits, daily counters, idempotency records. */
+  usersTable: string;
+}
+
+/** Daily counters outlive their day by this much, for support questions, then TTL removes them. */
+const DAY_COUNTER_TTL_DAYS = 3;
+/** Concurrent submits of one user touch the same profile item; DynamoDB cancels one with TransactionConflict. */
+const TRANSACTION_CONFLICT_RETRIES = 3;
+/** With a status filter, stop after reading this many index pages and hand back a cursor instead of scanning on. */
+const MAX_PAGES_PER_LIST = 10;
+
+const CANCELLED_ERROR: JobError = { code: 'cancelled', message: 'Cancelled by the user' };
+
+/**
+ * The JobRepository on DynamoDB. Every transition is a conditional write on the status (and attempt) it expects;
+ * transitions to failed/cancelled refund credits in the same transaction, so the refund happens exactly once.
+ */
+export class DynamoDbJobRepository implements JobRepository {
+  readonly #client: DynamoDBDocumentClient;
+  readonly #jobsTable: string;
+  readonly #usersTable: string;
+
+  constructor(props: DynamoDbJobRepositoryProps) {
+    this.#client = props.client;
+    this.#jobsTable = props.jobsTable;
+    this.#usersTable = props.usersTable;
+  }
+
+  async create(job: Job, charge: SubmissionCharge): Promise<CreateOutcome> {
+    const nowMs = Date.parse(job.createdAt);
+    if (charge.dailyLimit !== null && charge.dailyLimit <= 0) {
+      throw new RateLimitedError(charge.dailyLimit, secondsToEndOfDay(charge.day, nowMs));
+    }
+    const userPk = `USER#${job.userId}`;
+    const items: NonNullable<TransactWriteCommandInput['TransactItems']> = [];
+    const idemIndex = charge.idempotency ? items.length : -1;
+    if (charge.idempotency) {
+      items.push({
+        Put: {
+          TableName: this.#usersTable,
+          Item: {
+            pk: userPk,
+            sk: `IDEM#${charge.idempotency.key}`,
+            jobId: job.jobId,
+            requestHash: charge.idempotency.requestHash,
+            expiresAt: charge.idempotency.expiresAt,
+          },
+          // TTL deletes lazily (up to days late): an expired record counts as absent.
+          ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :nowSec',
+          ExpressionAttributeValues: { ':nowSec': Math.floor(nowMs / 1000) },
+        },
+      });
+    }
+    const dayIndex = charge.dailyLimit !== null ? items.length : -1;
+    if (charge.dailyLimit !== null) {
+      items.push({
+        Update: {
+          TableName: this.#usersTable,
+          Key: { pk: userPk, sk: `DAY#${charge.day}` },
+          UpdateExpression: 'SET #count = if_not_exists(#count, :zero) + :one, expiresAt = :ttl',
+          ConditionExpression: 'attribute_not_exists(#count) OR #count < :limit',
+          ExpressionAttributeNames: { '#count': 'count' },
+          ExpressionAttributeValues: {
+            ':zero': 0,
+            ':one': 1,
+            ':limit': charge.dailyLimit,
+            ':ttl': Math.floor(Date.parse(`${charge.day}T00:00:00Z`) / 1000) + DAY_COUNTER_TTL_DAYS * 86_400,
+          },
+        },
+      });
+    }
+    const creditsIndex = items.length;
+    items.push({
+      Update: {
+        TableName: this.#usersTable,
+        Key: { pk: userPk, sk: 'PROFILE' },
+        // The profile is created on first use with the tier's starting credits, in the same atomic step.
+        UpdateExpression: 'SET credits = if_not_exists(credits, :initial) - :cost, updatedAt = :now',
+        ConditionExpression:
+          charge.initialCredits >= charge.credits ? 'attribute_not_exists(credits) OR credits >= :cost' : 'credits >= :cost',
+        ExpressionAttributeValues: { ':initial': charge.initialCredits, ':cost': charge.credits, ':now': job.createdAt },
+      },
+    });
+    const jobIndex = items.length;
+    items.push({
+      Put: { TableName: this.#jobsTable, Item: jobToItem(job), ConditionExpression: 'attribute_not_exists(jobId)' },
+    });
+
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.#client.send(new TransactWriteCommand({ TransactItems: items }));
+        return { kind: 'created', job: structuredClone(job) };
+      } catch (error) {
+        const reasons = cancellationCodes(error);
+        if (!reasons) throw error;
+        if (reasons[idemIndex] === 'ConditionalCheckFailed' && charge.idempotency) {
+          return this.#replay(job.userId, charge.idempotency);
+        }
+        if (reasons[dayIndex] === 'ConditionalCheckFailed' && charge.dailyLimit !== null) {
+          throw new RateLimitedError(charge.dailyLimit, secondsToEndOfDay(charge.day, nowMs));
+        }
+        if (reasons[creditsIndex] === 'ConditionalCheckFailed') {
+          const available = await this.#credits(job.userId);
+          throw new InsufficientCreditsError(charge.credits, available ?? charge.initialCredits);
+        }
+        if (reasons[jobIndex] === 'ConditionalCheckFailed') throw new ConflictError(`job ${job.jobId} already exists`);
+        if (reasons.includes('TransactionConflict') && attempt < TRANSACTION_CONFLICT_RETRIES) {
+          await sleep(20 * 2 ** attempt + Math.random() * 20);
+          continue;
+        }
+        throw new ServiceUnavailableError(`could not create the job: ${reasons.join(', ')}`);
+      }
+    }
+  }
+
+  async #replay(userId: string, idempotency: NonNullable<SubmissionCharge['idempotency']>): Promise<CreateOutcome> {
+    const { Item } = await this.#client.send(
+      new GetCommand({ TableName: this.#usersTable, Key: { pk: `USER#${userId}`, sk: `IDEM#${idempotency.key}` }, ConsistentRead: true }),
+    );
+    if (!Item || Item.requestHash !== idempotency.requestHash) {
+      throw new IdempotencyConflictError('This Idempotency-Key was used with a different request body');
+    }
+    const earlier = await this.get(String(Item.jobId));
+    if (!earlier) throw new IdempotencyConflictError('This Idempotency-Key belongs to a job that no longer exists');
+    return { kind: 'replayed', job: earlier };
+  }
+
+  async #credits(userId: string): Promise<number | undefined> {
+    const { Item } = await this.#client.send(
+      new GetCommand({ TableName: this.#usersTable, Key: { pk: `USER#${userId}`, sk: 'PROFILE' }, ConsistentRead: true }),
+    );
+    return typeof Item?.credits === 'number' ? Item.credits : undefined;
+  }
+
+  async get(jobId: string): Promise<Job | undefined> {
+    const { Item } = await this.#client.send(new GetCommand({ TableName: this.#jobsTable, Key: { jobId }, ConsistentRead: true }));
+    return Item ? jobFromItem(Item) : undefined;
+  }
+
+  async listByUser(userId: string, query: ListQuery): Promise<{ items: Job[]; nextCursor?: string }> {
+    if (!Number.isInteger(query.limit) || query.limit < 1 || query.limit > 1000) {
+      throw new ValidationError([{ path: 'limit', message: 'must be an integer from 1 to 1000' }]);
+    }
+    let startKey = query.cursor ? decodeCursor(query.cursor, userId) : undefined;
+    const items: Job[] = [];
+    for (let page = 0; page < MAX_PAGES_PER_LIST; page++) {
+      const result = await this.#client.send(
+        new QueryCommand({
+          TableName: this.#jobsTable,
+          IndexName: 'byUser',
+          KeyConditionExpression: 'userId = :u',
+          ScanIndexForward: false,
+          // One more than needed tells whether a next page exists; with a filter, read in bigger pages.
+          Limit: query.status ? Math.max(50, query.limit + 1) : query.limit + 1 - items.length,
+          ExclusiveStartKey: startKey,
+          ...(query.status
+            ? { FilterExpression: '#status = :s', ExpressionAttributeNames: { '#status': 'status' } }
+            : {}),
+          ExpressionAttributeValues: { ':u': userId, ...(query.status ? { ':s': query.status } : {}) },
+        }),
+      );
+      items.push(...(result.Items ?? []).map(jobFromItem));
+      if (items.length > query.limit) {
+        const page = items.slice(0, query.limit);
+        return { items: page, nextCursor: encodeCursor(page[page.length - 1]) };
+      }
+      if (!result.LastEvaluatedKey) return { items };
+      startKey = result.LastEvaluatedKey;
+    }
+    // Scanned enough without filling the page (a rare status in a long history): let the client ask on.
+    return { items, nextCursor: encodeCursor(startKey as Pick<Job, 'createdAt' | 'jobId'>) };
+  }
+
+  async listLive(tier: Tier, status: 'queued' | 'running', limit: number): Promise<{ jobId: string; createdAt: string }[]> {
+    const out: { jobId: string; createdAt: string }[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const result = await this.#client.send(
+        new QueryCommand({
+          TableName: this.#jobsTable,
+          IndexName: 'byQueueState',
+          KeyConditionExpression: 'queueState = :q',
+          ExpressionAttributeValues: { ':q': queueState(tier, status) },
+          ScanIndexForward: true,
+          Limit: limit - out.length,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of result.Items ?? []) out.push({ jobId: String(item.jobId), createdAt: String(item.createdAt) });
+      startKey = result.LastEvaluatedKey;
+    } while (startKey && out.length < limit);
+    return out;
+  }
+
+  async claim(jobId: string, attempt: number, now: string): Promise<ClaimOutcome> {
+    const current = await this.get(jobId);
+    if (!current) return { kind: 'skip', job: undefined, reason: 'missing' };
+    if (isTerminal(current.status)) return { kind: 'skip', job: current, reason: 'terminal' };
+    if (current.attempts >= attempt) return { kind: 'skip', job: current, reason: 'newer-attempt' };
+    try {
+      const { Attributes } = await this.#client.send(
+        new UpdateCommand({
+          TableName: this.#jobsTable,
+          Key: { jobId },
+          // cancelRequested survives: a cancel asked of a crashed attempt still applies to the next one.
+          UpdateExpression:
+            'SET #status = :running, attempts = :attempt, progress = :zero, message = :message, startedAt = :now, updatedAt = :now, queueState = :qs',
+          ConditionExpression: '(#status = :queued OR #status = :running) AND attempts < :attempt',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':running': 'running',
+            ':queued': 'queued',
+            ':attempt': attempt,
+            ':zero': 0,
+            ':message': `Running (attempt ${attempt})`,
+            ':now': now,
+            ':qs': queueState(current.tier, 'running'),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return { kind: 'claimed', job: jobFromItem(Attributes ?? {}) };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // Someone moved the job between the read and the write: report what they left.
+      const latest = await this.get(jobId);
+      if (!latest) return { kind: 'skip', job: undefined, reason: 'missing' };
+      return { kind: 'skip', job: latest, reason: isTerminal(latest.status) ? 'terminal' : 'newer-attempt' };
+    }
+  }
+
+  async saveProgress(
+    jobId: string,
+    attempt: number,
+    progress: number,
+    message: string,
+    now: string,
+  ): Promise<{ owned: boolean; cancelRequested: boolean }> {
+    const clamped = Math.min(1, Math.max(0, progress));
+    const owned = '#status = :running AND attempts = :attempt';
+    const values = { ':running': 'running', ':attempt': attempt, ':message': message, ':now': now };
+    // Progress never goes backwards; the common (increasing) case is one write, a lower value keeps the old one.
+    const raised = await this.#conditionalUpdate({
+      TableName: this.#jobsTable,
+      Key: { jobId },
+      UpdateExpression: 'SET progress = :p, message = :message, updatedAt = :now',
+      ConditionExpression: `${owned} AND progress <= :p`,
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ...values, ':p': clamped },
+      ReturnValues: 'ALL_NEW',
+    });
+    const after =
+      raised ??
+      (await this.#conditionalUpdate({
+        TableName: this.#jobsTable,
+        Key: { jobId },
+        UpdateExpression: 'SET message = :message, updatedAt = :now',
+        ConditionExpression: owned,
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: values,
+        ReturnValues: 'ALL_NEW',
+      }));
+    if (after) return { owned: true, cancelRequested: after.cancelRequested === true };
+    const latest = await this.get(jobId);
+    return { owned: false, cancelRequested: latest?.cancelRequested === true };
+  }
+
+  async complete(jobId: string, attempt: number, result: JobResult, now: string): Promise<boolean> {
+    const done = await this.#conditionalUpdate({
+      TableName: this.#jobsTable,
+      Key: { jobId },
+      UpdateExpression:
+        'SET #status = :succeeded, progress = :one, message = :done, resultJson = :result, finishedAt = :now, updatedAt = :now, expiresAt = :ttl REMOVE queueState',
+      ConditionExpression: '#status = :running AND attempts = :attempt',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':succeeded': 'succeeded',
+        ':running': 'running',
+        ':attempt': attempt,
+        ':one': 1,
+        ':done': 'Done',
+        ':result': JSON.stringify(result),
+        ':now': now,
+        ':ttl': expiresAtFor(now),
+      },
+      ReturnValues: 'NONE',
+    });
+    return done !== undefined;
+  }
+
+  async fail(jobId: string, attempt: number, error: JobError, now: string): Promise<boolean> {
+    const job = await this.get(jobId);
+    if (!job) return false;
+    return this.#finishWithRefund(job, 'failed', error, '(#status = :running AND attempts = :attempt) OR #status = :queued', attempt, now);
+  }
+
+  async scheduleRetry(jobId: string, attempt: number, message: string, now: string): Promise<boolean> {
+    const job = await this.get(jobId);
+    if (!job) return false;
+    const done = await this.#conditionalUpdate({
+      TableName: this.#jobsTable,
+      Key: { jobId },
+      UpdateExpression: 'SET #status = :queued, message = :message, updatedAt = :now, queueState = :qs',
+      ConditionExpression: '#status = :running AND attempts = :attempt',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':queued': 'queued',
+        ':running': 'running',
+        ':attempt': attempt,
+        ':message': message,
+        ':now': now,
+        ':qs': queueState(job.tier, 'queued'),
+      },
+      ReturnValues: 'NONE',
+    });
+    return done !== undefined;
+  }
+
+  async cancel(jobId: string, userId: string, now: string): Promise<Job> {
+    // A worker may move the job between our read and write; re-read and decide again (a handful of times at most).
+    for (let round = 0; round < 5; round++) {
+      const job = await this.get(jobId);
+      if (!job || job.userId !== userId) throw new NotFoundError(`job ${jobId} not found`);
+      if (isTerminal(job.status)) throw new ConflictError(`job ${jobId} is already ${job.status}`);
+      if (job.status === 'queued') {
+        if (await this.#finishWithRefund(job, 'cancelled', CANCELLED_ERROR, '#status = :queued', job.attempts, now)) {
+          const after = await this.get(jobId);
+          if (after) return after;
+        }
+        continue;
+      }
+      if (job.cancelRequested) return job;
+      const after = await this.#conditionalUpdate({
+        TableName: this.#jobsTable,
+        Key: { jobId },
+        UpdateExpression: 'SET cancelRequested = :true, message = :message, updatedAt = :now',
+        ConditionExpression: '#status = :running',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':running': 'running', ':true': true, ':message': 'Cancelling', ':now': now },
+        ReturnValues: 'ALL_NEW',
+      });
+      if (after) return after;
+    }
+    throw new ServiceUnavailableError(`job ${jobId} kept changing while being cancelled; try again`);
+  }
+
+  async confirmCancelled(jobId: string, attempt: number, now: string): Promise<boolean> {
+    const job = await this.get(jobId);
+    if (!job) return false;
+    return this.#finishWithRefund(
+      job,
+      'cancelled',
+      CANCELLED_ERROR,
+      '#status = :running AND attempts = :attempt AND cancelRequested = :true',
+      attempt,
+      now,
+    );
+  }
+
+  /** The one way a job reaches failed or cancelled: the status change and the refund commit together or not at all. */
+  async #finishWithRefund(
+    job: Job,
+    status: Extract<JobStatus, 'failed' | 'cancelled'>,
+    error: JobError,
+    condition: string,
+    attempt: number,
+    now: string,
+  ): Promise<boolean> {
+    const message = status === 'cancelled' ? 'Cancelled' : error.message;
+    const items: NonNullable<TransactWriteCommandInput['TransactItems']> = [
+      {
+        Update: {
+          TableName: this.#jobsTable,
+          Key: { jobId: job.jobId },
+          UpdateExpression:
+            'SET #status = :status, message = :message, #error = :error, finishedAt = :now, updatedAt = :now, expiresAt = :ttl REMOVE queueState',
+          ConditionExpression: condition,
+          ExpressionAttributeNames: { '#status': 'status', '#error': 'error' },
+          ExpressionAttributeValues: pickUsed(condition, {
+            ':status': status,
+            ':message': message,
+            ':error': { code: error.code, message: error.message },
+            ':now': now,
+            ':ttl': expiresAtFor(now),
+            ':running': 'running',
+            ':queued': 'queued',
+            ':attempt': attempt,
+            ':true': true,
+          }),
+        },
+      },
+    ];
+    if (job.creditsCharged > 0) {
+      items.push({
+        Update: {
+          TableName: this.#usersTable,
+          Key: { pk: `USER#${job.userId}`, sk: 'PROFILE' },
+          UpdateExpression: 'ADD credits :refund',
+          ExpressionAttributeValues: { ':refund': job.creditsCharged },
+        },
+      });
+    }
+    for (let round = 0; ; round++) {
+      try {
+        await this.#client.send(new TransactWriteCommand({ TransactItems: items }));
+        return true;
+      } catch (caught) {
+        const reasons = cancellationCodes(caught);
+        if (!reasons) throw caught;
+        if (reasons[0] === 'ConditionalCheckFailed') return false;
+        if (reasons.includes('TransactionConflict') && round < TRANSACTION_CONFLICT_RETRIES) {
+          await sleep(20 * 2 ** round + Math.random() * 20);
+          continue;
+        }
+        throw new ServiceUnavailableError(`could not finish job ${job.jobId}: ${reasons.join(', ')}`);
+      }
+    }
+  }
+
+  /** Runs a conditional update; undefined when the condition did not hold, else the new job (or `{}` with ReturnValues NONE). */
+  async #conditionalUpdate(input: UpdateCommandInput): Promise<Job | undefined> {
+    try {
+      const { Attributes } = await this.#client.send(new UpdateCommand(input));
+      return Attributes ? jobFromItem(Attributes) : ({} as Job);
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+}
+
+/** Expression values DynamoDB would reject as unused ("Value provided in ExpressionAttributeValues unused"). */
+function pickUsed(condition: string, values: Record<string, unknown>): Record<string, unknown> {
+  const alwaysUsed = [':status', ':message', ':error', ':now', ':ttl'];
+  return Object.fromEntries(Object.entries(values).filter(([key]) => alwaysUsed.includes(key) || condition.includes(key)));
+}
+
+function cancellationCodes(error: unknown): string[] | undefined {
+  if (!(error instanceof TransactionCanceledException)) return undefined;
+  return (error.CancellationReasons ?? []).map((reason) => reason.Code ?? 'None');
+}
+
+function secondsToEndOfDay(day: string, nowMs: number): number {
+  const end = Date.parse(`${day}T00:00:00Z`) + 86_400_000;
+  return Math.max(1, Math.ceil((end - nowMs) / 1000));
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** The cursor names the last job of a page; the user id comes from the caller, never from the cursor. */
+function encodeCursor(job: Pick<Job, 'createdAt' | 'jobId'>): string {
+  return Buffer.from(JSON.stringify({ c: job.createdAt, j: job.jobId })).toString('base64url');
+}
+
+function decodeCursor(cursor: string, userId: string): Record<string, string> {
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { c?: unknown; j?: unknown };
+    if (typeof parsed.c === 'string' && typeof parsed.j === 'string' && parsed.c.length <= 64 && parsed.j.length <= 128) {
+      return { jobId: parsed.j, userId, createdAt: parsed.c };
+    }
+  } catch {
+    // any undecodable cursor is the client's error, reported below
+  }
+  throw new ValidationError([{ path: 'cursor', message: 'is not a cursor this API issued' }]);
+}
