@@ -1,0 +1,144 @@
+import { Worker } from 'node:worker_threads';
+import type { InvokeReply } from './worker-thread.ts';
+import type { Logger } from './http-util.ts';
+
+export interface WorkerPoolOptions {
+  /** Absolute path of the handler module (exports `handler`). */
+  entry: string;
+  /** Name used in the Lambda context and logs, e.g. `worker-pro`. */
+  functionName: string;
+  /** Threads to run. CPU-bound work scales with threads only up to the machine's cores. */
+  threads: number;
+  /** The environment of the function: each thread gets its own copy, as each Lambda function has its own. */
+  env: Record<string, string>;
+  /** Invocation timeout (the function's timeout). */
+  timeoutMs: number;
+  log: Logger;
+}
+
+export class InvocationTimeoutError extends Error {
+  override name = 'InvocationTimeoutError';
+}
+
+export class InvocationError extends Error {
+  override name = 'InvocationError';
+  readonly errorName: string;
+  constructor(name: string, message: string, stack?: string) {
+    super(message);
+    this.errorName = name;
+    if (stack !== undefined) this.stack = stack;
+  }
+}
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+interface Thread {
+  worker: Worker;
+  ready: Promise<void>;
+  pending: Map<number, Pending>;
+}
+
+/**
+ * Runs a handler in worker threads so CPU-heavy invocations (the backtest engine) never block the event loop
+ * that serves HTTP, WebSocket and the stream poller. A thread may run several invocations at once: they
+ * interleave at their awaits, as separate Lambda sandboxes would share a CPU. Invocations go to the least busy
+ * thread; a thread that dies fails its invocations (like a crashed sandbox) and is replaced.
+ */
+export class WorkerPool {
+  private readonly options: WorkerPoolOptions;
+  private readonly threads: Thread[] = [];
+  private nextId = 1;
+  private closed = false;
+  /** Set when a thread failed to load the handler: respawning would only fail again. */
+  private broken: Error | undefined;
+
+  constructor(options: WorkerPoolOptions) {
+    if (!Number.isInteger(options.threads) || options.threads < 1) throw new Error(`threads must be a whole number >= 1, got ${options.threads}`);
+    this.options = options;
+    for (let i = 0; i < options.threads; i++) this.threads.push(this.spawn());
+  }
+
+  /** Resolves once every thread has loaded the handler (a failed load rejects). */
+  async ready(): Promise<void> {
+    await Promise.all(this.threads.map((t) => t.ready));
+  }
+
+  invoke(event: unknown): Promise<unknown> {
+    if (this.closed) return Promise.reject(new Error(`${this.options.functionName}: the pool is closed`));
+    if (this.broken !== undefined) return Promise.reject(this.broken);
+    const thread = this.threads.reduce((best, t) => (t.pending.size < best.pending.size ? t : best));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        thread.pending.delete(id);
+        // On AWS the sandbox is killed; here other invocations share the thread, so only the caller gives up.
+        reject(new InvocationTimeoutError(`${this.options.functionName} timed out after ${this.options.timeoutMs} ms`));
+      }, this.options.timeoutMs);
+      thread.pending.set(id, { resolve, reject, timer });
+      thread.worker.postMessage({ id, event });
+    });
+  }
+
+  inFlight(): number {
+    return this.threads.reduce((sum, t) => sum + t.pending.size, 0);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.threads.map((t) => t.worker.terminate()));
+  }
+
+  private spawn(): Thread {
+    const worker = new Worker(new URL('./worker-thread.ts', import.meta.url), {
+      workerData: { entry: this.options.entry, functionName: this.options.functionName, timeoutMs: this.options.timeoutMs },
+      env: { ...this.options.env },
+    });
+    const pending = new Map<number, Pending>();
+    let markReady: () => void = () => undefined;
+    let failReady: (error: Error) => void = () => undefined;
+    const ready = new Promise<void>((resolve, reject) => {
+      markReady = resolve;
+      failReady = reject;
+    });
+    // A load failure is reported through ready(); keep it from being an unhandled rejection meanwhile.
+    ready.catch(() => undefined);
+    const thread: Thread = { worker, ready, pending };
+    let loaded = false;
+    worker.on('message', (message: InvokeReply | { ready: true }) => {
+      if ('ready' in message) {
+        loaded = true;
+        markReady();
+        return;
+      }
+      const call = pending.get(message.id);
+      if (call === undefined) return;
+      pending.delete(message.id);
+      clearTimeout(call.timer);
+      if (message.ok) call.resolve(message.result);
+      else call.reject(new InvocationError(message.error.name, message.error.message, message.error.stack));
+    });
+    worker.on('error', (error) => {
+      this.options.log.error(`${this.options.functionName}: worker thread crashed`, error);
+      if (!loaded) this.broken = new InvocationError('Runtime.ImportModuleError', `${this.options.functionName}: ${error.message}`);
+      failReady(error);
+    });
+    worker.on('exit', (code) => {
+      for (const call of pending.values()) {
+        clearTimeout(call.timer);
+        call.reject(new InvocationError('Runtime.ExitError', `${this.options.functionName}: the worker thread exited (code ${code})`));
+      }
+      pending.clear();
+      if (this.closed || !loaded) {
+        failReady(new Error(`${this.options.functionName}: the worker thread exited during start-up (code ${code})`));
+        return;
+      }
+      const index = this.threads.indexOf(thread);
+      if (index >= 0) this.threads[index] = this.spawn();
+    });
+    return thread;
+  }
+}
