@@ -1,0 +1,37 @@
+import { z } from 'zod';
+
+/** Thrown at cold start when the function's configuration is incomplete: a deploy error, not a request error. */
+export class ConfigurationError extends Error {
+  override name = 'ConfigurationError';
+}
+
+const required = z.string().min(1, 'is required');
+
+/** Env vars, grouped by what they configure (docs/wiring.md lists who needs which). */
+export const envSchemas = {
+  jobsTable: z.object({ JOBS_TABLE: required }),
+  usersTable: z.object({ USERS_TABLE: required }),
+  connectionsTable: z.object({ CONNECTIONS_TABLE: required }),
+  queues: z.object({ QUEUE_URL_FREE: required, QUEUE_URL_BASIC: required, QUEUE_URL_PRO: required }),
+  deadLetterQueues: z.object({ DLQ_URL_FREE: required, DLQ_URL_BASIC: required, DLQ_URL_PRO: required }),
+  workerTier: z.object({ TIER: z.enum(['free', 'basic', 'pro']) }),
+  // Locally DATA_DIR selects the CSV folder; on AWS MARKET_DATA_BUCKET selects S3. One of them must be set.
+  marketData: z
+    .object({ MARKET_DATA_BUCKET: z.string().min(1).optional(), DATA_DIR: z.string().min(1).optional() })
+    .refine((e) => e.MARKET_DATA_BUCKET !== undefined || e.DATA_DIR !== undefined, {
+      message: 'set MARKET_DATA_BUCKET (S3) or DATA_DIR (CSV folder)',
+      path: ['MARKET_DATA_BUCKET'],
+    }),
+  wsManagement: z.object({ WS_MANAGEMENT_ENDPOINT: z.url() }),
+  jwt: z.object({ JWKS_URL: z.url(), JWT_ISSUER: required, JWT_AUDIENCE: required }),
+} as const;
+
+/** Parses the env vars a schema names, once per cold start; a missing or bad one throws naming every offender. */
+export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'} ${i.message}`).join('; ');
+    throw new ConfigurationError(`Invalid environment: ${problems}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,37 @@
+import { errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { UnauthorizedError } from '../../core/errors.ts';
+import { principalFromClaims, type Principal } from '../../core/principal.ts';
+
+/** Only asymmetric algorithms: `none` and HS* (a public key used as an HMAC secret) are refused by construction. */
+export const ALLOWED_ALGORITHMS = ['RS256', 'ES256'];
+
+export type TokenVerifier = (token: string) => Promise<Principal>;
+
+/**
+ * Verifies a bearer token as the HTTP API's JWT authorizer does: signature against the issuer's JWKS, issuer,
+ * audience, expiry (required), and the algorithm allow-list. Any failure is an UnauthorizedError without detail
+ * that would help an attacker; the reason goes to `onReject` for logs.
+ */
+export function createJwtVerifier(options: {
+  keys: JWTVerifyGetKey;
+  issuer: string;
+  audience: string;
+  onReject?: (reason: string) => void;
+}): TokenVerifier {
+  return async (token) => {
+    try {
+      const { payload } = await jwtVerify(token, options.keys, {
+        issuer: options.issuer,
+        audience: options.audience,
+        algorithms: ALLOWED_ALGORITHMS,
+        requiredClaims: ['exp', 'sub'],
+        clockTolerance: 5,
+      });
+      return principalFromClaims(payload as Record<string, unknown>);
+    } catch (error) {
+      const reason = error instanceof errors.JOSEError ? error.code : error instanceof Error ? error.name : 'unknown';
+      options.onReject?.(reason);
+      throw new UnauthorizedError('The token is not valid');
+    }
+  };
+}

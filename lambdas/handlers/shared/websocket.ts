@@ -1,0 +1,27 @@
+import type { APIGatewayEventWebsocketRequestContextV2, APIGatewayProxyWebsocketEventV2WithRequestContext } from 'aws-lambda';
+import { UnauthorizedError } from '../../core/errors.ts';
+import type { Principal } from '../../core/principal.ts';
+import { isTier } from '../../core/tiers.ts';
+
+/** What the $connect authorizer puts in its policy context; API Gateway passes it to every route of the connection. */
+export interface WsAuthorizerContext {
+  userId: string;
+  tier: string;
+  /** Policy context values are strings, numbers or booleans; API Gateway may hand booleans back as strings. */
+  admin: boolean | string;
+}
+
+export type WsEvent = APIGatewayProxyWebsocketEventV2WithRequestContext<
+  APIGatewayEventWebsocketRequestContextV2 & { authorizer?: Partial<WsAuthorizerContext> | null }
+>;
+
+export interface WsResult {
+  statusCode: number;
+  body?: string;
+}
+
+export function principalFromAuthorizer(event: WsEvent): Principal {
+  const ctx = event.requestContext.authorizer;
+  if (!ctx || typeof ctx.userId !== 'string' || ctx.userId.length === 0) throw new UnauthorizedError('No authorizer context on the connection');
+  return { userId: ctx.userId, tier: isTier(ctx.tier) ? ctx.tier : 'free', admin: ctx.admin === true || ctx.admin === 'true' };
+}
