@@ -1,0 +1,62 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { addBacktestStacks, type BacktestStacks } from '../../../lib/backtest-app.ts';
+import { HANDLER_ENTRIES, REPO_ROOT } from '../../../lib/handler-entries.ts';
+
+export interface ValidationViolation {
+  ruleName: string;
+  severity: string;
+  violatingConstructs: { constructPath: string }[];
+}
+export interface ValidationReport {
+  pluginReports: { pluginName: string; conclusion: string; violations: ValidationViolation[] }[];
+}
+
+export interface SynthResult {
+  readonly stacks: BacktestStacks;
+  readonly stateful: Template;
+  readonly service: Template;
+  readonly report: ValidationReport;
+}
+
+export interface SynthOptions {
+  /** CDK context on top of cdk.json's, as `-c key=value` would give it. */
+  readonly context?: Record<string, unknown>;
+  /** Run esbuild for every function (slow); otherwise assets are staged without bundling. @default false */
+  readonly bundle?: boolean;
+}
+
+/** Handler files docs/wiring.md promises that are not in the checkout. */
+export function missingHandlerEntries(): string[] {
+  return Object.values(HANDLER_ENTRIES).filter((entry) => !existsSync(entry)).map((entry) => entry.slice(REPO_ROOT.length + 1));
+}
+
+/**
+ * Synthesizes the app exactly as bin/app.ts builds it (same context as cdk.json, cdk-nag included) into a
+ * temporary directory. Throws if cdk-nag reports an unacknowledged error, as `cdk synth` would.
+ */
+export function synthBacktestApp(options: SynthOptions = {}): SynthResult {
+  const missing = missingHandlerEntries();
+  if (missing.length > 0) {
+    throw new Error(`Handler entry files listed in docs/wiring.md are missing: ${missing.join(', ')}`);
+  }
+  const cdkJson = JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
+  const app = new App({
+    outdir: mkdtempSync(join(tmpdir(), 'backtest-cdk-')),
+    context: {
+      ...cdkJson.context,
+      // The CLI sets this; the queries find resources by the construct path it records.
+      'aws:cdk:enable-path-metadata': true,
+      ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }),
+      ...options.context,
+    },
+  });
+  const stacks = addBacktestStacks(app);
+  const assembly = app.synth();
+  const template = (name: string): Template => Template.fromJSON(assembly.getStackByName(name).template as Record<string, unknown>);
+  const report = JSON.parse(readFileSync(join(assembly.directory, 'validation-report.json'), 'utf8')) as ValidationReport;
+  return { stacks, stateful: template(stacks.stateful.stackName), service: template(stacks.service.stackName), report };
+}
