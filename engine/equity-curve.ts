@@ -1,0 +1,71 @@
+/** Largest number of points in a returned equity curve. */
+export const MAX_CURVE_POINTS = 500;
+
+/**
+ * Min/max downsampling: the first and last points, plus the lowest and the highest point of each of 249 equal index
+ * buckets in between (in time order). Peaks and troughs survive, so the stored curve shows the real drawdowns.
+ */
+export class CurveSampler {
+  private readonly time: Float64Array;
+  private readonly equity: Float64Array;
+  private readonly n: number;
+  private readonly bucket: number;
+  private readonly outTime: number[] = [];
+  private readonly outEquity: number[] = [];
+  private bucketEnd = 0;
+  private minI = -1;
+  private maxI = -1;
+
+  constructor(time: Float64Array, equity: Float64Array, n: number) {
+    this.time = time;
+    this.equity = equity;
+    this.n = n;
+    const buckets = (MAX_CURVE_POINTS - 2) / 2;
+    this.bucket = n <= MAX_CURVE_POINTS ? 1 : Math.ceil((n - 2) / buckets);
+    this.bucketEnd = 1 + this.bucket;
+  }
+
+  private add(i: number): void {
+    this.outTime.push(this.time[i]);
+    this.outEquity.push(this.equity[i]);
+  }
+
+  private flush(): void {
+    if (this.minI < 0) return;
+    const a = Math.min(this.minI, this.maxI);
+    const b = Math.max(this.minI, this.maxI);
+    this.add(a);
+    if (b !== a) this.add(b);
+    this.minI = -1;
+    this.maxI = -1;
+  }
+
+  step(from: number, to: number): void {
+    const { equity, n } = this;
+    if (n <= MAX_CURVE_POINTS) {
+      for (let i = from; i < to; i++) this.add(i);
+      return;
+    }
+    for (let i = from; i < to; i++) {
+      if (i === 0 || i === n - 1) {
+        this.flush();
+        this.add(i);
+        continue;
+      }
+      if (i >= this.bucketEnd) {
+        this.flush();
+        this.bucketEnd += this.bucket;
+      }
+      const e = equity[i];
+      if (this.minI < 0) {
+        this.minI = i;
+        this.maxI = i;
+      } else if (e < equity[this.minI]) this.minI = i;
+      else if (e > equity[this.maxI]) this.maxI = i;
+    }
+  }
+
+  result(): { time: number[]; equity: number[] } {
+    return { time: this.outTime, equity: this.outEquity };
+  }
+}

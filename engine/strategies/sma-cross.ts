@@ -1,0 +1,25 @@
+import { smaKernel } from '../indicators.ts';
+import { allowShortParam, crossSignals, periodParam, schemaFor, type StrategyDefinition } from './strategy.ts';
+
+const params = {
+  fast: periodParam(10, 'fast SMA period; 1 means the close itself (price crossing its SMA)'),
+  slow: periodParam(30, 'slow SMA period, greater than fast', 2),
+  allowShort: allowShortParam,
+};
+
+export const smaCross: StrategyDefinition = {
+  id: 'sma-cross',
+  description:
+    'Fast SMA crossing the slow SMA (strict cross). Long-only: buy on an up-cross when flat, close on a down-cross. ' +
+    'allowShort: always in the market, reversing on every cross.',
+  params,
+  schema: schemaFor(params, [
+    { check: (p) => (p.fast as number) < (p.slow as number), message: 'fast must be less than slow', path: 'fast' },
+  ]),
+  warmup: (p) => p.slow as number,
+  indicators: (p) => [
+    { key: `sma:${p.fast}`, make: (bars) => smaKernel(bars.close, p.fast as number) },
+    { key: `sma:${p.slow}`, make: (bars) => smaKernel(bars.close, p.slow as number) },
+  ],
+  signals: (_bars, ind, p, out) => crossSignals(ind[0][0], ind[1][0], p.allowShort as boolean, out),
+};

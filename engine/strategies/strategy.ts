@@ -1,0 +1,104 @@
+import { z } from 'zod';
+import type { IndicatorKernel } from '../indicators.ts';
+import type { BarSeries } from '../types.ts';
+
+/**
+ * Signal codes a strategy writes per bar (evaluated on that bar's close; the executor acts at the next open).
+ * LONG / SHORT / FLAT set the target position; EXIT_* flatten only a position on that side.
+ */
+export const NONE = 0;
+export const LONG = 1;
+export const SHORT = 2;
+export const FLAT = 3;
+export const EXIT_LONG = 4;
+export const EXIT_SHORT = 5;
+
+export type ScalarParams = Record<string, number | boolean>;
+
+export interface ParamInfo {
+  type: 'integer' | 'number' | 'boolean';
+  default?: number | boolean;
+  min?: number;
+  max?: number;
+  description: string;
+}
+
+/** An indicator a strategy needs; `key` identifies it in the sweep cache, so equal keys must mean equal arrays. */
+export interface IndicatorRequest {
+  key: string;
+  make(bars: BarSeries): IndicatorKernel;
+}
+
+/** Fills `out[from..to)` with signal codes; called over consecutive ranges from 0, every index written. */
+export type SignalKernel = (from: number, to: number) => void;
+
+export interface StrategyDefinition {
+  id: string;
+  description: string;
+  params: Record<string, ParamInfo>;
+  /** Scalar parameters, defaults applied, unknown keys rejected, cross-parameter rules checked. */
+  schema: z.ZodType<ScalarParams>;
+  /** Index of the first bar on which a signal can occur; a series needs at least warmup + 2 bars to trade. */
+  warmup(p: ScalarParams): number;
+  indicators(p: ScalarParams): IndicatorRequest[];
+  signals(bars: BarSeries, indicators: Float64Array[][], p: ScalarParams, out: Int8Array): SignalKernel;
+}
+
+/** The schema of one scalar value of a parameter (no default). */
+export function scalarSchema(info: ParamInfo): z.ZodType<number | boolean> {
+  if (info.type === 'boolean') return z.boolean();
+  let num = info.type === 'integer' ? z.number().int() : z.number();
+  if (info.min !== undefined) num = num.min(info.min);
+  if (info.max !== undefined) num = num.max(info.max);
+  return num;
+}
+
+/** Builds the zod schema from the declarative parameter table, so `listStrategies` and validation cannot drift. */
+export function schemaFor(
+  params: Record<string, ParamInfo>,
+  rules: { check: (p: ScalarParams) => boolean; message: string; path: string }[] = [],
+): z.ZodType<ScalarParams> {
+  const shape: Record<string, z.ZodType> = {};
+  for (const [name, info] of Object.entries(params)) {
+    const scalar = scalarSchema(info);
+    shape[name] = info.default === undefined ? scalar : scalar.default(info.default as never);
+  }
+  let schema: z.ZodType<ScalarParams> = z.strictObject(shape) as unknown as z.ZodType<ScalarParams>;
+  for (const rule of rules) {
+    schema = schema.refine((p) => rule.check(p), { message: rule.message, path: [rule.path] });
+  }
+  return schema;
+}
+
+export const periodParam = (def: number, description: string, min = 1): ParamInfo => ({
+  type: 'integer',
+  default: def,
+  min,
+  max: 100_000,
+  description,
+});
+
+export const allowShortParam: ParamInfo = {
+  type: 'boolean',
+  default: false,
+  description: 'also take short positions: always in the market once the first signal fires',
+};
+
+/**
+ * Strict crossover signals shared by the two-line strategies: an up-cross (a[t-1] < b[t-1] and a[t] > b[t], both
+ * bars defined; NaN compares false) goes long, a down-cross goes short with allowShort, else flat.
+ */
+export function crossSignals(a: Float64Array, b: Float64Array, allowShort: boolean, out: Int8Array): SignalKernel {
+  const down = allowShort ? SHORT : FLAT;
+  return (from, to) => {
+    if (from === 0) out[0] = NONE;
+    const start = from === 0 ? 1 : from;
+    let d0 = a[start - 1] - b[start - 1];
+    for (let t = start; t < to; t++) {
+      const d1 = a[t] - b[t];
+      // Strictly opposite signs (NaN compares false): one rarely-true branch instead of two unpredictable ones.
+      out[t] = Math.sign(d0) * Math.sign(d1) < 0 ? (d1 > 0 ? LONG : down) : NONE;
+      d0 = d1;
+    }
+  };
+}
