@@ -62,7 +62,7 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
     // fauxqs runs in this process: nothing to orphan, and it starts in milliseconds.
     const fauxqsDir = options.persistDir ? join(resolve(options.persistDir), 'sqs') : undefined;
     if (fauxqsDir) mkdirSync(fauxqsDir, { recursive: true });
-    fauxqs = await startFauxqs({ port: sqsPort, host: '127.0.0.1', logger: false, dataDir: fauxqsDir });
+    fauxqs = await startFauxqs({ port: sqsPort, logger: false, dataDir: fauxqsDir });
     const sqsEndpoint = `http://127.0.0.1:${fauxqs.port}`;
     await Promise.all([
       waitUntil('DynamoDB Local', options.startTimeoutMs ?? 60_000, dynamo, () => pingDynamo(dynamodbEndpoint)),

@@ -73,7 +73,7 @@ export async function createResources(options: ResourceOptions): Promise<LocalRe
   try {
     const [described, queueList] = await Promise.all([
       Promise.all(TABLES.map((def) => ensureTable(dynamo, def, tableName(options.prefix, def)))),
-      Promise.all(TIERS.map((tier) => ensureTierQueues(sqs, options.prefix, tier, visibilityTimeoutSeconds, maxReceiveCount))),
+      Promise.all(TIERS.map((tier) => ensureTierQueues(sqs, options.sqsEndpoint, options.prefix, tier, visibilityTimeoutSeconds, maxReceiveCount))),
     ]);
     const byId = Object.fromEntries(TABLES.map((def, i) => [def.id, described[i]])) as Record<TableDef['id'], TableDescription>;
     const queues = Object.fromEntries(TIERS.map((tier, i) => [tier, queueList[i]])) as Record<Tier, TierQueueResources>;
@@ -154,7 +154,20 @@ async function ensureTable(client: DynamoDBClient, def: TableDef, name: string):
   return Table;
 }
 
-async function ensureQueue(client: SQSClient, name: string, attributes: Record<string, string>): Promise<{ url: string; arn: string }> {
+/**
+ * fauxqs answers with URLs on `sqs.<region>.localhost`; the SDK, when its endpoint comes from AWS_ENDPOINT_URL_SQS,
+ * sends to the queue URL's host instead (and warns). On the emulator's own origin both agree and every client works.
+ */
+function onEndpoint(queueUrl: string, endpoint: string): string {
+  return new URL(new URL(queueUrl).pathname, endpoint).toString();
+}
+
+async function ensureQueue(
+  client: SQSClient,
+  endpoint: string,
+  name: string,
+  attributes: Record<string, string>,
+): Promise<{ url: string; arn: string }> {
   let url: string;
   try {
     ({ QueueUrl: url = '' } = await client.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes })));
@@ -167,11 +180,12 @@ async function ensureQueue(client: SQSClient, name: string, attributes: Record<s
   const { Attributes } = await client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }));
   const arn = Attributes?.QueueArn;
   if (!url || !arn) throw new Error(`queue ${name} was not created`);
-  return { url, arn };
+  return { url: onEndpoint(url, endpoint), arn };
 }
 
 async function ensureTierQueues(
   client: SQSClient,
+  endpoint: string,
   prefix: string,
   tier: Tier,
   visibilityTimeoutSeconds: number,
@@ -180,8 +194,8 @@ async function ensureTierQueues(
   const name = `${prefix}-${tier}`;
   const dlqName = `${name}-dlq`;
   // Two weeks, the SQS maximum, so a dead letter is there when someone looks.
-  const dlq = await ensureQueue(client, dlqName, { MessageRetentionPeriod: '1209600' });
-  const queue = await ensureQueue(client, name, {
+  const dlq = await ensureQueue(client, endpoint, dlqName, { MessageRetentionPeriod: '1209600' });
+  const queue = await ensureQueue(client, endpoint, name, {
     VisibilityTimeout: String(visibilityTimeoutSeconds),
     RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: String(maxReceiveCount) }),
   });
