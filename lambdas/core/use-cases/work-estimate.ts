@@ -12,12 +12,13 @@ const BARS_PER_DAY: Record<Timeframe, number> = { '1m': 1440, '5m': 288, '15m': 
 const EARLIEST_MS = Date.parse('1970-01-01T00:00:00Z');
 
 /**
- * Most bar evaluations (bars x parameter combinations) one job may ask for. The worker timeout is 120 s; this
- * keeps the engine's part under about a quarter of it on the smallest worker (1 GB, about 0.6 vCPU), with the
- * throughput measured in test/core/work-estimate.test.ts (see the commit that set it). Bigger work is refused at
- * submit instead of timing out four times in the worker.
+ * Most bar evaluations (bars x parameter combinations) one job may ask for. Measured: the engine runs sma-cross
+ * sweeps at about 14-16 M bar evaluations/s on one core of the dev machine (400 combinations x 6,260 daily bars in
+ * 155 ms; 10 x 438,060 minute bars in 308 ms). A 1 GB Lambda has about 0.6 of a vCPU, so about 8 M/s: 100 M is
+ * about 12 s, a tenth of the 120 s worker timeout, leaving room for slower strategies, data loading and cold
+ * starts. Bigger work is refused at submit instead of timing out four times in the worker.
  */
-export const MAX_BAR_EVALUATIONS = 60_000_000;
+export const MAX_BAR_EVALUATIONS = 100_000_000;
 
 export interface WorkEstimate {
   bars: number;
