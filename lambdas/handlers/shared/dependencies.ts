@@ -1,0 +1,119 @@
+/**
+ * Composition root: builds the real adapters from environment variables, once per cold start. Every builder
+ * takes the env as a parameter (default process.env), so the local stack can build, say, one worker per tier in
+ * one process with different TIER values. A missing variable throws a ConfigurationError naming it.
+ */
+import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { createRemoteJWKSet } from 'jose';
+import { ApiGatewayClientPush } from '../../adapters/api-gateway-client-push.ts';
+import { CsvFolderMarketData } from '../../adapters/csv-folder-market-data.ts';
+import { DynamoDbConnectionStore } from '../../adapters/dynamodb-connection-store.ts';
+import { documentClient } from '../../adapters/dynamodb-document-client.ts';
+import { DynamoDbJobRepository } from '../../adapters/dynamodb-job-repository.ts';
+import { RoutingMarketData } from '../../adapters/routing-market-data.ts';
+import { S3MarketData } from '../../adapters/s3-market-data.ts';
+import { SqsJobQueue } from '../../adapters/sqs-job-queue.ts';
+import { SqsMessageVisibility } from '../../adapters/sqs-message-visibility.ts';
+import { SyntheticMarketData } from '../../adapters/synthetic-market-data.ts';
+import { systemClock, type Clock } from '../../core/ports/clock.ts';
+import type { ClientPush } from '../../core/ports/client-push.ts';
+import type { ConnectionStore } from '../../core/ports/connection-store.ts';
+import type { JobQueue } from '../../core/ports/job-queue.ts';
+import type { JobRepository } from '../../core/ports/job-repository.ts';
+import type { MarketData } from '../../core/ports/market-data.ts';
+import type { MessageVisibility } from '../../core/ports/message-visibility.ts';
+import type { Tier } from '../../core/tiers.ts';
+import { envSchemas, parseEnv } from './env.ts';
+import { createJwtVerifier, type TokenVerifier } from './jwt-verifier.ts';
+
+type Env = NodeJS.ProcessEnv;
+
+// SDK clients read AWS_REGION and AWS_ENDPOINT_URL_<SERVICE> themselves, which is how the local stack redirects them.
+const dynamo = (): DynamoDBClient => new DynamoDBClient({});
+const sqs = (): SQSClient => new SQSClient({});
+
+function queueUrls(env: Env): Record<Tier, string> {
+  const e = parseEnv(envSchemas.queues, env);
+  return { free: e.QUEUE_URL_FREE, basic: e.QUEUE_URL_BASIC, pro: e.QUEUE_URL_PRO };
+}
+
+function jobRepository(env: Env): JobRepository {
+  const { JOBS_TABLE } = parseEnv(envSchemas.jobsTable, env);
+  const { USERS_TABLE } = parseEnv(envSchemas.usersTable, env);
+  return new DynamoDbJobRepository({ client: documentClient(dynamo()), jobsTable: JOBS_TABLE, usersTable: USERS_TABLE });
+}
+
+function connectionStore(env: Env): ConnectionStore {
+  const { CONNECTIONS_TABLE } = parseEnv(envSchemas.connectionsTable, env);
+  return new DynamoDbConnectionStore({ client: documentClient(dynamo()), table: CONNECTIONS_TABLE });
+}
+
+function clientPush(env: Env): ClientPush {
+  const { WS_MANAGEMENT_ENDPOINT } = parseEnv(envSchemas.wsManagement, env);
+  return new ApiGatewayClientPush({ client: new ApiGatewayManagementApiClient({ endpoint: WS_MANAGEMENT_ENDPOINT }) });
+}
+
+/** SYNTH-* from the generator; other symbols from S3 (MARKET_DATA_BUCKET) or, locally, a CSV folder (DATA_DIR). */
+function marketData(env: Env): MarketData {
+  const e = parseEnv(envSchemas.marketData, env);
+  const real = e.DATA_DIR !== undefined ? new CsvFolderMarketData({ dir: e.DATA_DIR }) : new S3MarketData({ client: new S3Client({}), bucket: e.MARKET_DATA_BUCKET! });
+  return new RoutingMarketData({ synthetic: new SyntheticMarketData(), real });
+}
+
+export function submitDependencies(env: Env = process.env): { jobs: JobRepository; queue: JobQueue; clock: Clock } {
+  return { jobs: jobRepository(env), queue: new SqsJobQueue({ client: sqs(), queueUrls: queueUrls(env) }), clock: systemClock };
+}
+
+/** get-job and list-jobs read only the Jobs table, but the repository also needs USERS_TABLE's name (it never writes it here). */
+export function readDependencies(env: Env = process.env): { jobs: JobRepository } {
+  return { jobs: jobRepository(env) };
+}
+
+export function cancelDependencies(env: Env = process.env): { jobs: JobRepository; clock: Clock } {
+  return { jobs: jobRepository(env), clock: systemClock };
+}
+
+export function adminQueuesDependencies(env: Env = process.env): { jobs: JobRepository; queue: JobQueue; clock: Clock } {
+  const d = parseEnv(envSchemas.deadLetterQueues, env);
+  const dlqUrls = { free: d.DLQ_URL_FREE, basic: d.DLQ_URL_BASIC, pro: d.DLQ_URL_PRO };
+  return { jobs: jobRepository(env), queue: new SqsJobQueue({ client: sqs(), queueUrls: queueUrls(env), dlqUrls }), clock: systemClock };
+}
+
+export function workerDependencies(env: Env = process.env): {
+  jobs: JobRepository;
+  marketData: MarketData;
+  visibility: MessageVisibility;
+  clock: Clock;
+  tier: Tier;
+} {
+  const { TIER } = parseEnv(envSchemas.workerTier, env);
+  return {
+    jobs: jobRepository(env),
+    marketData: marketData(env),
+    visibility: new SqsMessageVisibility({ client: sqs(), queueUrls: queueUrls(env) }),
+    clock: systemClock,
+    tier: TIER,
+  };
+}
+
+export function notifierDependencies(env: Env = process.env): { connections: ConnectionStore; push: ClientPush } {
+  return { connections: connectionStore(env), push: clientPush(env) };
+}
+
+export function connectionDependencies(env: Env = process.env): { connections: ConnectionStore; clock: Clock } {
+  return { connections: connectionStore(env), clock: systemClock };
+}
+
+export function messageDependencies(env: Env = process.env): { connections: ConnectionStore; jobs: JobRepository; push: ClientPush; clock: Clock } {
+  return { connections: connectionStore(env), jobs: jobRepository(env), push: clientPush(env), clock: systemClock };
+}
+
+export function authorizerDependencies(env: Env = process.env, onReject?: (reason: string) => void): { verify: TokenVerifier } {
+  const e = parseEnv(envSchemas.jwt, env);
+  // createRemoteJWKSet caches keys and refetches on an unknown `kid` (key rotation), with a cooldown against floods.
+  const keys = createRemoteJWKSet(new URL(e.JWKS_URL));
+  return { verify: createJwtVerifier({ keys, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE, ...(onReject ? { onReject } : {}) }) };
+}

@@ -1,0 +1,5 @@
+import { notifierDependencies } from '../shared/dependencies.ts';
+import { createProgressNotifierHandler } from './progress-notifier-handler.ts';
+
+/** Lambda entry for the Jobs table stream. */
+export const handler = createProgressNotifierHandler(notifierDependencies());
