@@ -38,7 +38,7 @@ export function smaKernel(src: Float64Array, period: number): IndicatorKernel {
     step(from, to) {
       // Re-sum the window at each chunk start so rolling-sum rounding error cannot accumulate across a long series.
       let sum = 0;
-      for (let j = Math.max(0, from - period + 1); j < from; j++) sum += src[j];
+      for (let j = Math.max(0, from - period); j < from; j++) sum += src[j];
       for (let i = from; i < to; i++) {
         sum += src[i];
         if (i >= period) sum -= src[i - period];
@@ -131,7 +131,7 @@ export function bollingerKernel(src: Float64Array, period: number, k: number): I
     step(from, to) {
       let sum = 0;
       let sumSq = 0;
-      for (let j = Math.max(0, from - period + 1); j < from; j++) {
+      for (let j = Math.max(0, from - period); j < from; j++) {
         sum += src[j];
         sumSq += src[j] * src[j];
       }

@@ -1,0 +1,40 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { barsFromArrays } from '../../engine/bars.ts';
+import type { BarSeries } from '../../engine/types.ts';
+
+export const DAY = 86_400_000;
+export const T0 = Date.UTC(2020, 0, 6);
+
+/** Daily bars from closes and opens; high/low envelope both so the series is valid. */
+export function daily(close: number[], open: number[] = close): BarSeries {
+  return barsFromArrays({
+    time: close.map((_, i) => T0 + i * DAY),
+    open,
+    high: close.map((c, i) => Math.max(c, open[i])),
+    low: close.map((c, i) => Math.min(c, open[i])),
+    close,
+  });
+}
+
+export const iso = (i: number): string => new Date(T0 + i * DAY).toISOString();
+
+/** Real market data lives next to the repo, never inside it. */
+export const DATA_DIR = fileURLToPath(new URL('../../../shared/data/', import.meta.url));
+export const hasData = (file: string): boolean => existsSync(`${DATA_DIR}${file}`);
+
+/** Seeded PRNG (mulberry32) so randomized tests are reproducible. */
+export function rng(seed: number): () => number {
+  let s = seed | 0;
+  return () => {
+    s = (s + 0x6d2b79f5) | 0;
+    let t = Math.imul(s ^ (s >>> 15), 1 | s);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function closeTo(actual: number, expected: number, rel = 1e-9): boolean {
+  if (Number.isNaN(actual) || Number.isNaN(expected)) return Number.isNaN(actual) && Number.isNaN(expected);
+  return Math.abs(actual - expected) <= rel * Math.max(1, Math.abs(expected));
+}
