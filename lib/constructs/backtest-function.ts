@@ -3,7 +3,7 @@ import type { IWebSocketApi, WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -85,6 +85,7 @@ export class BacktestFunction extends Construct {
         minify: true,
         sourceMap: true,
         forceDockerBundling: false,
+        logLevel: LogLevel.WARNING,
         mainFields: ['module', 'main'],
         // Some dependencies are CommonJS and call require(); an ESM bundle has no require unless we make one.
         banner: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",

@@ -20,6 +20,8 @@ export interface SynthResult {
   readonly stateful: Template;
   readonly service: Template;
   readonly report: ValidationReport;
+  /** The cloud assembly directory (templates, assets, validation-report.json). */
+  readonly outdir: string;
 }
 
 export interface SynthOptions {
@@ -27,6 +29,8 @@ export interface SynthOptions {
   readonly context?: Record<string, unknown>;
   /** Run esbuild for every function (slow); otherwise assets are staged without bundling. @default false */
   readonly bundle?: boolean;
+  /** Adds constructs after the stacks are built and before synthesis (used to prove cdk-nag is active). */
+  readonly extend?: (stacks: BacktestStacks) => void;
 }
 
 /** Handler files docs/wiring.md promises that are not in the checkout. */
@@ -55,8 +59,9 @@ export function synthBacktestApp(options: SynthOptions = {}): SynthResult {
     },
   });
   const stacks = addBacktestStacks(app);
+  options.extend?.(stacks);
   const assembly = app.synth();
   const template = (name: string): Template => Template.fromJSON(assembly.getStackByName(name).template as Record<string, unknown>);
   const report = JSON.parse(readFileSync(join(assembly.directory, 'validation-report.json'), 'utf8')) as ValidationReport;
-  return { stacks, stateful: template(stacks.stateful.stackName), service: template(stacks.service.stackName), report };
+  return { stacks, stateful: template(stacks.stateful.stackName), service: template(stacks.service.stackName), report, outdir: assembly.directory };
 }
