@@ -60,6 +60,7 @@ export class ServiceStack extends Stack {
       jwt,
       jobsTable: stateful.jobsTable,
       connectionsTable: stateful.connectionsTable,
+      usersTable: stateful.usersTable,
       logRetentionDays,
       rateLimit: config.apiRateLimit,
       burstLimit: config.apiBurstLimit,

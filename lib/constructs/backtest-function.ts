@@ -105,7 +105,11 @@ export class BacktestFunction extends Construct {
   }
 }
 
-export type TableAccess = 'read' | 'write' | 'readWrite';
+/**
+ * `name` sets only the variable: for a handler whose adapter is built with the table's name but never touches
+ * the table (the job repository takes both table names even where a use case only reads jobs).
+ */
+export type TableAccess = 'read' | 'write' | 'readWrite' | 'name';
 
 const READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'];
 const WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:ConditionCheckItem'];
@@ -115,6 +119,8 @@ const WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Dele
  * instead of `grantReadData` so there is no `Scan`, no `DescribeTable` and no `index/*` wildcard.
  */
 function bindTable(fn: BacktestFunction, table: ITable, def: TableDef, envName: string, access: TableAccess): void {
+  fn.setEnv(envName, table.tableName);
+  if (access === 'name') return;
   const actions = new Set<string>();
   if (access !== 'write') READ_ACTIONS.forEach((a) => actions.add(a));
   if (access !== 'read') WRITE_ACTIONS.forEach((a) => actions.add(a));
@@ -123,7 +129,6 @@ function bindTable(fn: BacktestFunction, table: ITable, def: TableDef, envName: 
     for (const index of def.globalSecondaryIndexes) resources.push(`${table.tableArn}/index/${index.indexName}`);
   }
   fn.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [...actions].sort(), resources }));
-  fn.setEnv(envName, table.tableName);
 }
 
 /** `JOBS_TABLE` plus the matching grant. */

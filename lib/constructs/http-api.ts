@@ -87,9 +87,11 @@ export class HttpApi extends Construct {
 
     const getJob = make('GetJob', HANDLER_ENTRIES.getJob, 'GET /backtests/{jobId}: one job of the caller');
     bindJobsTable(getJob, props.jobsTable, 'read');
+    bindUsersTable(getJob, props.usersTable, 'name');
 
     const listJobs = make('ListJobs', HANDLER_ENTRIES.listJobs, "GET /backtests: the caller's jobs, newest first");
     bindJobsTable(listJobs, props.jobsTable, 'read');
+    bindUsersTable(listJobs, props.usersTable, 'name');
 
     const cancelJob = make('CancelJob', HANDLER_ENTRIES.cancelJob, 'DELETE /backtests/{jobId}: cancel and refund');
     bindJobsTable(cancelJob, props.jobsTable, 'readWrite');
@@ -97,6 +99,7 @@ export class HttpApi extends Construct {
 
     const adminQueues = make('AdminQueues', HANDLER_ENTRIES.adminQueues, 'GET /admin/queues: per-tier queue and DLQ depth (admin only)');
     bindJobsTable(adminQueues, props.jobsTable, 'read');
+    bindUsersTable(adminQueues, props.usersTable, 'name');
     bindTierQueues(adminQueues, props.queues, 'stats');
 
     const route = (path: string, method: apigwv2.HttpMethod, fn: BacktestFunction): void => {

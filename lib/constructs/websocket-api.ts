@@ -14,12 +14,15 @@ import {
   bindJobsTable,
   bindJwtVerification,
   bindManagementApi,
+  bindUsersTable,
 } from './backtest-function.ts';
 
 export interface WebSocketApiProps {
   readonly jwt: JwtSettings;
   readonly jobsTable: ITable;
   readonly connectionsTable: ITable;
+  /** Only its name: the job repository the message handler builds takes both table names. */
+  readonly usersTable: ITable;
   readonly logRetentionDays: number;
   /** Steady-state messages per second across the stage. */
   readonly rateLimit: number;
@@ -53,6 +56,7 @@ export class WebSocketApi extends Construct {
     const message = make('Message', HANDLER_ENTRIES.wsMessage, 'WebSocket subscribe / unsubscribe / $default: subscriptions and snapshots');
     bindConnectionsTable(message, props.connectionsTable, 'readWrite');
     bindJobsTable(message, props.jobsTable, 'read');
+    bindUsersTable(message, props.usersTable, 'name');
 
     const authorizer = new WebSocketLambdaAuthorizer('TokenAuthorizer', authorizerFn.fn, {
       identitySource: ['route.request.querystring.token'],
