@@ -185,7 +185,7 @@ export function computeStats(
     sharpe: volAnn > 0 ? annReturn / volAnn : Number.NaN,
     sortino: ratio(annReturn, downside),
     calmar: scan.maxDrawdown > 0 ? annReturn / scan.maxDrawdown : Number.NaN,
-    maxDrawdownPct: -scan.maxDrawdown * 100,
+    maxDrawdownPct: scan.maxDrawdown > 0 ? -scan.maxDrawdown * 100 : 0,
     avgDrawdownPct: scan.drawdownCount > 0 ? (-scan.drawdownSum / scan.drawdownCount) * 100 : 0,
     maxDrawdownDurationDays: scan.maxDurationMs / DAY_MS,
     winRatePct: k > 0 ? (wins / k) * 100 : Number.NaN,

@@ -164,6 +164,7 @@ export function syntheticSeries(symbol: string, timeframe: Timeframe, startMs: n
     let q = 1;
     let prev = 0;
     let lastLog = logOpen;
+    let lastPrice = Math.exp(logOpen);
     const barDrift = dailyMean / perDay;
     for (let j = 0; j < perDay; j++) {
       q = 1 - GARCH_ALPHA - GARCH_BETA + GARCH_ALPHA * prev * prev + GARCH_BETA * q;
@@ -174,9 +175,9 @@ export function syntheticSeries(symbol: string, timeframe: Timeframe, startMs: n
       const uHigh = dayRng.uniform();
       const uLow = dayRng.uniform();
       const uVol = dayRng.uniform();
+      const c = Math.exp(logC);
       if (ts >= startMs && ts <= endMs) {
-        const o = Math.exp(lastLog);
-        const c = Math.exp(logC);
+        const o = lastPrice;
         const wick = barSd * 0.8;
         time[k] = ts;
         open[k] = o;
@@ -187,6 +188,7 @@ export function syntheticSeries(symbol: string, timeframe: Timeframe, startMs: n
         k++;
       }
       lastLog = logC;
+      lastPrice = c;
     }
   }
   return bars;

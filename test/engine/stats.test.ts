@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { barsFromArrays, MAX_CURVE_POINTS, runBacktest } from '../../engine/index.ts';
+import { runWithTrace } from '../../engine/run.ts';
+import { daily, DAY } from './helpers.ts';
+
+describe('stats formulas on a hand-computed equity curve', () => {
+  // Buy-and-hold, 100 cash, buys 10 units at open[1] = 10: equity = [100, 100, 120, 90, 150, 150].
+  const bars = daily([10, 10, 12, 9, 15, 15]);
+  const spec = { strategyId: 'buy-and-hold', params: {}, initialCash: 100, commission: 0 };
+
+  it('returns, drawdown, trade and exposure stats', async () => {
+    const { stats, equity } = await runWithTrace(bars, spec);
+    expect([...equity]).toEqual([100, 100, 120, 90, 150, 150]);
+    expect(stats).toMatchObject({
+      bars: 6, trades: 1, equityFinal: 150, equityPeak: 150, returnPct: 50, buyHoldReturnPct: 50,
+      maxDrawdownPct: -25, avgDrawdownPct: -25, maxDrawdownDurationDays: 2,
+      winRatePct: 100, bestTradePct: 50, worstTradePct: 50, expectancyPct: 50, profitFactor: Infinity,
+    });
+    expect(stats.avgTradePct).toBeCloseTo(50, 10);
+    expect(stats.exposurePct).toBeCloseTo((5 / 6) * 100, 10);
+    expect(stats.cagrPct).toBeCloseTo((1.5 ** (365.25 / 5) - 1) * 100, 6);
+  });
+
+  it('annualises daily returns with 252 days (backtesting.py definitions)', async () => {
+    const { stats } = await runBacktest(bars, spec);
+    const r = [0, 0.2, -0.25, 150 / 90 - 1, 0];
+    const g = r.reduce((p, x) => p * (1 + x), 1) ** (1 / r.length) - 1;
+    const mean = r.reduce((a, b) => a + b, 0) / r.length;
+    const variance = r.reduce((a, b) => a + (b - mean) ** 2, 0) / (r.length - 1);
+    const annReturn = (1 + g) ** 252 - 1;
+    const vol = Math.sqrt((variance + (1 + g) ** 2) ** 252 - (1 + g) ** (2 * 252));
+    const downside = Math.sqrt((0.25 ** 2) / r.length) * Math.sqrt(252);
+    expect(stats.volatilityAnnPct / (vol * 100)).toBeCloseTo(1, 9);
+    expect(stats.sharpe / (annReturn / vol)).toBeCloseTo(1, 9);
+    expect(stats.sortino / (annReturn / downside)).toBeCloseTo(1, 9);
+    expect(stats.calmar / (annReturn / 0.25)).toBeCloseTo(1, 9);
+  });
+
+  it('reports no-trade stats as NaN, not as fake zeros', async () => {
+    const { stats } = await runBacktest(daily([10, 11, 12, 13]), { ...spec, strategyId: 'sma-cross', params: { fast: 1, slow: 2 } });
+    expect(stats.trades).toBe(0);
+    expect(stats.winRatePct).toBeNaN();
+    expect(stats.profitFactor).toBeNaN();
+    expect(stats.maxDrawdownPct).toBe(0);
+    expect(stats.exposurePct).toBe(0);
+  });
+
+  it('uses 365 days when the data trades on weekends', async () => {
+    // Same equity path, but on seven-day weeks: more than 60% of 2/7 of the bars fall on weekends.
+    const close = Array.from({ length: 30 }, (_, i) => 10 + Math.sin(i) * 2);
+    const week = barsFromArrays({ time: close.map((_, i) => Date.UTC(2020, 0, 4) + i * DAY), open: close, high: close, low: close, close });
+    const { stats } = await runBacktest(week, spec);
+    const eq: number[] = [];
+    const units = Math.floor(100 / close[1]);
+    for (let i = 0; i < close.length; i++) eq.push(i === 0 ? 100 : 100 - units * close[1] + units * close[i]);
+    const r = eq.slice(1).map((e, i) => e / eq[i] - 1);
+    const g = r.reduce((p, x) => p * (1 + x), 1) ** (1 / r.length) - 1;
+    const mean = r.reduce((a, b) => a + b, 0) / r.length;
+    const variance = r.reduce((a, b) => a + (b - mean) ** 2, 0) / (r.length - 1);
+    const vol = Math.sqrt((variance + (1 + g) ** 2) ** 365 - (1 + g) ** (2 * 365));
+    expect(stats.volatilityAnnPct / (vol * 100)).toBeCloseTo(1, 9);
+  });
+});
+
+describe('equity curve downsampling', () => {
+  it('keeps at most 500 points including the first, the last, the global peak and the global trough', async () => {
+    const n = 20_000;
+    const close = Array.from({ length: n }, (_, i) => 100 + 30 * Math.sin(i / 700) + 5 * Math.sin(i / 13) + (i === 12_345 ? 60 : 0));
+    const bars = barsFromArrays({ time: close.map((_, i) => Date.UTC(2020, 0, 1) + i * 60_000), open: close, high: close.map((c) => c + 61), low: close.map((c) => c - 1), close });
+    const r = await runWithTrace(bars, { strategyId: 'buy-and-hold', params: {}, initialCash: 1e6, commission: 0, fractional: true });
+    const { time, equity } = r.equityCurve;
+    expect(time.length).toBeLessThanOrEqual(MAX_CURVE_POINTS);
+    expect(time.length).toBeGreaterThan(400);
+    expect(time[0]).toBe(bars.time[0]);
+    expect(time.at(-1)).toBe(bars.time[n - 1]);
+    expect(equity.at(-1)).toBe(r.stats.equityFinal);
+    for (let i = 1; i < time.length; i++) expect(time[i]).toBeGreaterThan(time[i - 1]);
+    const all = [...r.equity];
+    expect(Math.max(...equity)).toBe(Math.max(...all));
+    expect(Math.min(...equity)).toBe(Math.min(...all));
+  });
+});
