@@ -15,6 +15,7 @@ import {
   RateLimitedError,
   NotFoundError,
   ServiceUnavailableError,
+  UnrecoverableJobError,
   ValidationError,
 } from '../core/errors.ts';
 import { isTerminal, type Job, type JobError, type JobStatus } from '../core/job.ts';
@@ -31,6 +32,11 @@ export interface DynamoDbJobRepositoryProps {
   usersTable: string;
 }
 
+/**
+ * Room for the result in a job item: DynamoDB caps an item at 400 KB, and the request, messages and attribute names
+ * need some of it. The worker keeps results far smaller (MAX_STORED_TRADES, a downsampled curve).
+ */
+export const MAX_RESULT_BYTES = 350 * 1024;
 /** Daily counters outlive their day by this much, for support questions, then TTL removes them. */
 const DAY_COUNTER_TTL_DAYS = 3;
 /** Concurrent submits of one user touch the same profile item; DynamoDB cancels one with TransactionConflict. */
@@ -295,6 +301,15 @@ export class DynamoDbJobRepository implements JobRepository {
   }
 
   async complete(jobId: string, attempt: number, result: JobResult, now: string): Promise<boolean> {
+    const resultJson = JSON.stringify(result);
+    const bytes = Buffer.byteLength(resultJson);
+    if (bytes > MAX_RESULT_BYTES) {
+      // Failing clearly beats DynamoDB's generic "item size exceeded"; retrying cannot shrink the result.
+      throw new UnrecoverableJobError(
+        'result_too_large',
+        `the result is ${Math.ceil(bytes / 1024)} KB, more than the ${MAX_RESULT_BYTES / 1024} KB a stored job may hold`,
+      );
+    }
     const done = await this.#conditionalUpdate({
       TableName: this.#jobsTable,
       Key: { jobId },
@@ -308,7 +323,7 @@ export class DynamoDbJobRepository implements JobRepository {
         ':attempt': attempt,
         ':one': 1,
         ':done': 'Done',
-        ':result': JSON.stringify(result),
+        ':result': resultJson,
         ':now': now,
         ':ttl': expiresAtFor(now),
       },

@@ -36,7 +36,8 @@ export class SyntheticMarketData implements MarketData {
   async load(symbol: string, timeframe: Timeframe, startMs?: number, endMs?: number): Promise<BarSeries> {
     assertSymbolAndTimeframe(symbol, timeframe);
     const span = SYNTHETIC_DEFAULT_DAYS[timeframe] * DAY_MS;
-    const end = endMs ?? (startMs !== undefined ? Math.min(startMs + span, SYNTHETIC_DEFAULT_END_MS) : SYNTHETIC_DEFAULT_END_MS);
+    // Only a start: the default window from there (still a fixed range, so still reproducible).
+    const end = endMs ?? (startMs !== undefined ? startMs + span : SYNTHETIC_DEFAULT_END_MS);
     const start = startMs ?? Math.max(0, end - span);
     // Weekdays only: about 5/7 of the calendar days carry bars.
     const estimate = Math.ceil((((end - start) / DAY_MS) * 5) / 7) * BARS_PER_DAY[timeframe];

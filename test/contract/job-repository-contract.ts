@@ -354,6 +354,29 @@ export function describeJobRepositoryContract(name: string, makeHarness: () => P
       });
     });
 
+    describe('under concurrency', () => {
+      it('lets exactly one of two simultaneous deliveries of an attempt take the job', async () => {
+        const job = await running(aJob(user), 1);
+
+        const outcomes = await Promise.all([repo.claim(job.jobId, 2, at(2000)), repo.claim(job.jobId, 2, at(2000))]);
+
+        expect(outcomes.map((o) => o.kind).sort()).toEqual(['claimed', 'skip']);
+      });
+
+      it('refunds once when a failure and a confirmed cancel race', async () => {
+        const job = await running(aJob(user));
+        await repo.cancel(job.jobId, user, at(1500));
+
+        const outcomes = await Promise.all([
+          repo.fail(job.jobId, 1, { code: 'engine_error', message: 'x' }, at(2000)),
+          repo.confirmCancelled(job.jobId, 1, at(2000)),
+        ]);
+
+        expect(outcomes.filter(Boolean)).toHaveLength(1);
+        expect(await credits(user)).toBe(10);
+      });
+    });
+
     describe('cancel', () => {
       it('cancels a queued job at once, refunding', async () => {
         const job = aJob(user);

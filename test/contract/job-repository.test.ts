@@ -1,5 +1,12 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JOB_RETENTION_DAYS } from '../../lambdas/adapters/dynamodb-job-item.ts';
+import { MAX_RESULT_BYTES } from '../../lambdas/adapters/dynamodb-job-repository.ts';
+import { UnrecoverableJobError } from '../../lambdas/core/errors.ts';
+import { newJob } from '../../lambdas/core/job.ts';
+import type { JobResult } from '../../lambdas/core/job-result.ts';
+import { submitRequestSchema } from '../../lambdas/core/submit-schema.ts';
 import { DynamoDbJobRepository } from '../../lambdas/adapters/dynamodb-job-repository.ts';
 import { freshEmulatorEnv, type EmulatorEnv } from '../support/emulator-env.ts';
 import { InMemoryJobRepository } from '../support/fakes/in-memory-job-repository.ts';
@@ -27,4 +34,39 @@ describe('on the emulators', () => {
     return Item?.credits as number | undefined;
   },
   }));
+
+  it('refuses a result too big for a DynamoDB item as unrecoverable, leaving the job running', async () => {
+    const repo = new DynamoDbJobRepository({ client: env.doc, jobsTable: env.tables.jobs, usersTable: env.tables.users });
+    const job = newJob({
+      jobId: randomUUID(), userId: `user-${randomUUID()}`, tier: 'pro', combinations: 1, creditsCharged: 1, now: '2026-03-01T10:00:00.000Z',
+      request: submitRequestSchema.parse({ strategyId: 'buy-and-hold', symbol: 'SYNTH-A' }),
+    });
+    await repo.create(job, { credits: 1, dailyLimit: null, day: '2026-03-01', initialCredits: 10 });
+    await repo.claim(job.jobId, 1, '2026-03-01T10:00:01.000Z');
+    const huge = { params: {}, stats: {}, trades: [], tradesTotal: 0, equityCurve: { time: [], equity: [] }, padding: 'x'.repeat(MAX_RESULT_BYTES) };
+
+    const attempt = repo.complete(job.jobId, 1, huge as unknown as JobResult, '2026-03-01T10:00:02.000Z');
+
+    await expect(attempt).rejects.toSatisfy((e) => e instanceof UnrecoverableJobError && e.code === 'result_too_large');
+    expect((await repo.get(job.jobId))?.status).toBe('running');
+  });
+
+  it('keeps live jobs in the sparse queue-state index and drops finished ones from it', async () => {
+    const repo = new DynamoDbJobRepository({ client: env.doc, jobsTable: env.tables.jobs, usersTable: env.tables.users });
+    const job = newJob({
+      jobId: randomUUID(), userId: `user-${randomUUID()}`, tier: 'basic', combinations: 1, creditsCharged: 1, now: '2026-03-01T10:00:00.000Z',
+      request: submitRequestSchema.parse({ strategyId: 'buy-and-hold', symbol: 'SYNTH-A' }),
+    });
+    const raw = async () =>
+      (await env.doc.send(new GetCommand({ TableName: env.tables.jobs, Key: { jobId: job.jobId }, ConsistentRead: true }))).Item;
+    await repo.create(job, { credits: 1, dailyLimit: null, day: '2026-03-01', initialCredits: 10 });
+    const queued = await raw();
+    await repo.claim(job.jobId, 1, '2026-03-01T10:00:01.000Z');
+    const running = await raw();
+    await repo.fail(job.jobId, 1, { code: 'engine_error', message: 'x' }, '2026-03-01T10:00:02.000Z');
+    const failed = await raw();
+
+    expect([queued?.queueState, running?.queueState, failed?.queueState]).toEqual(['basic#queued', 'basic#running', undefined]);
+    expect([queued?.expiresAt, failed?.expiresAt]).toEqual([undefined, Date.parse('2026-03-01T10:00:02.000Z') / 1000 + JOB_RETENTION_DAYS * 86_400]);
+  });
 });

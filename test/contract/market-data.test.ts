@@ -120,6 +120,14 @@ describe('SyntheticMarketData', () => {
     expect(a.length).toBeLessThan(3000);
   });
 
+  it('with only a start date, covers the default window from there', async () => {
+    const bars = await new SyntheticMarketData().load('SYNTH-ABC', '1d', utc('2030-01-01'));
+
+    expect(bars.time[0]).toBeGreaterThanOrEqual(utc('2030-01-01'));
+    expect(bars.time[bars.length - 1]).toBeLessThanOrEqual(utc('2030-01-01') + 3652 * 86_400_000);
+    expect(bars.length).toBeGreaterThan(2500);
+  });
+
   it('refuses a range too big to hold in a worker, naming the field', async () => {
     const source = new SyntheticMarketData({ maxBars: 100_000 });
 
