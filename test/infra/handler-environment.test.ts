@@ -1,8 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as deps from '../../lambdas/handlers/shared/dependencies.ts';
-import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
 import { synthBacktestApp, type SynthResult } from './support/synth-app.ts';
-import { logicalIdAt, resources } from './support/template-queries.ts';
+import { logicalIdAt, placeholderEnv, resources } from './support/template-queries.ts';
 
 /**
  * The contract between lib/ and lambdas/: each deployed function's environment must satisfy the env schema its
@@ -27,14 +26,8 @@ const FACTORIES: Record<string, (env: NodeJS.ProcessEnv) => unknown> = {
 
 describe('deployed environment satisfies each handler', () => {
   let synth: SynthResult;
-  const envOf = (path: string): NodeJS.ProcessEnv => {
-    const fn = resources(synth.service, 'AWS::Lambda::Function')[logicalIdAt(synth.service, 'AWS::Lambda::Function', `${path}/Function/`)];
-    const variables = (fn.Properties?.Environment as { Variables: Record<string, unknown> }).Variables;
-    // `<AWS::Region>`-style placeholders become host-safe words, so URLs built from references stay valid URLs.
-    const placeholder = (value: unknown): string =>
-      flattenCfnReference(value).replace(/<([^>]*)>/g, (_match, name: string) => name.replace(/[^A-Za-z0-9]/g, '').toLowerCase());
-    return Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, placeholder(v)]));
-  };
+  const envOf = (path: string): NodeJS.ProcessEnv =>
+    placeholderEnv(resources(synth.service, 'AWS::Lambda::Function')[logicalIdAt(synth.service, 'AWS::Lambda::Function', `${path}/Function/`)]);
 
   beforeAll(() => {
     synth = synthBacktestApp();

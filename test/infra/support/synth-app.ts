@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
@@ -47,9 +47,12 @@ export function synthBacktestApp(options: SynthOptions = {}): SynthResult {
   if (missing.length > 0) {
     throw new Error(`Handler entry files listed in docs/wiring.md are missing: ${missing.join(', ')}`);
   }
+  if (options.bundle) mkdirSync(join(REPO_ROOT, 'cdk.out'), { recursive: true });
   const cdkJson = JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
   const app = new App({
-    outdir: mkdtempSync(join(tmpdir(), 'backtest-cdk-')),
+    // Bundles stay inside the repo (cdk.out/ is git-ignored) so they resolve @aws-sdk/* from node_modules, as
+    // they resolve it from the Lambda runtime once deployed.
+    outdir: options.bundle ? mkdtempSync(join(REPO_ROOT, 'cdk.out', 'test-')) : mkdtempSync(join(tmpdir(), 'backtest-cdk-')),
     context: {
       ...cdkJson.context,
       // The CLI sets this; the queries find resources by the construct path it records.

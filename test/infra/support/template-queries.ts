@@ -1,4 +1,5 @@
 import type { Template } from 'aws-cdk-lib/assertions';
+import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
 
 type Json = Record<string, unknown>;
 export interface CfnResource {
@@ -70,3 +71,14 @@ export function actionsOfRole(template: Template, roleId: string): string[] {
 
 /** Whether a CloudFormation value mentions a logical id (Ref, GetAtt, or inside a Join). */
 export const mentions = (value: unknown, logicalId: string): boolean => JSON.stringify(value).includes(`"${logicalId}"`);
+
+/**
+ * A function's environment with CloudFormation references replaced by host-safe placeholder words
+ * (`{"Ref":"AWS::Region"}` → `awsregion`), so values built from references (URLs) still parse.
+ */
+export function placeholderEnv(fn: CfnResource): Record<string, string> {
+  const variables = (fn.Properties?.Environment as { Variables: Record<string, unknown> }).Variables;
+  const placeholder = (value: unknown): string =>
+    flattenCfnReference(value).replace(/<([^>]*)>/g, (_match, name: string) => name.replace(/[^A-Za-z0-9]/g, '').toLowerCase());
+  return Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, placeholder(v)]));
+}

@@ -1,8 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { synthBacktestApp, type SynthResult } from './support/synth-app.ts';
+import { cdkPath, placeholderEnv, resources } from './support/template-queries.ts';
 
 describe('cdk synth with bundling and the AwsSolutions checks', () => {
   let synth: SynthResult;
@@ -11,6 +14,10 @@ describe('cdk synth with bundling and the AwsSolutions checks', () => {
     // The one synth that runs esbuild on every handler, as `cdk synth` / `cdk deploy` do.
     synth = synthBacktestApp({ bundle: true });
   }, 180_000);
+
+  afterAll(() => {
+    if (synth) rmSync(synth.outdir, { recursive: true, force: true });
+  });
 
   it('reports no AwsSolutions finding that is not acknowledged with a reason', () => {
     const open = synth.report.pluginReports.flatMap((r) => r.violations.map((v) => `${r.pluginName} ${v.severity} ${v.ruleName}`));
@@ -29,6 +36,25 @@ describe('cdk synth with bundling and the AwsSolutions checks', () => {
     for (const dir of codeDirs) {
       expect(existsSync(join(dir, 'index.mjs')), dir).toBe(true);
       expect(existsSync(join(dir, 'index.mjs.map')), dir).toBe(true);
+    }
+  });
+
+  it('loads every bundle as an ES module exporting handler, given the environment the stack deploys it with', () => {
+    const functions = [synth.service, synth.stateful].flatMap((t) => Object.values(resources(t, 'AWS::Lambda::Function')));
+
+    for (const fn of functions) {
+      const hash = /([0-9a-f]{64})\.zip/.exec(JSON.stringify((fn.Properties?.Code as { S3Key: unknown }).S3Key))?.[1];
+      expect(hash, cdkPath(fn)).toBeDefined();
+      const bundle = pathToFileURL(join(synth.outdir, `asset.${hash}`, 'index.mjs')).href;
+      // A fresh Node process, as Lambda gives a cold start: handlers parse their environment when the module loads.
+      const run = spawnSync(
+        process.execPath,
+        ['--input-type=module', '-e', `const m = await import(${JSON.stringify(bundle)}); process.stdout.write(typeof m.handler);`],
+        { env: { PATH: process.env.PATH, AWS_REGION: 'eu-west-1', ...placeholderEnv(fn) }, encoding: 'utf8', timeout: 30_000 },
+      );
+
+      expect(run.stderr, cdkPath(fn)).toBe('');
+      expect(run.stdout, cdkPath(fn)).toBe('function');
     }
   });
 
