@@ -30,39 +30,52 @@ export class CurveSampler {
     this.outEquity.push(this.equity[i]);
   }
 
-  private flush(): void {
-    if (this.minI < 0) return;
-    const a = Math.min(this.minI, this.maxI);
-    const b = Math.max(this.minI, this.maxI);
-    this.add(a);
-    if (b !== a) this.add(b);
-    this.minI = -1;
-    this.maxI = -1;
-  }
-
   step(from: number, to: number): void {
     const { equity, n } = this;
     if (n <= MAX_CURVE_POINTS) {
       for (let i = from; i < to; i++) this.add(i);
       return;
     }
+    let bucketEnd = this.bucketEnd;
+    let minI = this.minI;
+    let maxI = this.maxI;
+    let lo = minI < 0 ? 0 : equity[minI];
+    let hi = maxI < 0 ? 0 : equity[maxI];
     for (let i = from; i < to; i++) {
-      if (i === 0 || i === n - 1) {
-        this.flush();
-        this.add(i);
-        continue;
-      }
-      if (i >= this.bucketEnd) {
-        this.flush();
-        this.bucketEnd += this.bucket;
+      if (i === 0 || i === n - 1 || i >= bucketEnd) {
+        if (minI >= 0) {
+          this.addPair(minI, maxI);
+          minI = -1;
+          maxI = -1;
+        }
+        if (i === 0 || i === n - 1) {
+          this.add(i);
+          continue;
+        }
+        bucketEnd += this.bucket;
       }
       const e = equity[i];
-      if (this.minI < 0) {
-        this.minI = i;
-        this.maxI = i;
-      } else if (e < equity[this.minI]) this.minI = i;
-      else if (e > equity[this.maxI]) this.maxI = i;
+      if (minI < 0) {
+        minI = maxI = i;
+        lo = hi = e;
+      } else if (e < lo) {
+        minI = i;
+        lo = e;
+      } else if (e > hi) {
+        maxI = i;
+        hi = e;
+      }
     }
+    this.bucketEnd = bucketEnd;
+    this.minI = minI;
+    this.maxI = maxI;
+  }
+
+  private addPair(minI: number, maxI: number): void {
+    const a = Math.min(minI, maxI);
+    const b = Math.max(minI, maxI);
+    this.add(a);
+    if (b !== a) this.add(b);
   }
 
   result(): { time: number[]; equity: number[] } {

@@ -17,88 +17,109 @@ export interface ExecutionTrace {
   position: Float64Array;
 }
 
-export interface Executor {
-  step(from: number, to: number): void;
-  /** Bars whose close was marked with an open position. */
-  barsInMarket(): number;
-}
-
 /**
  * The order simulator. At bar t's open it acts on the signal of bar t-1's close: if the target side differs from the
  * held side it first closes the open position, then opens the new one sized from the equity after that close. Fill
  * prices carry slippage against the trader (buys at open * (1 + bps/1e4), sells at open * (1 - bps/1e4)); commission
  * is charged on the traded value of every fill. Equity is marked at every close; a position still open at the last
  * bar is closed at its close (same slippage and commission). A signal on the last bar has no next open and is ignored.
+ *
+ * A class rather than closures on purpose: V8 specialises optimised code on call targets, and fresh closures per run
+ * (a sweep makes one executor per combination) would deoptimise the hot loop every time.
  */
-export function createExecutor(
-  bars: BarSeries,
-  signals: Int8Array,
-  cfg: ExecutionConfig,
-  equity: Float64Array,
-  trades: TradeLog,
-  trace?: ExecutionTrace,
-): Executor {
-  const { open, close } = bars;
-  const n = bars.length;
-  const comm = cfg.commission;
-  const slip = cfg.slippageBps / 10_000;
-  const buyFactor = 1 + slip;
-  const sellFactor = 1 - slip;
-  const fractional = cfg.fractional;
-  const sizing = cfg.sizing;
-  const sizingMode = sizing === 'all-in' ? 0 : 'units' in sizing ? 1 : 2;
-  const sizingValue = sizing === 'all-in' ? 1 : 'units' in sizing ? sizing.units : sizing.fraction;
-  const traceCash = trace?.cash;
-  const tracePos = trace?.position;
+export class Executor {
+  private readonly open: Float64Array;
+  private readonly close: Float64Array;
+  private readonly n: number;
+  private readonly signals: Int8Array;
+  private readonly equity: Float64Array;
+  private readonly trades: TradeLog;
+  private readonly traceCash: Float64Array | undefined;
+  private readonly tracePos: Float64Array | undefined;
+  private readonly comm: number;
+  private readonly buyFactor: number;
+  private readonly sellFactor: number;
+  private readonly fractional: boolean;
+  private readonly sizingMode: number; // 0 all-in, 1 units, 2 fraction
+  private readonly sizingValue: number;
 
-  let cash = cfg.initialCash;
-  let side = 0; // -1 short, 0 flat, 1 long
-  let size = 0; // units, positive
-  let entryIndex = -1;
-  let entryPrice = 0;
-  let entryComm = 0;
-  let held = 0;
+  private cash: number;
+  private side = 0; // -1 short, 0 flat, 1 long
+  private size = 0; // units, positive
+  private entryIndex = -1;
+  private entryPrice = 0;
+  private entryComm = 0;
+  private held = 0;
 
-  const closePosition = (t: number, price: number): void => {
-    const fill = side === 1 ? price * sellFactor : price * buyFactor;
+  constructor(bars: BarSeries, signals: Int8Array, cfg: ExecutionConfig, equity: Float64Array, trades: TradeLog, trace?: ExecutionTrace) {
+    this.open = bars.open;
+    this.close = bars.close;
+    this.n = bars.length;
+    this.signals = signals;
+    this.equity = equity;
+    this.trades = trades;
+    this.traceCash = trace?.cash;
+    this.tracePos = trace?.position;
+    this.comm = cfg.commission;
+    const slip = cfg.slippageBps / 10_000;
+    this.buyFactor = 1 + slip;
+    this.sellFactor = 1 - slip;
+    this.fractional = cfg.fractional;
+    const sizing = cfg.sizing;
+    this.sizingMode = sizing === 'all-in' ? 0 : 'units' in sizing ? 1 : 2;
+    this.sizingValue = sizing === 'all-in' ? 1 : 'units' in sizing ? sizing.units : sizing.fraction;
+    this.cash = cfg.initialCash;
+  }
+
+  /** Bars whose close was marked with an open position. */
+  barsInMarket(): number {
+    return this.held;
+  }
+
+  private closePosition(t: number, price: number): void {
+    const side = this.side;
+    const size = this.size;
+    const fill = side === 1 ? price * this.sellFactor : price * this.buyFactor;
     const value = size * fill;
-    const exitComm = value * comm;
-    const entryValue = size * entryPrice;
+    const exitComm = value * this.comm;
+    const entryValue = size * this.entryPrice;
     let pnl: number;
     if (side === 1) {
-      cash += value - exitComm;
-      pnl = value - entryValue - entryComm - exitComm;
+      this.cash += value - exitComm;
+      pnl = value - entryValue - this.entryComm - exitComm;
     } else {
-      cash -= value + exitComm;
-      pnl = entryValue - value - entryComm - exitComm;
+      this.cash -= value + exitComm;
+      pnl = entryValue - value - this.entryComm - exitComm;
     }
-    trades.push(side, size, entryIndex, t, entryPrice, fill, pnl);
-    side = 0;
-    size = 0;
-  };
+    this.trades.push(side, size, this.entryIndex, t, this.entryPrice, fill, pnl);
+    this.side = 0;
+    this.size = 0;
+  }
 
-  const openPosition = (t: number, target: number): void => {
-    const fill = target === 1 ? open[t] * buyFactor : open[t] * sellFactor;
-    const equityNow = cash; // flat here: any previous position was closed first
+  private openPosition(t: number, target: number): void {
+    const fill = target === 1 ? this.open[t] * this.buyFactor : this.open[t] * this.sellFactor;
+    const equityNow = this.cash; // flat here: any previous position was closed first
+    const comm = this.comm;
     let units: number;
-    if (sizingMode === 0) units = equityNow / (fill * (1 + comm));
-    else if (sizingMode === 2) units = (sizingValue * equityNow) / (fill * (1 + comm));
-    else units = Math.min(sizingValue, equityNow / (fill * (1 + comm)));
-    if (!fractional) units = Math.floor(units);
+    if (this.sizingMode === 0) units = equityNow / (fill * (1 + comm));
+    else if (this.sizingMode === 2) units = (this.sizingValue * equityNow) / (fill * (1 + comm));
+    else units = Math.min(this.sizingValue, equityNow / (fill * (1 + comm)));
+    if (!this.fractional) units = Math.floor(units);
     if (!(units > 0)) return; // cannot afford a unit: stay flat
     const value = units * fill;
     const c = value * comm;
-    if (target === 1) cash -= value + c;
-    else cash += value - c;
-    side = target;
-    size = units;
-    entryIndex = t;
-    entryPrice = fill;
-    entryComm = c;
-  };
+    if (target === 1) this.cash -= value + c;
+    else this.cash += value - c;
+    this.side = target;
+    this.size = units;
+    this.entryIndex = t;
+    this.entryPrice = fill;
+    this.entryComm = c;
+  }
 
-  // Resolves a signal at bar t's open; rare next to plain bars, so it may live outside the hot loop.
-  const act = (t: number, code: number): void => {
+  /** Resolves a signal at bar t's open; rare next to plain bars, so it lives outside the hot loop. */
+  private act(t: number, code: number): void {
+    const side = this.side;
     let target = side;
     if (code === LONG) target = 1;
     else if (code === SHORT) target = -1;
@@ -106,38 +127,39 @@ export function createExecutor(
     else if (code === EXIT_LONG) target = side === 1 ? 0 : side;
     else if (code === EXIT_SHORT) target = side === -1 ? 0 : side;
     if (target === side) return;
-    if (side !== 0) closePosition(t, open[t]);
-    if (target !== 0) openPosition(t, target);
-  };
+    if (side !== 0) this.closePosition(t, this.open[t]);
+    if (target !== 0) this.openPosition(t, target);
+  }
 
-  return {
-    barsInMarket: () => held,
-    step(from, to) {
-      // Hot loop on locals; state lives in the closure only across signal handling and chunk boundaries.
-      let c = cash;
-      let pos = side * size;
-      let h = held;
-      for (let t = from; t < to; t++) {
-        if (t > 0 && signals[t - 1] !== NONE) {
-          act(t, signals[t - 1]);
-          c = cash;
-          pos = side * size;
-        }
-        if (pos !== 0) {
-          h++;
-          if (t === n - 1) {
-            closePosition(t, close[t]);
-            c = cash;
-            pos = 0;
-          }
-        }
-        equity[t] = c + pos * close[t];
-        if (traceCash !== undefined && tracePos !== undefined) {
-          traceCash[t] = c;
-          tracePos[t] = pos;
+  step(from: number, to: number): void {
+    const { signals, close, equity, n, traceCash, tracePos } = this;
+    const tracing = traceCash !== undefined && tracePos !== undefined;
+    // Hot loop on locals; fields change only when a signal is handled.
+    let c = this.cash;
+    let pos = this.side * this.size;
+    let h = this.held;
+    let prevSignal = from > 0 ? signals[from - 1] : NONE;
+    for (let t = from; t < to; t++) {
+      if (prevSignal !== NONE) {
+        this.act(t, prevSignal);
+        c = this.cash;
+        pos = this.side * this.size;
+      }
+      prevSignal = signals[t];
+      if (pos !== 0) {
+        h++;
+        if (t === n - 1) {
+          this.closePosition(t, close[t]);
+          c = this.cash;
+          pos = 0;
         }
       }
-      held = h;
-    },
-  };
+      equity[t] = c + pos * close[t];
+      if (tracing) {
+        traceCash[t] = c;
+        tracePos[t] = pos;
+      }
+    }
+    this.held = h;
+  }
 }

@@ -1,5 +1,5 @@
-import type { IndicatorRequest } from './strategies/strategy.ts';
-import { chunked, type Scheduler } from './scheduler.ts';
+import { release } from './buffer-pool.ts';
+import type { IndicatorKernel } from './indicators.ts';
 import type { BarSeries } from './types.ts';
 
 /** Upper bound on cached indicator memory; oldest entries go first beyond it. */
@@ -19,23 +19,31 @@ export class IndicatorCache {
     this.bars = bars;
   }
 
-  has(key: string): boolean {
-    return this.entries.has(key);
+  get(key: string): Float64Array[] | undefined {
+    return this.entries.get(key);
   }
 
-  async get(req: IndicatorRequest, sched: Scheduler): Promise<Float64Array[]> {
-    const hit = this.entries.get(req.key);
-    if (hit !== undefined) return hit;
-    const kernel = req.make(this.bars);
-    await chunked(kernel.length, sched, (from, to) => kernel.step(from, to));
-    const size = kernel.outputs.reduce((s, a) => s + (a.buffer === this.bars.close.buffer ? 0 : a.byteLength), 0);
-    for (const [key, arrays] of this.entries) {
+  private sizeOf(arrays: Float64Array[]): number {
+    // Period-1 averages alias the close column: no memory of their own.
+    return arrays.reduce((s, a) => s + (a.buffer === this.bars.close.buffer ? 0 : a.byteLength), 0);
+  }
+
+  /** Stores a fully computed kernel's outputs. */
+  put(key: string, kernel: IndicatorKernel): void {
+    const size = this.sizeOf(kernel.outputs);
+    for (const [old, arrays] of this.entries) {
       if (this.bytes + size <= INDICATOR_CACHE_BYTES) break;
-      this.entries.delete(key);
-      this.bytes -= arrays.reduce((s, a) => s + (a.buffer === this.bars.close.buffer ? 0 : a.byteLength), 0);
+      this.entries.delete(old);
+      this.bytes -= this.sizeOf(arrays);
+      release(arrays.filter((a) => a.buffer !== this.bars.close.buffer)); // no run holds them any more
     }
-    this.entries.set(req.key, kernel.outputs);
+    this.entries.set(key, kernel.outputs);
     this.bytes += size;
-    return kernel.outputs;
+  }
+
+  /** Hands every array back to the buffer pool; the cache must not be used afterwards. */
+  dispose(): void {
+    for (const arrays of this.entries.values()) release(arrays.filter((a) => a.buffer !== this.bars.close.buffer));
+    this.entries.clear();
   }
 }

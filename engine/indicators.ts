@@ -3,6 +3,7 @@
  * that fills [from, to) and must be called over consecutive ranges starting at 0, so the engine can yield to the event
  * loop between chunks of a long series. Warm-up values are NaN. `computeIndicator` runs a kernel in one go.
  */
+import { takeFloat64 } from './buffer-pool.ts';
 
 export interface IndicatorKernel {
   readonly length: number;
@@ -16,10 +17,9 @@ export function computeIndicator(kernel: IndicatorKernel): Float64Array[] {
   return kernel.outputs;
 }
 
-// Allocated as zeros; kernels write NaN into warm-up slots themselves. TypedArray.fill(NaN) over a fresh 80 MB array
-// costs more than the indicator itself.
+// Output arrays come from the buffer pool with stale contents: every kernel writes every index, NaN in warm-up slots.
 function nanArray(n: number): Float64Array {
-  return new Float64Array(n);
+  return takeFloat64(n);
 }
 
 function checkPeriod(period: number): void {

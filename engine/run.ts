@@ -1,8 +1,10 @@
 import { CurveSampler } from './equity-curve.ts';
 import { EngineInputError } from './errors.ts';
-import { createExecutor, type ExecutionTrace } from './execution.ts';
+import { Executor, type ExecutionTrace } from './execution.ts';
+import { release, takeFloat64, takeInt8 } from './buffer-pool.ts';
 import { IndicatorCache } from './indicator-cache.ts';
-import { chunked, Scheduler } from './scheduler.ts';
+import { CHUNK, Scheduler } from './scheduler.ts';
+import type { IndicatorKernel } from './indicators.ts';
 import { planBacktest, type BacktestPlan } from './spec.ts';
 import { computeStats, EquityScan, LOWER_IS_BETTER } from './stats.ts';
 import type { ScalarParams } from './strategies/strategy.ts';
@@ -46,26 +48,40 @@ async function runCombination(
   const { bars, cache } = ws;
   const n = bars.length;
   const requests = plan.strategy.indicators(params);
-  const fresh = requests.filter((r) => !cache.has(r.key)).length;
-  sched.stage(base, span, n * (fresh + 3 + (withCurve ? 1 : 0)));
-
   const indicators: Float64Array[][] = [];
-  for (const req of requests) indicators.push(await cache.get(req, sched));
+  const fresh: { key: string; kernel: IndicatorKernel }[] = [];
+  for (const req of requests) {
+    const hit = cache.get(req.key);
+    if (hit !== undefined) {
+      indicators.push(hit);
+    } else {
+      const kernel = req.make(bars);
+      fresh.push({ key: req.key, kernel });
+      indicators.push(kernel.outputs);
+    }
+  }
   const signalKernel = plan.strategy.signals(bars, indicators, params, ws.signals);
-  await chunked(n, sched, signalKernel);
-
   ws.trades.clear();
-  const executor = createExecutor(bars, ws.signals, plan.execution, ws.equity, ws.trades, trace);
-  await chunked(n, sched, (from, to) => executor.step(from, to));
-
+  const executor = new Executor(bars, ws.signals, plan.execution, ws.equity, ws.trades, trace);
   const scan = new EquityScan(bars.time, ws.equity, n);
-  await chunked(n, sched, (from, to) => scan.step(from, to));
+  const sampler = withCurve ? new CurveSampler(bars.time, ws.equity, n) : undefined;
+
+  // Every pass only needs its inputs up to the current bar, so all passes run chunk by chunk in one sweep over the
+  // series: a chunk's columns are still in cache when the next pass reads them.
+  sched.stage(base, span, n);
+  for (let from = 0; from < n; from += CHUNK) {
+    const to = Math.min(n, from + CHUNK);
+    for (const f of fresh) f.kernel.step(from, to);
+    signalKernel(from, to);
+    executor.step(from, to);
+    scan.step(from, to);
+    sampler?.step(from, to);
+    await sched.work(to - from);
+  }
+  for (const f of fresh) cache.put(f.key, f.kernel);
   scan.finish(n);
   const stats = computeStats(bars, scan, ws.trades, plan.execution.initialCash, executor.barsInMarket());
-  if (!withCurve) return { stats };
-  const sampler = new CurveSampler(bars.time, ws.equity, n);
-  await chunked(n, sched, (from, to) => sampler.step(from, to));
-  return { stats, curve: sampler.result() };
+  return sampler === undefined ? { stats } : { stats, curve: sampler.result() };
 }
 
 function materializeTrades(bars: BarSeries, log: TradeLog): Trade[] {
@@ -102,10 +118,15 @@ function newWorkspace(bars: BarSeries): Workspace {
   return {
     bars,
     cache: new IndicatorCache(bars),
-    signals: new Int8Array(bars.length),
-    equity: new Float64Array(bars.length),
+    signals: takeInt8(bars.length),
+    equity: takeFloat64(bars.length),
     trades: new TradeLog(),
   };
+}
+
+function disposeWorkspace(ws: Workspace): void {
+  ws.cache.dispose();
+  release([ws.signals, ws.equity]);
 }
 
 function checkWarmup(plan: BacktestPlan, n: number): void {
@@ -129,7 +150,15 @@ export async function runBacktest(bars: BarSeries, spec: BacktestSpec, opts: Run
   checkBars(bars);
   checkWarmup(plan, bars.length);
   const ws = newWorkspace(bars);
+  try {
+    return await runPlan(ws, plan, sched);
+  } finally {
+    disposeWorkspace(ws);
+  }
+}
 
+async function runPlan(ws: Workspace, plan: BacktestPlan, sched: Scheduler): Promise<BacktestResult> {
+  const bars = ws.bars;
   if (!plan.isSweep) {
     const params = plan.combinations[0];
     const run = await runCombination(ws, plan, params, sched, 0, 1, true);
@@ -180,13 +209,17 @@ export async function runWithTrace(
   const ws = newWorkspace(bars);
   const trace = { cash: new Float64Array(bars.length), position: new Float64Array(bars.length) };
   const params = plan.combinations[0];
-  const run = await runCombination(ws, plan, params, new Scheduler(), 0, 1, true, trace);
-  return {
-    params,
-    stats: run.stats,
-    trades: materializeTrades(bars, ws.trades),
-    equityCurve: run.curve!,
-    equity: ws.equity,
-    ...trace,
-  };
+  try {
+    const run = await runCombination(ws, plan, params, new Scheduler(), 0, 1, true, trace);
+    return {
+      params,
+      stats: run.stats,
+      trades: materializeTrades(bars, ws.trades),
+      equityCurve: run.curve!,
+      equity: ws.equity.slice(),
+      ...trace,
+    };
+  } finally {
+    disposeWorkspace(ws);
+  }
 }

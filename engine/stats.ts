@@ -53,8 +53,11 @@ export class EquityScan {
 
   step(from: number, to: number): void {
     const { time, equity } = this;
+    // Hot loop on locals; fields are read once and written back once per chunk.
     let peak = this.peak;
+    let peakIndex = this.peakIndex;
     let depth = this.depth;
+    let inDrawdown = this.inDrawdown;
     let dayEnd = this.dayEnd;
     let weekend = this.weekend;
     let weekendBars = this.weekendBars;
@@ -70,27 +73,30 @@ export class EquityScan {
       }
       weekendBars += weekend;
       if (e >= peak) {
-        if (this.inDrawdown) this.endDrawdown(i, depth);
+        if (inDrawdown) {
+          this.recordDrawdown(time[i] - time[peakIndex], depth);
+          inDrawdown = false;
+        }
         peak = e;
-        this.peakIndex = i;
+        peakIndex = i;
         depth = 0;
       } else {
-        this.inDrawdown = true;
+        inDrawdown = true;
         const dd = 1 - e / peak;
         if (dd > depth) depth = dd;
       }
     }
     this.peak = peak;
+    this.peakIndex = peakIndex;
     this.depth = depth;
+    this.inDrawdown = inDrawdown;
     this.dayEnd = dayEnd;
     this.weekend = weekend;
     this.weekendBars = weekendBars;
   }
 
-  private endDrawdown(i: number, depth: number): void {
-    this.inDrawdown = false;
-    const duration = this.time[i] - this.time[this.peakIndex];
-    if (duration > this.maxDurationMs) this.maxDurationMs = duration;
+  private recordDrawdown(durationMs: number, depth: number): void {
+    if (durationMs > this.maxDurationMs) this.maxDurationMs = durationMs;
     if (depth > this.maxDrawdown) this.maxDrawdown = depth;
     this.drawdownSum += depth;
     this.drawdownCount++;
@@ -98,7 +104,10 @@ export class EquityScan {
 
   /** Closes an unrecovered drawdown at the last bar and records the last day. */
   finish(n: number): void {
-    if (this.inDrawdown) this.endDrawdown(n - 1, this.depth);
+    if (this.inDrawdown) {
+      this.recordDrawdown(this.time[n - 1] - this.time[this.peakIndex], this.depth);
+      this.inDrawdown = false;
+    }
     if (n > 0) this.pushDay(this.equity[n - 1]);
   }
 }

