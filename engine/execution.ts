@@ -49,7 +49,7 @@ export class Executor {
   private entryIndex = -1;
   private entryPrice = 0;
   private entryComm = 0;
-  private held = 0;
+  private closedAtEnd = false;
 
   constructor(bars: BarSeries, signals: Int8Array, cfg: ExecutionConfig, equity: Float64Array, trades: TradeLog, trace?: ExecutionTrace) {
     this.open = bars.open;
@@ -71,9 +71,15 @@ export class Executor {
     this.cash = cfg.initialCash;
   }
 
-  /** Bars whose close was marked with an open position. */
+  /**
+   * Bars whose close was marked with an open position, from the trade log: a trade filled at bar e's open and closed
+   * at bar x's open was held at the closes of e..x-1; one closed at the end was also held at the last close.
+   */
   barsInMarket(): number {
-    return this.held;
+    const log = this.trades;
+    let held = 0;
+    for (let i = 0; i < log.count; i++) held += log.exitIndex[i] - log.entryIndex[i];
+    return this.closedAtEnd ? held + 1 : held;
   }
 
   private closePosition(t: number, price: number): void {
@@ -134,10 +140,9 @@ export class Executor {
   step(from: number, to: number): void {
     const { signals, close, equity, n, traceCash, tracePos } = this;
     const tracing = traceCash !== undefined && tracePos !== undefined;
-    // Hot loop on locals; fields change only when a signal is handled.
+    // Hot loop on locals; fields change only when a signal is handled (a few percent of bars at most).
     let c = this.cash;
     let pos = this.side * this.size;
-    let h = this.held;
     let prevSignal = from > 0 ? signals[from - 1] : NONE;
     for (let t = from; t < to; t++) {
       if (prevSignal !== NONE) {
@@ -146,20 +151,21 @@ export class Executor {
         pos = this.side * this.size;
       }
       prevSignal = signals[t];
-      if (pos !== 0) {
-        h++;
-        if (t === n - 1) {
-          this.closePosition(t, close[t]);
-          c = this.cash;
-          pos = 0;
-        }
-      }
       equity[t] = c + pos * close[t];
       if (tracing) {
         traceCash[t] = c;
         tracePos[t] = pos;
       }
     }
-    this.held = h;
+    if (to === n && this.side !== 0) {
+      // End of data: the open position is closed at the last close, and that bar's equity is the cash after it.
+      this.closedAtEnd = true;
+      this.closePosition(n - 1, close[n - 1]);
+      equity[n - 1] = this.cash;
+      if (tracing) {
+        traceCash[n - 1] = this.cash;
+        tracePos[n - 1] = 0;
+      }
+    }
   }
 }

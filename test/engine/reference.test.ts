@@ -20,7 +20,7 @@ function referenceSmaCross(
   slippageBps: number,
   sizing: Sizing,
   fractional: boolean,
-): { equity: number[]; trades: RefTrade[] } {
+): { equity: number[]; trades: RefTrade[]; held: number } {
   const n = bars.length;
   const sma = (p: number, t: number): number => {
     if (t < p - 1) return NaN;
@@ -37,6 +37,7 @@ function referenceSmaCross(
   const trades: RefTrade[] = [];
   const equity: number[] = [];
   let pending = 0; // +1 go long, -1 go short, 2 go flat, 0 nothing
+  let held = 0; // bars whose close is marked with a position
 
   const exit = (t: number, price: number): void => {
     if (units > 0) {
@@ -80,6 +81,7 @@ function referenceSmaCross(
       }
       pending = 0;
     }
+    if (units !== 0) held++;
     if (t === n - 1 && units !== 0) exit(t, bars.close[t]);
     equity.push(cash + units * bars.close[t]);
     if (t >= 1) {
@@ -88,7 +90,7 @@ function referenceSmaCross(
       else if (f0 > s0 && f1 < s1) pending = allowShort ? -1 : 2;
     }
   }
-  return { equity, trades };
+  return { equity, trades, held };
 }
 
 function randomSeries(next: () => number, n: number): BarSeries {
@@ -145,6 +147,7 @@ describe('engine vs an independent reference implementation (sma-cross)', () => 
         if (!closeTo(got.equity[t], ref.equity[t])) expect.fail(`${ctx} bar ${t}: equity ${got.equity[t]} vs ${ref.equity[t]}`);
       }
       expect(closeTo(got.stats.equityFinal, ref.equity[bars.length - 1])).toBe(true);
+      expect(got.stats.exposurePct, ctx).toBeCloseTo((ref.held / bars.length) * 100, 9);
       compared++;
       totalTrades += ref.trades.length;
     }
