@@ -35,7 +35,10 @@ export interface BacktestSpec {
   sizing?: Sizing;
   /** Allow fractional units (crypto, FX). @default false */
   fractional?: boolean;
-  /** Used for annualisation. @default '1d' */
+  /**
+   * The bar size of the data. Stats annualise daily returns whatever the bar size (see docs/engine.md), so this is
+   * informational for runBacktest; it selects the synthetic series' bar size. @default '1d'
+   */
   timeframe?: Timeframe;
   /** Sweep ranking metric (a stats key) and how many rows to keep. @default { metric: 'sharpe', top: 10 } */
   sweep?: { metric?: string; top?: number };

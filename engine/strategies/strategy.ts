@@ -96,8 +96,9 @@ export function crossSignals(a: Float64Array, b: Float64Array, allowShort: boole
     let d0 = a[start - 1] - b[start - 1];
     for (let t = start; t < to; t++) {
       const d1 = a[t] - b[t];
-      // Strictly opposite signs (NaN compares false): one rarely-true branch instead of two unpredictable ones.
-      out[t] = Math.sign(d0) * Math.sign(d1) < 0 ? (d1 > 0 ? LONG : down) : NONE;
+      // Strictly opposite signs (NaN compares false): one rarely-true branch instead of two unpredictable ones. The
+      // product cannot underflow to 0 for real prices: |d| is at least an ulp of the average (~1e-16 of the price).
+      out[t] = d0 * d1 < 0 ? (d1 > 0 ? LONG : down) : NONE;
       d0 = d1;
     }
   };
