@@ -80,7 +80,8 @@ export async function startSqsPoller(options: SqsPollerOptions): Promise<SqsPoll
       const result = (await options.invoke({ Records: [record] })) as SQSBatchResponse | null | undefined;
       failed = (result?.batchItemFailures ?? []).length > 0;
     } catch (error) {
-      options.log.error(`poller ${queueUrl}: invocation for message ${record.messageId} failed`, error);
+      // A stopping stack terminates its workers: those invocations fail by design, and their messages stay.
+      if (!abort.signal.aborted) options.log.error(`poller ${queueUrl}: invocation for message ${record.messageId} failed`, error);
       failed = true;
     }
     if (failed) return;

@@ -104,8 +104,28 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
     await Promise.all(starts);
   }
 
+  async function freshIterator(shardId: string, after: string | undefined): Promise<string | undefined> {
+    if (after !== undefined) {
+      try {
+        const { ShardIterator } = await options.client.send(
+          new GetShardIteratorCommand({ StreamArn: options.streamArn, ShardId: shardId, ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: after }),
+          { abortSignal: stopping.signal },
+        );
+        return ShardIterator;
+      } catch (error) {
+        if ((error as { name?: string }).name !== 'TrimmedDataAccessException') throw error;
+      }
+    }
+    const { ShardIterator } = await options.client.send(
+      new GetShardIteratorCommand({ StreamArn: options.streamArn, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }),
+      { abortSignal: stopping.signal },
+    );
+    return ShardIterator;
+  }
+
   async function readShard(shardId: string, iterator: string | undefined): Promise<void> {
     let current = iterator;
+    let lastSequence: string | undefined;
     while (current !== undefined && !stopping.signal.aborted) {
       let records: StreamRecord[];
       try {
@@ -114,10 +134,17 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
         current = out.NextShardIterator;
       } catch (error) {
         if (stopping.signal.aborted) return;
+        const name = (error as { name?: string }).name;
+        if (name === 'TrimmedDataAccessException' || name === 'ExpiredIteratorException') {
+          // Resume right after the last record handled; if that is gone too, from the oldest record kept.
+          current = await freshIterator(shardId, lastSequence);
+          continue;
+        }
         options.log.error(`stream poller: GetRecords on ${shardId} failed, retrying`, error);
         await sleep(500);
         continue;
       }
+      lastSequence = records.at(-1)?.dynamodb?.SequenceNumber ?? lastSequence;
       const events = records.map((r) => toLambdaRecord(r, options.streamArn, region));
       const fresh: DynamoDBRecord[] = [];
       for (const event of events) {
@@ -236,7 +263,10 @@ function attributeToJson(value: StreamAttributeValue): JsonAttributeValue {
   if (value.M !== undefined) return { M: imageToJson(value.M) };
   if (value.L !== undefined) return { L: value.L.map(attributeToJson) };
   const { $unknown: _ignored, ...rest } = value as StreamAttributeValue & { $unknown?: unknown };
-  return rest as JsonAttributeValue;
+  const present = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
+  // The SDK hands an empty map (`{"M":{}}` on the wire) over as `{}`; unmarshall would throw on it.
+  if (Object.keys(present).length === 0) return { M: {} };
+  return present;
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -3,6 +3,8 @@ import { SendMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { PutCommand, DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBRecord, SQSEvent } from 'aws-lambda';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { freshEmulatorEnv, type EmulatorEnv } from '../support/emulator-env.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/emulators.ts';
 import { startSqsPoller } from '../../local/sqs-poller.ts';
@@ -114,13 +116,15 @@ describe('local DynamoDB stream event source mapping', () => {
     try {
       await poller.ready;
       const table = env.tables.jobs;
-      await env.doc.send(new PutCommand({ TableName: table, Item: { jobId: 'a', n: 1, blob: new Uint8Array([1, 2]) } }));
+      await env.doc.send(new PutCommand({ TableName: table, Item: { jobId: 'a', n: 1, blob: new Uint8Array([1, 2]), empty: {}, flag: false } }));
       await env.doc.send(new UpdateCommand({ TableName: table, Key: { jobId: 'a' }, UpdateExpression: 'SET n = :n', ExpressionAttributeValues: { ':n': 2 } }));
       await env.doc.send(new DeleteCommand({ TableName: table, Key: { jobId: 'a' } }));
       await until(() => delivered.length >= 2);
       await new Promise((r) => setTimeout(r, 300));
       expect(delivered.map((r) => `${r.eventName}:${r.dynamodb?.NewImage?.n?.N}`)).toEqual(['INSERT:1', 'MODIFY:2']);
       expect(delivered[0].dynamodb?.NewImage?.blob?.B).toBe(Buffer.from([1, 2]).toString('base64'));
+      // Lambda's JSON attribute values, which unmarshall accepts (an empty map included).
+      expect(unmarshall(delivered[0].dynamodb?.NewImage as Record<string, AttributeValue>)).toEqual({ jobId: 'a', n: 1, blob: 'AQI=', empty: {}, flag: false });
       expect(delivered[1].dynamodb?.OldImage?.n?.N).toBe('1');
 
       // Written back to back so they likely share a batch; either way only the poison record fails.

@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { TIERS, type Tier } from '../lambdas/core/tiers.ts';
+
+export class LocalConfigError extends Error {
+  override name = 'LocalConfigError';
+}
+
+const port = z.coerce.number().int().min(0).max(65_535);
+const tierCounts = z
+  .string()
+  .regex(/^(free|basic|pro)=\d+(,(free|basic|pro)=\d+)*$/, 'must look like free=1,basic=1,pro=2')
+  .transform((s) => Object.fromEntries(s.split(',').map((pair) => pair.split('=')).map(([k, v]) => [k, Number(v)])) as Partial<Record<Tier, number>>);
+
+const schema = z.object({
+  HTTP_PORT: port.default(3000),
+  WS_PORT: port.default(3001),
+  DATA_DIR: z.string().min(1).optional(),
+  LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT', 'CRITICAL']).optional(),
+  /** Worker threads per tier, e.g. `free=1,basic=1,pro=2`. */
+  LOCAL_WORKER_THREADS: tierCounts.optional(),
+  /** maxConcurrency per tier, e.g. `free=2,basic=5,pro=10` (the CDK context `concurrency.<tier>` locally). */
+  LOCAL_CONCURRENCY: tierCounts.optional(),
+});
+
+export type LocalConfig = z.infer<typeof schema>;
+
+/** Reads the local stack's settings from the environment once; a bad value names the variable. */
+export function readLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConfig {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    throw new LocalConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  }
+  for (const key of ['LOCAL_WORKER_THREADS', 'LOCAL_CONCURRENCY'] as const) {
+    for (const tier of Object.keys(parsed.data[key] ?? {})) {
+      if (!(TIERS as readonly string[]).includes(tier)) throw new LocalConfigError(`${key}: unknown tier ${tier}`);
+    }
+  }
+  return parsed.data;
+}

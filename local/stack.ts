@@ -1,0 +1,270 @@
+import { join, resolve } from 'node:path';
+import { CreateQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import type { DynamoDBStreamEvent } from 'aws-lambda';
+import { startEmulators, LOCAL_CREDENTIALS, LOCAL_REGION, type Emulators } from './emulators.ts';
+import { createResources, type LocalResources } from './resources.ts';
+import { loadOrCreateKeys, signToken, LOCAL_AUDIENCE, LOCAL_ISSUER, DEFAULT_KEY_DIR, type LocalKeys, type TokenOptions } from './keys.ts';
+import { startHttpGateway, type HttpGateway } from './http-gateway.ts';
+import { startWsGateway, type WsGateway } from './ws-gateway.ts';
+import { HTTP_ROUTES } from './http-routes.ts';
+import { lazyHandler, lambdaContext } from './lambda-runtime.ts';
+import { WorkerPool } from './worker-pool.ts';
+import { startSqsPoller, type SqsPoller } from './sqs-poller.ts';
+import { startStreamPoller, type StreamFailure, type StreamPoller } from './stream-poller.ts';
+import { requeueLiveJobs } from './requeue.ts';
+import { PROGRESS_STREAM_MAPPING } from './stream-mapping.ts';
+import { consoleLogger, type Logger } from './http-util.ts';
+import { HANDLER_ENTRIES } from '../lib/handler-entries.ts';
+import { documentClient } from '../lambdas/adapters/dynamodb-document-client.ts';
+import { TIERS, tierSettingsWith, WORKER_TIMEOUT_SECONDS, type Tier, type TierSettings } from '../lambdas/core/tiers.ts';
+
+export const REPO_ROOT = resolve(import.meta.dirname, '..');
+
+export interface LocalStackOptions {
+  /** 0 picks a free port. @default 3000 */
+  httpPort?: number;
+  /** 0 picks a free port. @default 3001 */
+  wsPort?: number;
+  /** @default '127.0.0.1' */
+  host?: string;
+  /** Use running emulators (the test suite's) instead of starting and stopping our own. */
+  emulators?: { dynamodbEndpoint: string; sqsEndpoint: string };
+  /** Keep DynamoDB (and SQS) data in this folder, and put live jobs back on their queues at start. @default in memory */
+  persistDir?: string;
+  /** Table and queue name prefix. @default 'local' */
+  prefix?: string;
+  /** CSV folder for non-SYNTH symbols (`<SYMBOL>-<timeframe>.csv`). @default <repo>/data */
+  dataDir?: string;
+  /** Where the RS256 signing key lives. @default <repo>/.local/keys */
+  keyDir?: string;
+  /** Queue visibility timeout; tests shorten it. @default from tiers.ts */
+  visibilityTimeoutSeconds?: number;
+  /** @default from tiers.ts */
+  maxReceiveCount?: number;
+  /** Per-tier maxConcurrency overrides (as CDK context `concurrency.<tier>` does on AWS). */
+  concurrency?: Partial<Record<Tier, number>>;
+  /** Worker threads per tier. @default free 1, basic 1, pro 2 */
+  workerThreads?: Partial<Record<Tier, number>>;
+  /** Extra environment for every handler (e.g. LOG_LEVEL, fault injection). */
+  extraEnv?: Record<string, string>;
+  /** Stream poll interval. @default 50 ms */
+  streamPollIntervalMs?: number;
+  log?: Logger;
+}
+
+export interface LocalStack {
+  readonly httpUrl: string;
+  readonly wsUrl: string;
+  readonly jwksUrl: string;
+  readonly managementEndpoint: string;
+  /** The environment the handlers run with. */
+  readonly env: Readonly<Record<string, string>>;
+  readonly resources: LocalResources;
+  readonly tiers: Readonly<Record<Tier, TierSettings>>;
+  readonly workerThreads: Readonly<Record<Tier, number>>;
+  /** Queue that receives stream batches the notifier could not deliver (the mapping's on-failure destination). */
+  readonly streamFailureQueueUrl: string;
+  /** Jobs put back on their queues at start (only with `persistDir`). */
+  readonly requeued: Readonly<Record<Tier, string[]>>;
+  readonly keys: LocalKeys;
+  readonly dynamodbEndpoint: string;
+  readonly sqsEndpoint: string;
+  token(options: TokenOptions): Promise<string>;
+  /** Open WebSocket connection ids. */
+  connectionIds(): string[];
+  stop(): Promise<void>;
+}
+
+export const DEFAULT_WORKER_THREADS: Readonly<Record<Tier, number>> = { free: 1, basic: 1, pro: 2 };
+
+/**
+ * The whole service on one machine, with the production handlers: emulators, tables and queues from the shared
+ * definitions, the local HTTP and WebSocket APIs, a worker pool and SQS poller per tier, and the stream poller
+ * that feeds the progress notifier. Handlers in this process read `process.env`, so run one stack per process.
+ */
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const log = options.log ?? consoleLogger;
+  const cleanups: (() => Promise<void>)[] = [];
+  const cleanup = async (): Promise<void> => {
+    for (const step of cleanups.reverse()) {
+      try {
+        await step();
+      } catch (error) {
+        log.error('stop step failed', error);
+      }
+    }
+    cleanups.length = 0;
+  };
+
+  try {
+    const tiers = tierSettingsWith(options.concurrency ?? {});
+    const workerThreads = { ...DEFAULT_WORKER_THREADS, ...options.workerThreads };
+    const keys = await loadOrCreateKeys(options.keyDir ?? DEFAULT_KEY_DIR);
+
+    let emulators: Pick<Emulators, 'dynamodbEndpoint' | 'sqsEndpoint'>;
+    if (options.emulators !== undefined) {
+      emulators = options.emulators;
+    } else {
+      const started = await startEmulators({ persistDir: options.persistDir });
+      cleanups.push(() => started.stop());
+      emulators = started;
+    }
+    const prefix = options.prefix ?? 'local';
+    const resources = await createResources({
+      ...emulators,
+      prefix,
+      visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
+      maxReceiveCount: options.maxReceiveCount,
+    });
+
+    const clientConfig = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
+    const sqs = new SQSClient({ ...clientConfig, endpoint: emulators.sqsEndpoint });
+    const dynamodb = new DynamoDBClient({ ...clientConfig, endpoint: emulators.dynamodbEndpoint });
+    const streams = new DynamoDBStreamsClient({ ...clientConfig, endpoint: emulators.dynamodbEndpoint });
+    cleanups.push(async () => {
+      sqs.destroy();
+      dynamodb.destroy();
+      streams.destroy();
+    });
+    const { QueueUrl: streamFailureQueueUrl = '' } = await sqs.send(new CreateQueueCommand({ QueueName: `${prefix}-progress-stream-failures` }));
+
+    const host = options.host ?? '127.0.0.1';
+    const ws = await startWsGateway({
+      host,
+      port: options.wsPort ?? 3001,
+      log,
+      handlers: {
+        authorizer: lazyHandler(HANDLER_ENTRIES.wsAuthorizer),
+        connect: lazyHandler(HANDLER_ENTRIES.wsConnect),
+        disconnect: lazyHandler(HANDLER_ENTRIES.wsDisconnect),
+        message: lazyHandler(HANDLER_ENTRIES.wsMessage),
+      },
+    });
+    cleanups.push(() => ws.close());
+    const http = await startHttpGateway({
+      host,
+      port: options.httpPort ?? 3000,
+      jwks: keys.jwks,
+      log,
+      routes: HTTP_ROUTES.map((route) => ({ method: route.method, path: route.path, load: lazyHandler(route.entry) })),
+    });
+    cleanups.push(() => http.close());
+
+    const jwksUrl = `${http.url}/.well-known/jwks.json`;
+    const env: Record<string, string> = {
+      ...resources.env,
+      WS_MANAGEMENT_ENDPOINT: ws.managementEndpoint,
+      JWKS_URL: jwksUrl,
+      JWT_ISSUER: LOCAL_ISSUER,
+      JWT_AUDIENCE: LOCAL_AUDIENCE,
+      DATA_DIR: options.dataDir ?? join(REPO_ROOT, 'data'),
+      LOG_LEVEL: 'WARN',
+      // The EMF metrics Powertools prints on AWS would only be noise in a terminal.
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      POWERTOOLS_METRICS_NAMESPACE: 'BacktestLocal',
+      ...options.extraEnv,
+    };
+    const previousEnv = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+    Object.assign(process.env, env);
+    cleanups.push(async () => {
+      for (const [key, value] of Object.entries(previousEnv)) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    });
+
+    // Every handler in this process, loaded now (a warm start), so a broken one fails the start, not a request.
+    const notifier = lazyHandler(HANDLER_ENTRIES.progressNotifier);
+    await Promise.all([
+      notifier(),
+      ...HTTP_ROUTES.map((route) => lazyHandler(route.entry)()),
+      ...[HANDLER_ENTRIES.wsAuthorizer, HANDLER_ENTRIES.wsConnect, HANDLER_ENTRIES.wsDisconnect, HANDLER_ENTRIES.wsMessage].map((entry) => lazyHandler(entry)()),
+    ]);
+
+    const streamPoller: StreamPoller = startStreamPoller({
+      client: streams,
+      streamArn: resources.jobsStreamArn,
+      settings: PROGRESS_STREAM_MAPPING,
+      pollIntervalMs: options.streamPollIntervalMs ?? 50,
+      log,
+      invoke: async (event: DynamoDBStreamEvent) => (await notifier())(event, lambdaContext('progress-notifier', 30_000)),
+      onFailure: async (failure: StreamFailure) => {
+        log.error(`progress stream: ${failure.batchSize} record(s) on ${failure.shardId} not delivered (${failure.reason})`);
+        await sqs.send(new SendMessageCommand({ QueueUrl: streamFailureQueueUrl, MessageBody: JSON.stringify({ ...failure, streamArn: resources.jobsStreamArn }) }));
+      },
+    });
+    cleanups.push(() => streamPoller.stop());
+    await streamPoller.ready;
+
+    const requeued: Record<Tier, string[]> = { free: [], basic: [], pro: [] };
+    if (options.persistDir !== undefined) {
+      Object.assign(
+        requeued,
+        await requeueLiveJobs({
+          doc: documentClient(dynamodb),
+          sqs,
+          jobsTable: resources.tables.jobs,
+          queueUrls: { free: resources.queues.free.url, basic: resources.queues.basic.url, pro: resources.queues.pro.url },
+        }),
+      );
+    }
+
+    const pollers: SqsPoller[] = [];
+    const pools: WorkerPool[] = [];
+    // Pools close before pollers finish: a stopping stack does not wait for a long backtest; its message
+    // stays on the queue (and --persist puts the job back on start).
+    cleanups.push(async () => {
+      const stopping = pollers.map((p) => p.stop());
+      await Promise.all(pools.map((p) => p.close()));
+      await Promise.all(stopping);
+    });
+    for (const tier of TIERS) {
+      const pool = new WorkerPool({
+        entry: HANDLER_ENTRIES.worker,
+        functionName: `worker-${tier}`,
+        threads: workerThreads[tier],
+        env: { ...env, TIER: tier },
+        timeoutMs: WORKER_TIMEOUT_SECONDS * 1000,
+        log,
+      });
+      pools.push(pool);
+    }
+    await Promise.all(pools.map((p) => p.ready()));
+    for (const [i, tier] of TIERS.entries()) {
+      pollers.push(
+        await startSqsPoller({
+          sqs,
+          queueUrl: resources.queues[tier].url,
+          maxConcurrency: tiers[tier].maxConcurrency,
+          invoke: (event) => pools[i].invoke(event),
+          log,
+        }),
+      );
+    }
+
+    let stopped: Promise<void> | undefined;
+    return {
+      httpUrl: http.url,
+      wsUrl: ws.url,
+      jwksUrl,
+      managementEndpoint: ws.managementEndpoint,
+      env,
+      resources,
+      tiers,
+      workerThreads,
+      streamFailureQueueUrl,
+      requeued,
+      keys,
+      dynamodbEndpoint: emulators.dynamodbEndpoint,
+      sqsEndpoint: emulators.sqsEndpoint,
+      token: (tokenOptions) => signToken(keys, tokenOptions),
+      connectionIds: () => ws.connectionIds(),
+      stop: () => (stopped ??= cleanup()),
+    };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}

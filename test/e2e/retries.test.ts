@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { startLocalStack, type LocalStack } from '../../local/stack.ts';
+import { errorsOnlyLogger } from '../../local/http-util.ts';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/emulators.ts';
+import { MAX_RECEIVE_COUNT } from '../../lambdas/core/tiers.ts';
+import { emulatorEndpoints, freshPrefix } from '../support/emulator-env.ts';
+import { ApiClient, SocketClient } from './support/clients.ts';
+
+// A job whose every attempt fails recoverably: its data file cannot be read (a folder sits where the CSV should be,
+// so the read fails with EISDIR: an I/O error, not an unknown symbol, hence retried). Real backoff 2, 4, 8 s.
+let stack: LocalStack;
+let sqs: SQSClient;
+
+beforeAll(async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'e2e-data-'));
+  mkdirSync(join(dataDir, 'FLAKY-1d.csv'));
+  stack = await startLocalStack({
+    httpPort: 0,
+    wsPort: 0,
+    emulators: emulatorEndpoints(),
+    prefix: freshPrefix('retry'),
+    dataDir,
+    workerThreads: { free: 1, basic: 1, pro: 1 },
+    extraEnv: { LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'ERROR' },
+    log: errorsOnlyLogger,
+  });
+  sqs = new SQSClient({ endpoint: stack.sqsEndpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+});
+
+afterAll(async () => {
+  sqs?.destroy();
+  await stack?.stop();
+});
+
+describe('retries and the dead-letter queue', () => {
+  it('retries a failing job with backoff, fails it after the last attempt and parks its message in the DLQ', { timeout: 60_000 }, async () => {
+    const token = await stack.token({ userId: 'flaky-user', tier: 'basic' });
+    const api = new ApiClient(stack.httpUrl, token);
+    const socket = await SocketClient.open(stack.wsUrl, token);
+    try {
+      const submitted = await api.submit({ strategyId: 'buy-and-hold', symbol: 'FLAKY', timeframe: '1d' });
+      expect(submitted.status).toBe(202);
+      const jobId: string = submitted.body.jobId;
+      socket.send({ action: 'subscribe', jobId });
+      const started = Date.now();
+
+      const failed = await api.waitFor(jobId, (j) => j.status === 'failed', 40_000);
+      const elapsedS = (Date.now() - started) / 1000;
+      expect(failed).toMatchObject({ status: 'failed', attempts: MAX_RECEIVE_COUNT, error: { code: 'retries_exhausted' } });
+      // Backoff 2 + 4 + 8 s (jitter up to +25 %) between the four attempts.
+      expect(elapsedS).toBeGreaterThanOrEqual(13);
+
+      // The client saw each retry being scheduled, then the failure.
+      await socket.waitFor((m) => m.type === 'progress' && m.status === 'failed');
+      const retries = socket.messages.filter((m) => m.type === 'progress' && m.status === 'queued' && /retrying/.test(m.message));
+      expect(retries.length).toBe(MAX_RECEIVE_COUNT - 1);
+
+      let dead: { jobId: string } | undefined;
+      const end = Date.now() + 10_000;
+      while (dead === undefined && Date.now() < end) {
+        const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: stack.resources.queues.basic.dlqUrl, WaitTimeSeconds: 1 }));
+        const body = out.Messages?.[0]?.Body;
+        if (body !== undefined) dead = JSON.parse(body) as { jobId: string };
+      }
+      expect(dead?.jobId).toBe(jobId);
+    } finally {
+      await socket.close();
+    }
+  });
+});

@@ -1,0 +1,179 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { startLocalStack, type LocalStack } from '../../local/stack.ts';
+import { errorsOnlyLogger } from '../../local/http-util.ts';
+import { DynamoDbConnectionStore } from '../../lambdas/adapters/dynamodb-connection-store.ts';
+import { documentClient } from '../../lambdas/adapters/dynamodb-document-client.ts';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/emulators.ts';
+import { emulatorEndpoints, freshPrefix } from '../support/emulator-env.ts';
+import { ApiClient, SocketClient, until } from './support/clients.ts';
+import { LONG_SWEEP, SHORT_SWEEP } from './support/requests.ts';
+
+// The whole service through its public interfaces: real HTTP and WebSocket against startLocalStack on fresh ports,
+// the production handlers, DynamoDB Local and fauxqs. Pro concurrency is 2 here so a third pro job stays queued.
+let stack: LocalStack;
+let connections: DynamoDbConnectionStore;
+let dynamodb: DynamoDBClient;
+const sockets: SocketClient[] = [];
+
+const user = (label: string): string => `${label}-${randomBytes(3).toString('hex')}`;
+async function clientFor(userId: string, tier: 'free' | 'basic' | 'pro', admin = false): Promise<{ api: ApiClient; token: string }> {
+  const token = await stack.token({ userId, tier, admin });
+  return { api: new ApiClient(stack.httpUrl, token), token };
+}
+async function socketFor(token: string): Promise<SocketClient> {
+  const socket = await SocketClient.open(stack.wsUrl, token);
+  sockets.push(socket);
+  return socket;
+}
+
+beforeAll(async () => {
+  stack = await startLocalStack({
+    httpPort: 0,
+    wsPort: 0,
+    emulators: emulatorEndpoints(),
+    prefix: freshPrefix('e2e'),
+    concurrency: { pro: 2 },
+    workerThreads: { free: 1, basic: 1, pro: 1 },
+    extraEnv: { LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'ERROR' },
+    log: errorsOnlyLogger,
+  });
+  dynamodb = new DynamoDBClient({ endpoint: stack.dynamodbEndpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+  connections = new DynamoDbConnectionStore({ client: documentClient(dynamodb), table: stack.resources.tables.connections });
+});
+
+afterAll(async () => {
+  await Promise.all(sockets.map((s) => s.close()));
+  dynamodb?.destroy();
+  await stack?.stop();
+});
+
+describe('a job from submit to result', () => {
+  it('streams a snapshot, non-decreasing progress and the terminal status, and is readable over HTTP', async () => {
+    const { api, token } = await clientFor(user('ann'), 'pro');
+    const socket = await socketFor(token);
+
+    const submitted = await api.submit(LONG_SWEEP);
+    expect(submitted.status).toBe(202);
+    expect(submitted.body).toMatchObject({ status: 'queued', tier: 'pro' });
+    const jobId: string = submitted.body.jobId;
+    socket.send({ action: 'subscribe', jobId });
+
+    const snapshot = await socket.waitFor((m) => m.type === 'snapshot');
+    expect(snapshot.job.jobId).toBe(jobId);
+    const last = await socket.waitFor((m) => m.type === 'progress' && m.status === 'succeeded', 30_000);
+
+    const updates = socket.messages.filter((m) => m.type === 'progress' && m.jobId === jobId);
+    // No assertion that the snapshot comes first: subscribe stores the subscription before reading the job, so a
+    // stream push can overtake the snapshot (as on AWS); what must hold is that progress never goes back.
+    expect(updates.filter((m) => m.status === 'running').length).toBeGreaterThanOrEqual(2);
+    const values = updates.map((m) => m.progress as number);
+    expect(values).toEqual([...values].sort((a, b) => a - b));
+    expect(last.progress).toBe(1);
+    expect(JSON.stringify(last).length).toBeLessThan(128 * 1024);
+
+    const job = (await api.get(jobId)).body;
+    expect(job).toMatchObject({ jobId, status: 'succeeded', progress: 1, tier: 'pro', attempts: 1 });
+    expect(job.result.stats).toEqual(expect.objectContaining({ returnPct: expect.any(Number), sharpe: expect.anything(), trades: expect.any(Number) }));
+    expect(job.result.sweep).toBeDefined();
+
+    const second = await api.submit(SHORT_SWEEP);
+    const list = await api.call('GET', '/backtests');
+    expect(list.status).toBe(200);
+    expect(list.body.items.map((j: { jobId: string }) => j.jobId)).toEqual([second.body.jobId, jobId]);
+    const page = await api.call('GET', '/backtests?limit=1');
+    expect(page.body.items).toHaveLength(1);
+    expect(page.body.nextCursor).toEqual(expect.any(String));
+    await api.waitFor(second.body.jobId, (j) => j.status === 'succeeded');
+  });
+});
+
+describe('authentication and ownership', () => {
+  it('answers 401 without a token or with a forged one, over HTTP and on the WebSocket upgrade', async () => {
+    const anonymous = new ApiClient(stack.httpUrl, undefined);
+    const forged = new ApiClient(stack.httpUrl, 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.');
+    expect((await anonymous.submit(SHORT_SWEEP)).status).toBe(401);
+    expect((await forged.call('GET', '/backtests')).status).toBe(401);
+    await expect(SocketClient.open(stack.wsUrl, undefined)).rejects.toThrow('status 401');
+    await expect(SocketClient.open(stack.wsUrl, 'not-a-token')).rejects.toThrow('status 401');
+  });
+
+  it("hides another user's job: 404 over HTTP, not_found over the WebSocket", async () => {
+    const owner = await clientFor(user('own'), 'basic');
+    const other = await clientFor(user('oth'), 'basic');
+    const jobId = (await owner.api.submit(SHORT_SWEEP)).body.jobId;
+
+    expect((await other.api.get(jobId)).status).toBe(404);
+    expect((await other.api.call('DELETE', `/backtests/${jobId}`)).status).toBe(404);
+    const socket = await socketFor(other.token);
+    socket.send({ action: 'subscribe', jobId });
+    expect(await socket.waitFor((m) => m.type === 'error')).toEqual({ type: 'error', code: 'not_found', jobId });
+    await owner.api.waitFor(jobId, (j) => j.status === 'succeeded');
+    expect(socket.messages.filter((m) => m.jobId === jobId && m.type !== 'error')).toEqual([]);
+  });
+});
+
+describe('tiers, the admin view and cancellation', () => {
+  it('keeps a third pro job queued behind two running ones, shows it in GET /admin/queues, and cancels queued and running jobs', async () => {
+    const pro = await clientFor(user('pro'), 'pro');
+    const admin = await clientFor(user('adm'), 'free', true);
+    const first = (await pro.api.submit(LONG_SWEEP)).body.jobId;
+    const second = (await pro.api.submit(LONG_SWEEP)).body.jobId;
+    await pro.api.waitFor(first, (j) => j.status === 'running');
+    await pro.api.waitFor(second, (j) => j.status === 'running');
+    const third = await pro.api.submit(LONG_SWEEP);
+    expect(third.body.tier).toBe('pro');
+
+    const view = await admin.api.call('GET', '/admin/queues');
+    expect(view.status).toBe(200);
+    const byTier = Object.fromEntries(view.body.tiers.map((t: { tier: string }) => [t.tier, t]));
+    expect(byTier.pro).toMatchObject({ inFlight: 2, waiting: 1 });
+    expect(byTier.pro.oldestQueuedAgeSeconds).toEqual(expect.any(Number));
+    expect(byTier.free).toMatchObject({ inFlight: 0, waiting: 0 });
+    expect(byTier.basic).toMatchObject({ inFlight: 0, waiting: 0 });
+    expect((await pro.api.call('GET', '/admin/queues')).status).toBe(403);
+
+    const cancelQueued = await pro.api.call('DELETE', `/backtests/${third.body.jobId}`);
+    expect(cancelQueued.status).toBe(202);
+    expect((await pro.api.get(third.body.jobId)).body).toMatchObject({ status: 'cancelled' });
+
+    expect((await pro.api.call('DELETE', `/backtests/${first}`)).status).toBe(202);
+    expect((await pro.api.call('DELETE', `/backtests/${second}`)).status).toBe(202);
+    const cancelled = await pro.api.waitFor(first, (j) => j.status !== 'running' && j.status !== 'queued', 15_000);
+    expect(cancelled).toMatchObject({ status: 'cancelled', error: { code: 'cancelled' } });
+    await pro.api.waitFor(second, (j) => j.status === 'cancelled', 15_000);
+    // A finished job cannot be cancelled again.
+    expect((await pro.api.call('DELETE', `/backtests/${first}`)).status).toBe(409);
+    // The cancelled queued job is never picked up: its message is consumed without running it.
+    await until(async () => {
+      const again = await admin.api.call('GET', '/admin/queues');
+      const p = again.body.tiers.find((t: { tier: string }) => t.tier === 'pro');
+      return p.waiting === 0 && p.inFlight === 0;
+    }, 10_000, 'pro queue drained');
+    expect((await pro.api.get(third.body.jobId)).body.status).toBe('cancelled');
+  });
+});
+
+describe('WebSocket connection lifecycle', () => {
+  it('removes a connection on close, and one that vanished without $disconnect after PostToConnection answers 410', async () => {
+    const { api, token } = await clientFor(user('ws'), 'basic');
+    const live = await socketFor(token);
+    const liveId = stack.connectionIds().at(-1)!;
+    expect(await connections.getConnection(liveId)).toBeDefined();
+
+    const jobId = (await api.submit(SHORT_SWEEP)).body.jobId;
+    // A connection whose socket is gone but whose $disconnect never ran (e.g. the function failed): only the 410 tells.
+    const staleId = 'Stale0Conn1d=';
+    await connections.putConnection(staleId, 'ws-user', Date.now());
+    await connections.subscribe(staleId, jobId, Date.now());
+    live.send({ action: 'subscribe', jobId });
+    await live.waitFor((m) => m.type === 'progress' && m.status === 'succeeded', 20_000);
+
+    await until(async () => (await connections.getConnection(staleId)) === undefined, 5_000, 'stale connection deleted');
+    expect(await connections.subscribers(jobId)).not.toContain(staleId);
+
+    await live.close();
+    await until(async () => (await connections.getConnection(liveId)) === undefined, 5_000, 'closed connection deleted');
+  });
+});

@@ -1,0 +1,33 @@
+/**
+ * Submit bodies sized for the e2e tests. The engine's speed is measured in test/core; these only need to be
+ * long enough to be seen running (several progress writes at 250 ms) and well inside the work limit.
+ */
+
+/** About 4,000 combinations of SMA cross on 55 years of synthetic daily bars: a few seconds on a 2-core machine. */
+export const LONG_SWEEP = {
+  strategyId: 'sma-cross',
+  params: { fast: { from: 2, to: 81, step: 1 }, slow: { from: 100, to: 298, step: 4 } },
+  symbol: 'SYNTH-E2E',
+  timeframe: '1d',
+  startDate: '1971-01-01',
+  endDate: '2025-06-30',
+};
+
+/** A sweep of 50 combinations: a second or less, several progress updates on the way. */
+export const SHORT_SWEEP = {
+  strategyId: 'sma-cross',
+  params: { fast: { from: 5, to: 50, step: 5 }, slow: { from: 60, to: 100, step: 10 } },
+  symbol: 'SYNTH-E2E',
+  timeframe: '1d',
+  startDate: '1980-01-01',
+  endDate: '2025-06-30',
+};
+
+export const SINGLE_RUN = {
+  strategyId: 'sma-cross',
+  params: { fast: 10, slow: 30 },
+  symbol: 'SYNTH-E2E',
+  timeframe: '1d',
+  startDate: '2015-01-01',
+  endDate: '2020-12-31',
+};
