@@ -39,10 +39,17 @@ export function smaKernel(src: Float64Array, period: number): IndicatorKernel {
       // Re-sum the window at each chunk start so rolling-sum rounding error cannot accumulate across a long series.
       let sum = 0;
       for (let j = Math.max(0, from - period); j < from; j++) sum += src[j];
-      for (let i = from; i < to; i++) {
+      // Warm-up and steady state in separate loops: no per-bar branches in the long one.
+      const warm = Math.min(to, period);
+      let i = from;
+      for (; i < warm; i++) {
         sum += src[i];
-        if (i >= period) sum -= src[i - period];
-        out[i] = i >= period - 1 ? sum / period : Number.NaN;
+        out[i] = i === period - 1 ? sum / period : Number.NaN;
+      }
+      for (; i < to; i++) {
+        sum += src[i];
+        sum -= src[i - period];
+        out[i] = sum / period;
       }
     },
   };
