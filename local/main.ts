@@ -3,6 +3,7 @@ import { join, relative } from 'node:path';
 import { startLocalStack, REPO_ROOT, type LocalStack } from './stack.ts';
 import { readLocalConfig } from './config.ts';
 import { consoleLogger } from './http-util.ts';
+import { removeStackFile, writeStackFile } from './stack-file.ts';
 import { TIERS } from '../lambdas/core/tiers.ts';
 
 /**
@@ -27,6 +28,16 @@ async function main(): Promise<void> {
     log: consoleLogger,
   });
   installShutdown(stack);
+  writeStackFile({
+    pid: process.pid,
+    httpUrl: stack.httpUrl,
+    wsUrl: stack.wsUrl,
+    dynamodbEndpoint: stack.dynamodbEndpoint,
+    sqsEndpoint: stack.sqsEndpoint,
+    jobsTable: stack.resources.tables.jobs,
+    queues: Object.fromEntries(TIERS.map((t) => [t, { url: stack.resources.queues[t].url, dlqUrl: stack.resources.queues[t].dlqUrl }])) as Record<(typeof TIERS)[number], { url: string; dlqUrl: string }>,
+    streamFailureQueueUrl: stack.streamFailureQueueUrl,
+  });
   printReady(stack, Date.now() - startedAt);
 }
 
@@ -39,6 +50,7 @@ function installShutdown(stack: LocalStack): void {
     }
     stopping = true;
     console.log(`\n${reason}: stopping...`);
+    removeStackFile();
     const force = setTimeout(() => process.exit(code), 10_000);
     force.unref();
     stack.stop().then(

@@ -1,0 +1,41 @@
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Tier } from '../lambdas/core/tiers.ts';
+
+/**
+ * Where a running `npm start` says where it is, so `npm run dlq` and `npm run demo` find its endpoints (the
+ * emulator ports are picked at random). Removed on a clean stop; a stale file is recognised by its dead pid.
+ */
+export const STACK_FILE = join(import.meta.dirname, '..', '.local', 'stack.json');
+
+export interface StackFile {
+  pid: number;
+  httpUrl: string;
+  wsUrl: string;
+  dynamodbEndpoint: string;
+  sqsEndpoint: string;
+  jobsTable: string;
+  queues: Record<Tier, { url: string; dlqUrl: string }>;
+  streamFailureQueueUrl: string;
+}
+
+export function writeStackFile(info: StackFile, path = STACK_FILE): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, JSON.stringify(info, null, 2));
+}
+
+export function removeStackFile(path = STACK_FILE): void {
+  rmSync(path, { force: true });
+}
+
+/** The running stack's endpoints, or undefined when none runs. */
+export function readStackFile(path = STACK_FILE): StackFile | undefined {
+  if (!existsSync(path)) return undefined;
+  const info = JSON.parse(readFileSync(path, 'utf8')) as StackFile;
+  try {
+    process.kill(info.pid, 0);
+  } catch {
+    return undefined;
+  }
+  return info;
+}
