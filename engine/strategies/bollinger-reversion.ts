@@ -1,5 +1,5 @@
 import { bollingerKernel } from '../indicators.ts';
-import { EXIT_LONG, EXIT_SHORT, LONG, NONE, SHORT, allowShortParam, periodParam, schemaFor, type StrategyDefinition } from './strategy.ts';
+import { EXIT_LONG, EXIT_SHORT, LONG, NONE, SHORT, allowShortParam, periodParam, schemaFor, type ParamRule, type StrategyDefinition } from './strategy.ts';
 
 const params = {
   period: periodParam(20, 'SMA period of the middle band', 2),
@@ -13,6 +13,7 @@ export const bollingerReversion: StrategyDefinition = {
     'Mean reversion on Bollinger bands: long when the close is below the lower band, closed when the close is above ' +
     'the middle band. allowShort: also short when the close is above the upper band, covered below the middle band.',
   params,
+  rules: [],
   schema: schemaFor(params),
   warmup: (p) => (p.period as number) - 1,
   indicators: (p) => [

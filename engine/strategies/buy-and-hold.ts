@@ -5,6 +5,7 @@ export const buyAndHold: StrategyDefinition = {
   id: 'buy-and-hold',
   description: 'Buy at the second bar\'s open (signal on the first close) and hold until the last close.',
   params: {},
+  rules: [],
   schema: schemaFor({}),
   warmup: () => 0,
   indicators: () => [],

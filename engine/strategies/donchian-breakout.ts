@@ -1,5 +1,5 @@
 import { donchianKernel } from '../indicators.ts';
-import { FLAT, LONG, NONE, SHORT, allowShortParam, periodParam, schemaFor, type StrategyDefinition } from './strategy.ts';
+import { FLAT, LONG, NONE, SHORT, allowShortParam, periodParam, schemaFor, type ParamRule, type StrategyDefinition } from './strategy.ts';
 
 const params = {
   period: periodParam(20, 'channel length in bars (the bars before the signal bar)'),
@@ -12,6 +12,7 @@ export const donchianBreakout: StrategyDefinition = {
     'Channel breakout: long when the close exceeds the highest high of the previous `period` bars; when it falls ' +
     'below their lowest low, close the long (allowShort: go short).',
   params,
+  rules: [],
   schema: schemaFor(params),
   warmup: (p) => p.period as number,
   indicators: (p) => [

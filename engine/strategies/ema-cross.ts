@@ -1,5 +1,5 @@
 import { emaKernel } from '../indicators.ts';
-import { allowShortParam, crossSignals, periodParam, schemaFor, type StrategyDefinition } from './strategy.ts';
+import { allowShortParam, crossSignals, periodParam, schemaFor, type ParamRule, type StrategyDefinition } from './strategy.ts';
 
 const params = {
   fast: periodParam(12, 'fast EMA period'),
@@ -7,13 +7,16 @@ const params = {
   allowShort: allowShortParam,
 };
 
+const rules: ParamRule[] = [
+  { check: (p) => (p.fast as number) < (p.slow as number), message: 'fast must be less than slow', path: 'fast' },
+];
+
 export const emaCross: StrategyDefinition = {
   id: 'ema-cross',
   description: 'Fast EMA crossing the slow EMA, same entry/exit rules as sma-cross.',
   params,
-  schema: schemaFor(params, [
-    { check: (p) => (p.fast as number) < (p.slow as number), message: 'fast must be less than slow', path: 'fast' },
-  ]),
+  rules,
+  schema: schemaFor(params, rules),
   warmup: (p) => p.slow as number,
   indicators: (p) => [
     { key: `ema:${p.fast}`, make: (bars) => emaKernel(bars.close, p.fast as number) },

@@ -1,5 +1,5 @@
 import { macdKernel } from '../indicators.ts';
-import { allowShortParam, crossSignals, periodParam, schemaFor, type StrategyDefinition } from './strategy.ts';
+import { allowShortParam, crossSignals, periodParam, schemaFor, type ParamRule, type StrategyDefinition } from './strategy.ts';
 
 const params = {
   fast: periodParam(12, 'fast EMA period of the MACD line'),
@@ -8,13 +8,16 @@ const params = {
   allowShort: allowShortParam,
 };
 
+const rules: ParamRule[] = [
+  { check: (p) => (p.fast as number) < (p.slow as number), message: 'fast must be less than slow', path: 'fast' },
+];
+
 export const macdCross: StrategyDefinition = {
   id: 'macd-cross',
   description: 'MACD line crossing its signal line (strict cross), same entry/exit rules as sma-cross.',
   params,
-  schema: schemaFor(params, [
-    { check: (p) => (p.fast as number) < (p.slow as number), message: 'fast must be less than slow', path: 'fast' },
-  ]),
+  rules,
+  schema: schemaFor(params, rules),
   warmup: (p) => (p.slow as number) + (p.signal as number) - 1,
   indicators: (p) => [
     {

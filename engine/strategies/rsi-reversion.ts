@@ -1,5 +1,5 @@
 import { rsiKernel } from '../indicators.ts';
-import { FLAT, LONG, NONE, SHORT, allowShortParam, periodParam, schemaFor, type StrategyDefinition } from './strategy.ts';
+import { FLAT, LONG, NONE, SHORT, allowShortParam, periodParam, schemaFor, type ParamRule, type StrategyDefinition } from './strategy.ts';
 
 const params = {
   period: periodParam(14, 'RSI period (Wilder smoothing)'),
@@ -8,15 +8,18 @@ const params = {
   allowShort: allowShortParam,
 } as const;
 
+const rules: ParamRule[] = [
+  { check: (p) => (p.lower as number) < (p.upper as number), message: 'lower must be less than upper', path: 'lower' },
+];
+
 export const rsiReversion: StrategyDefinition = {
   id: 'rsi-reversion',
   description:
     'Mean reversion on RSI levels: long when RSI < lower; when RSI > upper close the long (allowShort: go short). ' +
     'Levels, not crosses: a signal repeats while RSI stays beyond the level, which is a no-op once positioned.',
   params,
-  schema: schemaFor(params, [
-    { check: (p) => (p.lower as number) < (p.upper as number), message: 'lower must be less than upper', path: 'lower' },
-  ]),
+  rules,
+  schema: schemaFor(params, rules),
   warmup: (p) => p.period as number,
   indicators: (p) => [{ key: `rsi:${p.period}`, make: (bars) => rsiKernel(bars.close, p.period as number) }],
   signals: (_bars, ind, p, out) => {

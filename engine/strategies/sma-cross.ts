@@ -1,5 +1,5 @@
 import { smaKernel } from '../indicators.ts';
-import { allowShortParam, crossSignals, periodParam, schemaFor, type StrategyDefinition } from './strategy.ts';
+import { allowShortParam, crossSignals, periodParam, schemaFor, type ParamRule, type StrategyDefinition } from './strategy.ts';
 
 const params = {
   fast: periodParam(10, 'fast SMA period; 1 means the close itself (price crossing its SMA)'),
@@ -7,15 +7,18 @@ const params = {
   allowShort: allowShortParam,
 };
 
+const rules: ParamRule[] = [
+  { check: (p) => (p.fast as number) < (p.slow as number), message: 'fast must be less than slow', path: 'fast' },
+];
+
 export const smaCross: StrategyDefinition = {
   id: 'sma-cross',
   description:
     'Fast SMA crossing the slow SMA (strict cross). Long-only: buy on an up-cross when flat, close on a down-cross. ' +
     'allowShort: always in the market, reversing on every cross.',
   params,
-  schema: schemaFor(params, [
-    { check: (p) => (p.fast as number) < (p.slow as number), message: 'fast must be less than slow', path: 'fast' },
-  ]),
+  rules,
+  schema: schemaFor(params, rules),
   warmup: (p) => p.slow as number,
   indicators: (p) => [
     { key: `sma:${p.fast}`, make: (bars) => smaKernel(bars.close, p.fast as number) },

@@ -36,6 +36,8 @@ export interface StrategyDefinition {
   id: string;
   description: string;
   params: Record<string, ParamInfo>;
+  /** Cross-parameter rules (e.g. fast < slow); a sweep skips combinations that break one. */
+  rules: ParamRule[];
   /** Scalar parameters, defaults applied, unknown keys rejected, cross-parameter rules checked. */
   schema: z.ZodType<ScalarParams>;
   /** Index of the first bar on which a signal can occur; a series needs at least warmup + 2 bars to trade. */
@@ -54,10 +56,14 @@ export function scalarSchema(info: ParamInfo): z.ZodType<number | boolean> {
 }
 
 /** Builds the zod schema from the declarative parameter table, so `listStrategies` and validation cannot drift. */
-export function schemaFor(
-  params: Record<string, ParamInfo>,
-  rules: { check: (p: ScalarParams) => boolean; message: string; path: string }[] = [],
-): z.ZodType<ScalarParams> {
+export interface ParamRule {
+  check: (p: ScalarParams) => boolean;
+  message: string;
+  /** The parameter the error is reported on. */
+  path: string;
+}
+
+export function schemaFor(params: Record<string, ParamInfo>, rules: ParamRule[] = []): z.ZodType<ScalarParams> {
   const shape: Record<string, z.ZodType> = {};
   for (const [name, info] of Object.entries(params)) {
     const scalar = scalarSchema(info);
