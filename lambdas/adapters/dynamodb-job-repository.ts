@@ -18,7 +18,7 @@ import {
   UnrecoverableJobError,
   ValidationError,
 } from '../core/errors.ts';
-import { isTerminal, type Job, type JobError, type JobStatus } from '../core/job.ts';
+import { isRequeueable, isTerminal, requeueFailed, RETRIES_EXHAUSTED, type Job, type JobError, type JobStatus } from '../core/job.ts';
 import type { JobResult } from '../core/job-result.ts';
 import type { ClaimOutcome, CreateOutcome, JobRepository, ListQuery, SubmissionCharge } from '../core/ports/job-repository.ts';
 import type { Tier } from '../core/tiers.ts';
@@ -399,6 +399,75 @@ export class DynamoDbJobRepository implements JobRepository {
       attempt,
       now,
     );
+  }
+
+  async touchStuckQueued(jobId: string, cutoff: string, now: string): Promise<boolean> {
+    const done = await this.#conditionalUpdate({
+      TableName: this.#jobsTable,
+      Key: { jobId },
+      UpdateExpression: 'SET updatedAt = :now',
+      ConditionExpression: '#status = :queued AND attempts = :zero AND updatedAt <= :cutoff',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':queued': 'queued', ':zero': 0, ':cutoff': cutoff, ':now': now },
+      ReturnValues: 'NONE',
+    });
+    return done !== undefined;
+  }
+
+  async requeueFailed(jobId: string, now: string): Promise<Job> {
+    const job = await this.get(jobId);
+    if (!job) throw new NotFoundError(`job ${jobId} not found`);
+    if (!isRequeueable(job)) {
+      throw new ConflictError(`job ${jobId} is ${job.status}${job.error ? ` (${job.error.code})` : ''}; only a job failed for retries_exhausted can be requeued`);
+    }
+    const next = requeueFailed(job, now);
+    const items: NonNullable<TransactWriteCommandInput['TransactItems']> = [
+      {
+        Update: {
+          TableName: this.#jobsTable,
+          Key: { jobId },
+          UpdateExpression:
+            'SET #status = :queued, attempts = :zero, progress = :zero, message = :message, updatedAt = :now, queueState = :qs ' +
+            'REMOVE #error, finishedAt, startedAt, expiresAt, resultJson, cancelRequested',
+          // Exactly the failure we read: a concurrent redrive of the same job loses here and charges nothing.
+          ConditionExpression: '#status = :failed AND #error.code = :code AND updatedAt = :seen',
+          ExpressionAttributeNames: { '#status': 'status', '#error': 'error' },
+          ExpressionAttributeValues: {
+            ':queued': 'queued',
+            ':zero': 0,
+            ':message': next.message,
+            ':now': now,
+            ':qs': queueState(job.tier, 'queued'),
+            ':failed': 'failed',
+            ':code': RETRIES_EXHAUSTED,
+            ':seen': job.updatedAt,
+          },
+        },
+      },
+    ];
+    if (job.creditsCharged > 0) {
+      items.push({
+        Update: {
+          TableName: this.#usersTable,
+          Key: { pk: `USER#${job.userId}`, sk: 'PROFILE' },
+          UpdateExpression: 'SET credits = credits - :cost, updatedAt = :now',
+          ConditionExpression: 'credits >= :cost',
+          ExpressionAttributeValues: { ':cost': job.creditsCharged, ':now': now },
+        },
+      });
+    }
+    try {
+      await this.#client.send(new TransactWriteCommand({ TransactItems: items }));
+    } catch (error) {
+      const reasons = cancellationCodes(error);
+      if (!reasons) throw error;
+      if (reasons[0] === 'ConditionalCheckFailed') throw new ConflictError(`job ${jobId} changed while being requeued`);
+      if (reasons[1] === 'ConditionalCheckFailed') {
+        throw new InsufficientCreditsError(job.creditsCharged, (await this.#credits(job.userId)) ?? 0);
+      }
+      throw new ServiceUnavailableError(`could not requeue job ${jobId}: ${reasons.join(', ')}`);
+    }
+    return (await this.get(jobId)) ?? next;
   }
 
   /** The one way a job reaches failed or cancelled: the status change and the refund commit together or not at all. */

@@ -130,3 +130,22 @@ export function requestCancel(job: Job, now: string): Job {
   if (job.status !== 'running') throw new InvalidTransitionError(job.status, 'cancelled');
   return { ...job, cancelRequested: true, message: 'Cancelling', updatedAt: now };
 }
+
+/** Why a dead-lettered job failed: the only failure an operator's redrive may undo (see requeueFailed). */
+export const RETRIES_EXHAUSTED = 'retries_exhausted';
+
+/** Whether an operator may put a failed job back in the queue: only when it failed for running out of retries. */
+export function isRequeueable(job: Job): boolean {
+  return job.status === 'failed' && job.error?.code === RETRIES_EXHAUSTED;
+}
+
+/**
+ * An operator's redrive, outside the user-facing transitions above (a failed job is final for users and workers):
+ * failed(retries_exhausted) -> queued with attempts 0, so the claim (attempts < receive count) accepts the redriven
+ * message and the job gets a full set of retries again.
+ */
+export function requeueFailed(job: Job, now: string): Job {
+  if (!isRequeueable(job)) throw new InvalidTransitionError(job.status, 'queued');
+  const { error: _error, finishedAt: _finishedAt, result: _result, cancelRequested: _cancel, startedAt: _startedAt, ...rest } = job;
+  return { ...rest, status: 'queued', attempts: 0, progress: 0, message: 'Queued again by an operator', updatedAt: now };
+}

@@ -6,3 +6,6 @@ export type * from './market-data.ts';
 export type * from './message-visibility.ts';
 export type { Clock } from './clock.ts';
 export { systemClock, isoNow } from './clock.ts';
+export type * from './account-store.ts';
+export type * from './user-directory.ts';
+export type * from './dead-letter-queue.ts';

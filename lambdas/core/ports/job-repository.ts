@@ -77,4 +77,18 @@ export interface JobRepository {
   cancel(jobId: string, userId: string, now: string): Promise<Job>;
   /** running(attempt) with cancelRequested -> cancelled, refunding credits. */
   confirmCancelled(jobId: string, attempt: number, now: string): Promise<boolean>;
+
+  /**
+   * The stuck-job sweeper's claim on a job that may have no queue message: queued, `attempts === 0`, and `updatedAt`
+   * at or before `cutoff` -> `updatedAt = now` (nothing a client sees changes). True when this caller should send a
+   * fresh message; a job is re-sent at most once per sweep threshold, however many sweepers run.
+   */
+  touchStuckQueued(jobId: string, cutoff: string, now: string): Promise<boolean>;
+  /**
+   * Admin redrive of a dead-lettered job: failed with `retries_exhausted` -> queued with attempts 0 (a fresh set of
+   * retries), progress 0, error and finish time cleared, debiting the job's credits again (the failure refunded them),
+   * all in one transaction. It does not count against the daily submission limit: it is not a new submission.
+   * @throws NotFoundError, ConflictError (not a retries_exhausted failure), InsufficientCreditsError
+   */
+  requeueFailed(jobId: string, now: string): Promise<Job>;
 }

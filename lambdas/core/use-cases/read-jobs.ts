@@ -7,8 +7,15 @@ import { compactJob, fullJob, type CompactJobView, type JobView } from './job-vi
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
 
+/**
+ * What a job id can look like (ids are UUIDs; tests use shorter ones). Anything else names no job and never reaches
+ * the table: DynamoDB refuses keys over 2 KB with an error that would otherwise surface as a 500.
+ */
+const JOB_ID = /^[\x21-\x7e]{1,128}$/;
+
 /** A job the caller may see: their own, or any for an admin. Another user's job is indistinguishable from a missing one. */
 export async function readableJob(principal: Principal, jobId: string, jobs: JobRepository): Promise<Job> {
+  if (!JOB_ID.test(jobId)) throw new NotFoundError('No such job');
   const job = await jobs.get(jobId);
   if (!job || (job.userId !== principal.userId && !principal.admin)) throw new NotFoundError(`No job ${jobId}`);
   return job;

@@ -3,12 +3,18 @@
  * takes the env as a parameter (default process.env), so the local stack can build, say, one worker per tier in
  * one process with different TIER values. A missing variable throws a ConfigurationError naming it.
  */
+import { Logger } from '@aws-lambda-powertools/logger';
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createRemoteJWKSet } from 'jose';
 import { ApiGatewayClientPush } from '../../adapters/api-gateway-client-push.ts';
+import { CognitoUserDirectory } from '../../adapters/cognito-user-directory.ts';
+import { DynamoDbAccountStore } from '../../adapters/dynamodb-account-store.ts';
+import { DynamoDbUserDirectory } from '../../adapters/dynamodb-user-directory.ts';
+import { describeFaults, faultConfigFromEnv, faultsEnabled, withFaults, type FaultConfig } from '../../adapters/fault-injection.ts';
 import { CsvFolderMarketData } from '../../adapters/csv-folder-market-data.ts';
 import { DynamoDbConnectionStore } from '../../adapters/dynamodb-connection-store.ts';
 import { documentClient } from '../../adapters/dynamodb-document-client.ts';
@@ -20,7 +26,9 @@ import { SqsMessageVisibility } from '../../adapters/sqs-message-visibility.ts';
 import { SyntheticMarketData } from '../../adapters/synthetic-market-data.ts';
 import { systemClock, type Clock } from '../../core/ports/clock.ts';
 import type { ClientPush } from '../../core/ports/client-push.ts';
+import type { AccountStore } from '../../core/ports/account-store.ts';
 import type { ConnectionStore } from '../../core/ports/connection-store.ts';
+import type { UserDirectory } from '../../core/ports/user-directory.ts';
 import type { JobQueue } from '../../core/ports/job-queue.ts';
 import type { JobRepository } from '../../core/ports/job-repository.ts';
 import type { MarketData } from '../../core/ports/market-data.ts';
@@ -40,6 +48,20 @@ function queueUrls(env: Env): Record<Tier, string> {
   return { free: e.QUEUE_URL_FREE, basic: e.QUEUE_URL_BASIC, pro: e.QUEUE_URL_PRO };
 }
 
+/**
+ * FAULT_* variables (docs/faults.md), read once per cold start. Any fault that is on is announced loudly, so a
+ * deployment or a local run with faults can never pass for a healthy one.
+ */
+function faults(env: Env): FaultConfig {
+  const config = faultConfigFromEnv(env);
+  if (faultsEnabled(config)) {
+    new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME ?? 'backtest-faults' }).warn('FAULT INJECTION IS ON: failures below are deliberate', {
+      faults: describeFaults(config),
+    });
+  }
+  return config;
+}
+
 function jobRepository(env: Env): JobRepository {
   const { JOBS_TABLE } = parseEnv(envSchemas.jobsTable, env);
   const { USERS_TABLE } = parseEnv(envSchemas.usersTable, env);
@@ -53,7 +75,19 @@ function connectionStore(env: Env): ConnectionStore {
 
 function clientPush(env: Env): ClientPush {
   const { WS_MANAGEMENT_ENDPOINT } = parseEnv(envSchemas.wsManagement, env);
-  return new ApiGatewayClientPush({ client: new ApiGatewayManagementApiClient({ endpoint: WS_MANAGEMENT_ENDPOINT }) });
+  const push = new ApiGatewayClientPush({ client: new ApiGatewayManagementApiClient({ endpoint: WS_MANAGEMENT_ENDPOINT }) });
+  return withFaults.push(push, faults(env));
+}
+
+function jobQueue(env: Env): JobQueue {
+  return withFaults.queue(new SqsJobQueue({ client: sqs(), queueUrls: queueUrls(env) }), faults(env));
+}
+
+function userDirectory(env: Env): UserDirectory {
+  const e = parseEnv(envSchemas.userDirectory, env);
+  if (e.USER_DIRECTORY === 'cognito') return new CognitoUserDirectory({ client: new CognitoIdentityProviderClient({}), userPoolId: e.USER_POOL_ID });
+  const { USERS_TABLE } = parseEnv(envSchemas.usersTable, env);
+  return new DynamoDbUserDirectory({ client: documentClient(dynamo()), usersTable: USERS_TABLE });
 }
 
 /** SYNTH-* from the generator; other symbols from S3 (MARKET_DATA_BUCKET) or, locally, a CSV folder (DATA_DIR). */
@@ -64,7 +98,7 @@ function marketData(env: Env): MarketData {
 }
 
 export function submitDependencies(env: Env = process.env): { jobs: JobRepository; queue: JobQueue; clock: Clock } {
-  return { jobs: jobRepository(env), queue: new SqsJobQueue({ client: sqs(), queueUrls: queueUrls(env) }), clock: systemClock };
+  return { jobs: jobRepository(env), queue: jobQueue(env), clock: systemClock };
 }
 
 /** get-job and list-jobs read only the Jobs table, but the repository also needs USERS_TABLE's name (it never writes it here). */
@@ -91,7 +125,7 @@ export function workerDependencies(env: Env = process.env): {
 } {
   const { TIER } = parseEnv(envSchemas.workerTier, env);
   return {
-    jobs: jobRepository(env),
+    jobs: withFaults.workerJobs(jobRepository(env), faults(env)),
     marketData: marketData(env),
     visibility: new SqsMessageVisibility({ client: sqs(), queueUrls: queueUrls(env) }),
     clock: systemClock,
@@ -116,4 +150,19 @@ export function authorizerDependencies(env: Env = process.env, onReject?: (reaso
   // createRemoteJWKSet caches keys and refetches on an unknown `kid` (key rotation), with a cooldown against floods.
   const keys = createRemoteJWKSet(new URL(e.JWKS_URL));
   return { verify: createJwtVerifier({ keys, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE, ...(onReject ? { onReject } : {}) }) };
+}
+
+/** The stuck-job sweeper: reads live jobs, re-sends their messages. */
+export function sweeperDependencies(env: Env = process.env): { jobs: JobRepository; queue: JobQueue; clock: Clock } {
+  return { jobs: jobRepository(env), queue: jobQueue(env), clock: systemClock };
+}
+
+/** `/admin/users/{userId}` (get, credits, tier): the Users table, and the user directory tiers live in. */
+export function adminUsersDependencies(env: Env = process.env): { accounts: AccountStore; directory: UserDirectory; clock: Clock } {
+  const { USERS_TABLE } = parseEnv(envSchemas.usersTable, env);
+  return {
+    accounts: new DynamoDbAccountStore({ client: documentClient(dynamo()), usersTable: USERS_TABLE }),
+    directory: userDirectory(env),
+    clock: systemClock,
+  };
 }

@@ -24,6 +24,12 @@ export const envSchemas = {
     }),
   wsManagement: z.object({ WS_MANAGEMENT_ENDPOINT: z.url() }),
   jwt: z.object({ JWKS_URL: z.url(), JWT_ISSUER: required, JWT_AUDIENCE: required }),
+  // Where admin tier changes go: the Cognito pool whose custom:tier feeds the token's claim, or (locally, or with an
+  // external issuer that reads it) the Users table profile.
+  userDirectory: z.discriminatedUnion('USER_DIRECTORY', [
+    z.object({ USER_DIRECTORY: z.literal('cognito'), USER_POOL_ID: required }),
+    z.object({ USER_DIRECTORY: z.literal('users-table') }),
+  ]),
 } as const;
 
 /** Parses the env vars a schema names, once per cold start; a missing or bad one throws naming every offender. */

@@ -23,6 +23,8 @@ export function principalOf(event: HttpEvent): Principal {
 /** The JSON body, refusing oversized and malformed ones before anything parses them further. */
 export function jsonBody(event: HttpEvent, limitBytes = MAX_BODY_BYTES): unknown {
   if (event.body === undefined || event.body === '') throw new MalformedJsonError('The request needs a JSON body');
+  // Refuse by the encoded length first, so an oversized base64 body is never decoded (4 chars carry 3 bytes).
+  if (event.isBase64Encoded && Math.floor((event.body.length * 3) / 4) > limitBytes + 2) throw new PayloadTooLargeError(limitBytes);
   const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
   if (Buffer.byteLength(text, 'utf8') > limitBytes) throw new PayloadTooLargeError(limitBytes);
   try {

@@ -5,6 +5,9 @@ import { principalFromClaims, type Principal } from '../../core/principal.ts';
 /** Only asymmetric algorithms: `none` and HS* (a public key used as an HMAC secret) are refused by construction. */
 export const ALLOWED_ALGORITHMS = ['RS256', 'ES256'];
 
+/** Longest token read: real ones are 1-2 KB; anything far bigger is refused before any parsing or key lookup. */
+export const MAX_TOKEN_LENGTH = 8192;
+
 export type TokenVerifier = (token: string) => Promise<Principal>;
 
 /**
@@ -19,6 +22,10 @@ export function createJwtVerifier(options: {
   onReject?: (reason: string) => void;
 }): TokenVerifier {
   return async (token) => {
+    if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) {
+      options.onReject?.('ERR_TOKEN_TOO_LONG');
+      throw new UnauthorizedError('The token is not valid');
+    }
     try {
       const { payload } = await jwtVerify(token, options.keys, {
         issuer: options.issuer,

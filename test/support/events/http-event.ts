@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 
 export interface HttpEventInput {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** Route template as the HTTP API declares it, e.g. `/backtests/{jobId}`. */
   route: string;
   pathParameters?: Record<string, string>;

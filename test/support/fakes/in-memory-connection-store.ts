@@ -33,6 +33,11 @@ export class InMemoryConnectionStore implements ConnectionStore {
     return [...(this.#subscriptions.get(jobId) ?? [])].sort();
   }
 
+  /** Connections and subscriptions, as a deep copy tests can compare. */
+  snapshot(): { connections: Map<string, { userId: string; connectedAt: number }>; subscriptions: Map<string, Set<string>> } {
+    return structuredClone({ connections: this.#connections, subscriptions: this.#subscriptions });
+  }
+
   connectionCount(): number {
     return this.#connections.size;
   }

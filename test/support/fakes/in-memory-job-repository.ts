@@ -1,5 +1,5 @@
 import type { Job, JobError, JobStatus } from '../../../lambdas/core/job.ts';
-import { cancel, fail, isTerminal, requestCancel, startAttempt, succeed } from '../../../lambdas/core/job.ts';
+import { cancel, fail, isRequeueable, isTerminal, requeueFailed, requestCancel, startAttempt, succeed } from '../../../lambdas/core/job.ts';
 import type { JobResult } from '../../../lambdas/core/job-result.ts';
 import type { Tier } from '../../../lambdas/core/tiers.ts';
 import type {
@@ -177,6 +177,26 @@ export class InMemoryJobRepository implements JobRepository {
     return true;
   }
 
+  async touchStuckQueued(jobId: string, cutoff: string, now: string): Promise<boolean> {
+    const job = this.#jobs.get(jobId);
+    if (!job || job.status !== 'queued' || job.attempts !== 0 || job.updatedAt > cutoff) return false;
+    this.#jobs.set(jobId, { ...job, updatedAt: now });
+    return true;
+  }
+
+  async requeueFailed(jobId: string, now: string): Promise<Job> {
+    const job = this.#jobs.get(jobId);
+    if (!job) throw new NotFoundError(`job ${jobId} not found`);
+    if (!isRequeueable(job)) throw new ConflictError(`job ${jobId} is ${job.status}; only a job failed for retries_exhausted can be requeued`);
+    const account = this.#users.get(job.userId);
+    const available = account?.credits ?? 0;
+    if (job.creditsCharged > 0 && available < job.creditsCharged) throw new InsufficientCreditsError(job.creditsCharged, available);
+    if (account) account.credits -= job.creditsCharged;
+    const next = requeueFailed(job, now);
+    this.#jobs.set(jobId, next);
+    return structuredClone(next);
+  }
+
   // Test helpers (not part of the port).
 
   /** Credits a user has now; a user who never submitted has none recorded. */
@@ -204,6 +224,11 @@ export class InMemoryJobRepository implements JobRepository {
     const job = this.#jobs.get(jobId);
     if (!job) throw new Error(`no job ${jobId}`);
     this.#jobs.set(jobId, { ...job, ...change });
+  }
+
+  /** Everything the repository holds (jobs, accounts, idempotency records), as a deep copy tests can compare. */
+  snapshot(): { jobs: Map<string, Job>; users: Map<string, UserAccount>; idempotency: Map<string, IdempotencyRecord> } {
+    return structuredClone({ jobs: this.#jobs, users: this.#users, idempotency: this.#idempotency });
   }
 
   count(status?: JobStatus): number {

@@ -4,3 +4,6 @@ export { InMemoryConnectionStore } from './in-memory-connection-store.ts';
 export { InMemoryMarketData } from './in-memory-market-data.ts';
 export { RecordingClientPush } from './recording-client-push.ts';
 export { ManualClock } from './manual-clock.ts';
+export { InMemoryAccountStore } from './in-memory-account-store.ts';
+export { InMemoryUserDirectory } from './in-memory-user-directory.ts';
+export { InMemoryDeadLetterQueue } from './in-memory-dead-letter-queue.ts';
