@@ -25,7 +25,7 @@ export class EquityScan {
   peak = Number.NEGATIVE_INFINITY;
   private peakIndex = 0;
   private inDrawdown = false;
-  private depth = 0; // deepest drawdown fraction of the current period
+  private trough = 0; // lowest equity since the current peak
   maxDrawdown = 0;
   drawdownSum = 0;
   drawdownCount = 0;
@@ -56,7 +56,7 @@ export class EquityScan {
     // Hot loop on locals; fields are read once and written back once per chunk.
     let peak = this.peak;
     let peakIndex = this.peakIndex;
-    let depth = this.depth;
+    let trough = this.trough;
     let inDrawdown = this.inDrawdown;
     let dayEnd = this.dayEnd;
     let weekend = this.weekend;
@@ -74,21 +74,21 @@ export class EquityScan {
       weekendBars += weekend;
       if (e >= peak) {
         if (inDrawdown) {
-          this.recordDrawdown(time[i] - time[peakIndex], depth);
+          this.recordDrawdown(time[i] - time[peakIndex], 1 - trough / peak);
           inDrawdown = false;
         }
         peak = e;
         peakIndex = i;
-        depth = 0;
+        trough = e;
       } else {
+        // The depth of a period is 1 - trough / peak: track the trough, divide once when the period ends.
         inDrawdown = true;
-        const dd = 1 - e / peak;
-        if (dd > depth) depth = dd;
+        if (e < trough) trough = e;
       }
     }
     this.peak = peak;
     this.peakIndex = peakIndex;
-    this.depth = depth;
+    this.trough = trough;
     this.inDrawdown = inDrawdown;
     this.dayEnd = dayEnd;
     this.weekend = weekend;
@@ -105,7 +105,7 @@ export class EquityScan {
   /** Closes an unrecovered drawdown at the last bar and records the last day. */
   finish(n: number): void {
     if (this.inDrawdown) {
-      this.recordDrawdown(this.time[n - 1] - this.time[this.peakIndex], this.depth);
+      this.recordDrawdown(this.time[n - 1] - this.time[this.peakIndex], 1 - this.trough / this.peak);
       this.inDrawdown = false;
     }
     if (n > 0) this.pushDay(this.equity[n - 1]);

@@ -148,6 +148,14 @@ describe('engine vs an independent reference implementation (sma-cross)', () => 
       }
       expect(closeTo(got.stats.equityFinal, ref.equity[bars.length - 1])).toBe(true);
       expect(got.stats.exposurePct, ctx).toBeCloseTo((ref.held / bars.length) * 100, 9);
+      let peak = -Infinity;
+      let maxDd = 0;
+      for (const e of ref.equity) {
+        peak = Math.max(peak, e);
+        maxDd = Math.max(maxDd, 1 - e / peak);
+      }
+      expect(closeTo(got.stats.maxDrawdownPct, -maxDd * 100, 1e-9), `${ctx}: max drawdown`).toBe(true);
+      expect(closeTo(got.stats.returnPct, (ref.equity[bars.length - 1] / initialCash - 1) * 100, 1e-9)).toBe(true);
       compared++;
       totalTrades += ref.trades.length;
     }
