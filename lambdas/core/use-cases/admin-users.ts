@@ -47,7 +47,8 @@ export interface UserAccountView {
   dailyLimit: number | null;
 }
 
-function requireAdmin(principal: Principal): void {
+/** Admins only: 403 for anyone else, before any input is looked at (a non-admin learns nothing about the route). */
+export function requireAdmin(principal: Principal): void {
   if (!principal.admin) throw new ForbiddenError('User administration is for administrators');
 }
 

@@ -1,4 +1,4 @@
-import { grantCredits } from '../../core/use-cases/admin-users.ts';
+import { grantCredits, requireAdmin } from '../../core/use-cases/admin-users.ts';
 import { httpHandler, json, jsonBody, pathParameter, principalOf } from '../shared/http.ts';
 import { createLogger } from '../shared/logger.ts';
 import type { AdminUsersHandlerDeps } from './admin-users-deps.ts';
@@ -8,6 +8,7 @@ export function createAdminCreditsHandler(deps: AdminUsersHandlerDeps) {
   const logger = deps.logger ?? createLogger('api');
   return httpHandler(logger, async (event) => {
     const principal = principalOf(event);
+    requireAdmin(principal);
     const granted = await grantCredits(principal, pathParameter(event, 'userId'), jsonBody(event), deps);
     // An audit line: who moved whose credits, by how much.
     logger.info('credits adjusted', { admin: principal.userId, userId: granted.userId, amount: granted.amount, credits: granted.credits });

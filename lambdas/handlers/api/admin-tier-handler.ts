@@ -1,4 +1,4 @@
-import { changeTier } from '../../core/use-cases/admin-users.ts';
+import { changeTier, requireAdmin } from '../../core/use-cases/admin-users.ts';
 import { httpHandler, json, jsonBody, pathParameter, principalOf } from '../shared/http.ts';
 import { createLogger } from '../shared/logger.ts';
 import type { AdminUsersHandlerDeps } from './admin-users-deps.ts';
@@ -8,6 +8,7 @@ export function createAdminTierHandler(deps: AdminUsersHandlerDeps) {
   const logger = deps.logger ?? createLogger('api');
   return httpHandler(logger, async (event) => {
     const principal = principalOf(event);
+    requireAdmin(principal);
     const changed = await changeTier(principal, pathParameter(event, 'userId'), jsonBody(event), deps);
     logger.info('tier changed', { admin: principal.userId, userId: changed.userId, tier: changed.tier, previousTier: changed.previousTier });
     return json(200, { ...changed, effective: 'with the next token the user obtains' });
