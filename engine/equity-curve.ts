@@ -36,39 +36,49 @@ export class CurveSampler {
       for (let i = from; i < to; i++) this.add(i);
       return;
     }
-    let bucketEnd = this.bucketEnd;
-    let minI = this.minI;
-    let maxI = this.maxI;
-    let lo = minI < 0 ? 0 : equity[minI];
-    let hi = maxI < 0 ? 0 : equity[maxI];
-    for (let i = from; i < to; i++) {
-      if (i === 0 || i === n - 1 || i >= bucketEnd) {
-        if (minI >= 0) {
-          this.addPair(minI, maxI);
-          minI = -1;
-          maxI = -1;
-        }
-        if (i === 0 || i === n - 1) {
-          this.add(i);
-          continue;
-        }
-        bucketEnd += this.bucket;
-      }
-      const e = equity[i];
-      if (minI < 0) {
-        minI = maxI = i;
-        lo = hi = e;
-      } else if (e < lo) {
-        minI = i;
-        lo = e;
-      } else if (e > hi) {
-        maxI = i;
-        hi = e;
-      }
+    let i = from;
+    if (i === 0) {
+      this.add(0);
+      i = 1;
     }
-    this.bucketEnd = bucketEnd;
-    this.minI = minI;
-    this.maxI = maxI;
+    const last = n - 1;
+    while (i < to) {
+      if (i === last) {
+        this.flushBucket();
+        this.add(last);
+        return;
+      }
+      if (i >= this.bucketEnd) {
+        this.flushBucket();
+        this.bucketEnd += this.bucket;
+      }
+      // A tight min/max loop over the part of the current bucket inside this chunk.
+      const end = Math.min(to, this.bucketEnd, last);
+      let minI = this.minI;
+      let maxI = this.maxI;
+      if (minI < 0) minI = maxI = i;
+      let lo = equity[minI];
+      let hi = equity[maxI];
+      for (; i < end; i++) {
+        const e = equity[i];
+        if (e < lo) {
+          lo = e;
+          minI = i;
+        } else if (e > hi) {
+          hi = e;
+          maxI = i;
+        }
+      }
+      this.minI = minI;
+      this.maxI = maxI;
+    }
+  }
+
+  private flushBucket(): void {
+    if (this.minI < 0) return;
+    this.addPair(this.minI, this.maxI);
+    this.minI = -1;
+    this.maxI = -1;
   }
 
   private addPair(minI: number, maxI: number): void {

@@ -60,30 +60,47 @@ export class EquityScan {
     let inDrawdown = this.inDrawdown;
     let dayEnd = this.dayEnd;
     let weekend = this.weekend;
-    let weekendBars = this.weekendBars;
-    for (let i = from; i < to; i++) {
-      const e = equity[i];
-      const ts = time[i];
-      if (ts >= dayEnd) {
+    let i = from;
+    while (i < to) {
+      if (time[i] >= dayEnd) {
         if (i > 0) this.pushDay(equity[i - 1]);
-        const day = Math.floor(ts / DAY_MS);
+        const day = Math.floor(time[i] / DAY_MS);
         dayEnd = (day + 1) * DAY_MS;
         const dow = (day + 4) % 7; // 1970-01-01 was a Thursday; 0 = Sunday, 6 = Saturday
         weekend = dow === 0 || dow === 6 ? 1 : 0;
       }
-      weekendBars += weekend;
-      if (e >= peak) {
-        if (inDrawdown) {
-          this.recordDrawdown(time[i] - time[peakIndex], 1 - trough / peak);
-          inDrawdown = false;
+      // The bars of this day inside the chunk: gallop then bisect, so the per-bar loop has no calendar checks.
+      let lo = i + 1; // every index in [i, lo) is before dayEnd
+      let probe = i + 1;
+      let step = 1;
+      while (probe < to && time[probe] < dayEnd) {
+        lo = probe + 1;
+        probe = i + 1 + step;
+        step *= 2;
+      }
+      let hi = Math.min(probe, to);
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (time[mid] < dayEnd) lo = mid + 1;
+        else hi = mid;
+      }
+      const segEnd = lo;
+      this.weekendBars += weekend * (segEnd - i);
+      for (; i < segEnd; i++) {
+        const e = equity[i];
+        if (e >= peak) {
+          if (inDrawdown) {
+            this.recordDrawdown(time[i] - time[peakIndex], 1 - trough / peak);
+            inDrawdown = false;
+          }
+          peak = e;
+          peakIndex = i;
+          trough = e;
+        } else {
+          // The depth of a period is 1 - trough / peak: track the trough, divide once when the period ends.
+          inDrawdown = true;
+          if (e < trough) trough = e;
         }
-        peak = e;
-        peakIndex = i;
-        trough = e;
-      } else {
-        // The depth of a period is 1 - trough / peak: track the trough, divide once when the period ends.
-        inDrawdown = true;
-        if (e < trough) trough = e;
       }
     }
     this.peak = peak;
@@ -92,7 +109,6 @@ export class EquityScan {
     this.inDrawdown = inDrawdown;
     this.dayEnd = dayEnd;
     this.weekend = weekend;
-    this.weekendBars = weekendBars;
   }
 
   private recordDrawdown(durationMs: number, depth: number): void {

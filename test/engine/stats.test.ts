@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { barsFromArrays, MAX_CURVE_POINTS, runBacktest } from '../../engine/index.ts';
+import { barsFromArrays, MAX_CURVE_POINTS, runBacktest, syntheticSeries } from '../../engine/index.ts';
 import { runWithTrace } from '../../engine/run.ts';
 import { daily, DAY } from './helpers.ts';
 
@@ -59,6 +59,43 @@ describe('stats formulas on a hand-computed equity curve', () => {
     const variance = r.reduce((a, b) => a + (b - mean) ** 2, 0) / (r.length - 1);
     const vol = Math.sqrt((variance + (1 + g) ** 2) ** 365 - (1 + g) ** (2 * 365));
     expect(stats.volatilityAnnPct / (vol * 100)).toBeCloseTo(1, 9);
+  });
+});
+
+describe('stats on intraday data', () => {
+  it('aggregates to the last equity of each UTC day before computing daily-return stats', async () => {
+    // Prepare: hourly synthetic bars, an always-in-the-market strategy so the equity moves every bar.
+    const bars = syntheticSeries('SYNTH-DAYS', '1h', Date.UTC(2023, 0, 1), Date.UTC(2023, 5, 30));
+    // Act
+    const r = await runWithTrace(bars, { strategyId: 'sma-cross', params: { fast: 3, slow: 12, allowShort: true }, initialCash: 10_000, commission: 0.0005 });
+    // Assess: recompute from the per-bar equity with a plain group-by-day.
+    const dayClose = new Map<number, number>();
+    for (let i = 0; i < bars.length; i++) dayClose.set(Math.floor(bars.time[i] / DAY), r.equity[i]);
+    const closes = [...dayClose.values()];
+    const ret = closes.slice(1).map((e, i) => e / closes[i] - 1);
+    const g = ret.reduce((p, x) => p * (1 + x), 1) ** (1 / ret.length) - 1;
+    const mean = ret.reduce((a, b) => a + b, 0) / ret.length;
+    const variance = ret.reduce((a, b) => a + (b - mean) ** 2, 0) / (ret.length - 1);
+    const annReturn = (1 + g) ** 252 - 1;
+    const vol = Math.sqrt((variance + (1 + g) ** 2) ** 252 - (1 + g) ** (2 * 252));
+    const downside = Math.sqrt(ret.reduce((a, x) => a + Math.min(x, 0) ** 2, 0) / ret.length) * Math.sqrt(252);
+    expect(r.stats.trades).toBeGreaterThan(20);
+    expect(r.stats.volatilityAnnPct / (vol * 100)).toBeCloseTo(1, 9);
+    expect(r.stats.sharpe / (annReturn / vol)).toBeCloseTo(1, 9);
+    expect(r.stats.sortino / (annReturn / downside)).toBeCloseTo(1, 9);
+    // Drawdown periods, recomputed naively: peak-to-recovery spans in days.
+    let peak = -Infinity, peakAt = 0, inDd = false, longest = 0, depth = 0;
+    const depths: number[] = [];
+    for (let i = 0; i < bars.length; i++) {
+      const e = r.equity[i];
+      if (e >= peak) {
+        if (inDd) { longest = Math.max(longest, bars.time[i] - bars.time[peakAt]); depths.push(depth); }
+        peak = e; peakAt = i; inDd = false; depth = 0;
+      } else { inDd = true; depth = Math.max(depth, 1 - e / peak); }
+    }
+    if (inDd) { longest = Math.max(longest, bars.time[bars.length - 1] - bars.time[peakAt]); depths.push(depth); }
+    expect(r.stats.maxDrawdownDurationDays).toBeCloseTo(longest / DAY, 9);
+    expect(r.stats.avgDrawdownPct).toBeCloseTo((-depths.reduce((a, b) => a + b, 0) / depths.length) * 100, 9);
   });
 });
 
