@@ -1,8 +1,13 @@
-import { HANDLER_ENTRIES } from '../lib/handler-entries.ts';
+import { join } from 'node:path';
+import { HANDLER_ENTRIES, REPO_ROOT } from '../lib/handler-entries.ts';
+
+// Entries not (yet) in lib/handler-entries.ts: the admin user routes and the sweeper.
+const entry = (relative: string): string => join(REPO_ROOT, 'lambdas', 'handlers', relative);
+export const SWEEPER_ENTRY = entry('sweeper/requeue-stuck.ts');
 
 /** One HTTP API route: `routeKey` as API Gateway writes it, and the production handler it invokes. */
 export interface HttpRouteDef {
-  readonly method: 'GET' | 'POST' | 'DELETE';
+  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** Path template with `{name}` parameters, as in the CDK route. */
   readonly path: string;
   readonly entry: string;
@@ -15,6 +20,9 @@ export const HTTP_ROUTES: readonly HttpRouteDef[] = [
   { method: 'GET', path: '/backtests/{jobId}', entry: HANDLER_ENTRIES.getJob },
   { method: 'DELETE', path: '/backtests/{jobId}', entry: HANDLER_ENTRIES.cancelJob },
   { method: 'GET', path: '/admin/queues', entry: HANDLER_ENTRIES.adminQueues },
+  { method: 'GET', path: '/admin/users/{userId}', entry: entry('api/admin-user.ts') },
+  { method: 'POST', path: '/admin/users/{userId}/credits', entry: entry('api/admin-credits.ts') },
+  { method: 'PUT', path: '/admin/users/{userId}/tier', entry: entry('api/admin-tier.ts') },
 ];
 
 export const routeKeyOf = (route: { method: string; path: string }): string => `${route.method} ${route.path}`;

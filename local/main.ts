@@ -37,6 +37,7 @@ async function main(): Promise<void> {
     jobsTable: stack.resources.tables.jobs,
     queues: Object.fromEntries(TIERS.map((t) => [t, { url: stack.resources.queues[t].url, dlqUrl: stack.resources.queues[t].dlqUrl }])) as Record<(typeof TIERS)[number], { url: string; dlqUrl: string }>,
     streamFailureQueueUrl: stack.streamFailureQueueUrl,
+    env: { ...stack.env },
   });
   printReady(stack, Date.now() - startedAt);
 }

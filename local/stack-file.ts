@@ -17,6 +17,8 @@ export interface StackFile {
   jobsTable: string;
   queues: Record<Tier, { url: string; dlqUrl: string }>;
   streamFailureQueueUrl: string;
+  /** The handlers' environment (table names, queue URLs, endpoints): what scripts/dlq.ts reads. */
+  env: Record<string, string>;
 }
 
 export function writeStackFile(info: StackFile, path = STACK_FILE): void {

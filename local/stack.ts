@@ -1,4 +1,5 @@
 import { join, resolve } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { CreateQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
@@ -8,7 +9,7 @@ import { createResources, type LocalResources } from './resources.ts';
 import { loadOrCreateKeys, signToken, LOCAL_AUDIENCE, LOCAL_ISSUER, DEFAULT_KEY_DIR, type LocalKeys, type TokenOptions } from './keys.ts';
 import { startHttpGateway, type HttpGateway } from './http-gateway.ts';
 import { startWsGateway, type WsGateway } from './ws-gateway.ts';
-import { HTTP_ROUTES } from './http-routes.ts';
+import { HTTP_ROUTES, SWEEPER_ENTRY } from './http-routes.ts';
 import { lazyHandler, lambdaContext } from './lambda-runtime.ts';
 import { WorkerPool } from './worker-pool.ts';
 import { startSqsPoller, type SqsPoller } from './sqs-poller.ts';
@@ -51,6 +52,8 @@ export interface LocalStackOptions {
   extraEnv?: Record<string, string>;
   /** Stream poll interval. @default 50 ms */
   streamPollIntervalMs?: number;
+  /** How often the stuck-job sweeper runs (an EventBridge schedule on AWS); 0 = never. @default 60000 */
+  sweepIntervalMs?: number;
   log?: Logger;
 }
 
@@ -160,6 +163,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       JWT_ISSUER: LOCAL_ISSUER,
       JWT_AUDIENCE: LOCAL_AUDIENCE,
       DATA_DIR: options.dataDir ?? join(REPO_ROOT, 'data'),
+      // Tiers and credits live in the Users table locally (Cognito on AWS).
+      USER_DIRECTORY: 'users-table',
       LOG_LEVEL: 'WARN',
       // The EMF metrics Powertools prints on AWS would only be noise in a terminal.
       POWERTOOLS_METRICS_DISABLED: 'true',
@@ -225,7 +230,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         entry: HANDLER_ENTRIES.worker,
         functionName: `worker-${tier}`,
         threads: workerThreads[tier],
-        env: { ...env, TIER: tier },
+        // The process's own variables (PATH, HOME, FAULT_*) too, as the main thread's handlers see them.
+        env: { ...(process.env as Record<string, string>), ...env, TIER: tier },
         timeoutMs: WORKER_TIMEOUT_SECONDS * 1000,
         log,
       });
@@ -242,6 +248,28 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           log,
         }),
       );
+    }
+
+    const sweepIntervalMs = options.sweepIntervalMs ?? 60_000;
+    if (sweepIntervalMs > 0) {
+      const sweeper = lazyHandler(SWEEPER_ENTRY);
+      await sweeper();
+      let sweeping = Promise.resolve();
+      const timer = setInterval(() => {
+        sweeping = sweeping.then(async () => {
+          const event = { version: '0', id: randomUUID(), 'detail-type': 'Scheduled Event', source: 'aws.events', account: '000000000000', time: new Date().toISOString(), region: LOCAL_REGION, resources: [], detail: {} };
+          try {
+            await (await sweeper())(event, lambdaContext('requeue-stuck', 60_000));
+          } catch (error) {
+            log.error('stuck-job sweeper failed', error);
+          }
+        });
+      }, sweepIntervalMs);
+      timer.unref();
+      cleanups.push(async () => {
+        clearInterval(timer);
+        await sweeping;
+      });
     }
 
     let stopped: Promise<void> | undefined;

@@ -9,6 +9,7 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/emulators.ts';
 import { emulatorEndpoints, freshPrefix } from '../support/emulator-env.ts';
 import { ApiClient, SocketClient, until } from './support/clients.ts';
 import { LONG_SWEEP, SHORT_SWEEP } from './support/requests.ts';
+import { TIER_SETTINGS } from '../../lambdas/core/tiers.ts';
 
 // The whole service through its public interfaces: real HTTP and WebSocket against startLocalStack on fresh ports,
 // the production handlers, DynamoDB Local and fauxqs. Pro concurrency is 2 here so a third pro job stays queued.
@@ -111,6 +112,25 @@ describe('authentication and ownership', () => {
     expect(await socket.waitFor((m) => m.type === 'error')).toEqual({ type: 'error', code: 'not_found', jobId });
     await owner.api.waitFor(jobId, (j) => j.status === 'succeeded');
     expect(socket.messages.filter((m) => m.jobId === jobId && m.type !== 'error')).toEqual([]);
+  });
+});
+
+describe('admin user routes', () => {
+  it('let an admin read and change a user, and nobody else', async () => {
+    const userId = user('usr');
+    const target = await clientFor(userId, 'basic');
+    const admin = await clientFor(user('adm'), 'free', true);
+    await target.api.submit(SHORT_SWEEP);
+    const path = `/admin/users/${encodeURIComponent(userId)}`;
+
+    const before = await admin.api.call('GET', path);
+    expect(before.status).toBe(200);
+    const granted = await admin.api.call('POST', `${path}/credits`, { amount: 5 });
+    expect(granted.status).toBe(200);
+    expect(granted.body).toMatchObject({ userId, amount: 5, credits: TIER_SETTINGS.basic.initialCredits - TIER_SETTINGS.basic.creditsPerJob + 5 });
+    expect((await admin.api.call('PUT', `${path}/tier`, { tier: 'pro' })).status).toBe(200);
+    expect((await target.api.call('GET', path)).status).toBe(403);
+    expect((await target.api.call('POST', `${path}/credits`, { amount: 5 })).status).toBe(403);
   });
 });
 
