@@ -17,7 +17,7 @@ async function setup() {
   const jwk: JWK = { ...(await exportJWK(good.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
   const rejections: string[] = [];
   const verify = createJwtVerifier({ keys: createLocalJWKSet({ keys: [jwk] }), issuer: ISSUER, audience: AUDIENCE, onReject: (r) => rejections.push(r) });
-  const sign = (claims: Record<string, unknown>, o: { key?: CryptoKey; iss?: string; aud?: string; exp?: number | string | null; kid?: string } = {}) => {
+  const sign = (claims: Record<string, unknown>, o: { key?: Awaited<ReturnType<typeof generateKeyPair>>['privateKey']; iss?: string; aud?: string; exp?: number | string | null; kid?: string } = {}) => {
     let t = new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: o.kid ?? 'k1' }).setIssuer(o.iss ?? ISSUER).setAudience(o.aud ?? AUDIENCE).setIssuedAt();
     if (o.exp !== null) t = t.setExpirationTime(o.exp ?? '5m');
     return t.sign(o.key ?? good.privateKey);
