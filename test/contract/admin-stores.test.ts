@@ -15,8 +15,9 @@ import { listDeadLetters, redriveDeadLetters } from '../../lambdas/core/use-case
 import { freshEmulatorEnv, type EmulatorEnv } from '../support/emulator-env.ts';
 import { InMemoryAccountStore, InMemoryJobRepository, ManualClock } from '../support/fakes/index.ts';
 
-const DAY = '2026-03-01';
-const at = (s: number) => new Date(Date.parse(`${DAY}T10:00:00.000Z`) + s * 1000).toISOString();
+// Today, not a fixed date: DynamoDB Local runs TTL, and would delete a past day's counter in the middle of a test.
+const DAY = new Date().toISOString().slice(0, 10);
+const at = (s: number) => new Date(Date.parse(`${DAY}T00:00:00.000Z`) + s * 1000).toISOString();
 
 function aJob(userId: string, createdAt = at(0)): Job {
   return newJob({
