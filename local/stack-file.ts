@@ -5,8 +5,9 @@ import type { Tier } from '../lambdas/core/tiers.ts';
 /**
  * Where a running `npm start` says where it is, so `npm run dlq` and `npm run demo` find its endpoints (the
  * emulator ports are picked at random). Removed on a clean stop; a stale file is recognised by its dead pid.
+ * `LOCAL_STACK_FILE` moves it (tests that run `npm start` must not overwrite a developer's).
  */
-export const STACK_FILE = join(import.meta.dirname, '..', '.local', 'stack.json');
+export const STACK_FILE = process.env.LOCAL_STACK_FILE ?? join(import.meta.dirname, '..', '.local', 'stack.json');
 
 export interface StackFile {
   pid: number;
