@@ -25,7 +25,17 @@ export interface HttpGatewayOptions {
   maxBodyBytes?: number;
   /** Lambda timeout given to API handlers. @default 29 s, API Gateway's integration timeout */
   handlerTimeoutMs?: number;
+  /** CORS as the HTTP API's `corsPreflight` configures it; absent = no CORS headers. */
+  cors?: CorsSettings;
   log: Logger;
+}
+
+export interface CorsSettings {
+  allowOrigins: readonly string[];
+  allowMethods: readonly string[];
+  allowHeaders: readonly string[];
+  exposeHeaders: readonly string[];
+  maxAgeSeconds: number;
 }
 
 export interface HttpGateway {
@@ -56,6 +66,7 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const method = (req.method ?? 'GET').toUpperCase();
+    if (options.cors !== undefined && applyCors(options.cors, req, res, method)) return;
     if (url.pathname === JWKS_PATH && method === 'GET') {
       sendJson(res, 200, options.jwks, 'application/json');
       return;
@@ -164,6 +175,30 @@ function buildEvent(
       timeEpoch: now.getTime(),
     },
   };
+}
+
+/**
+ * API Gateway's CORS handling: it answers preflight requests itself (no authorizer, no integration) and adds the
+ * allow-origin and expose headers to every other response for an allowed origin. Returns true when it answered.
+ */
+function applyCors(cors: CorsSettings, req: IncomingMessage, res: ServerResponse, method: string): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined) return false;
+  const allowed = cors.allowOrigins.includes('*') ? '*' : cors.allowOrigins.includes(origin) ? origin : undefined;
+  if (allowed === undefined) return false;
+  if (method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined) {
+    res.writeHead(204, {
+      'access-control-allow-origin': allowed,
+      'access-control-allow-methods': cors.allowMethods.join(','),
+      'access-control-allow-headers': cors.allowHeaders.join(','),
+      'access-control-max-age': String(cors.maxAgeSeconds),
+    });
+    res.end();
+    return true;
+  }
+  res.setHeader('access-control-allow-origin', allowed);
+  if (cors.exposeHeaders.length > 0) res.setHeader('access-control-expose-headers', cors.exposeHeaders.join(','));
+  return false;
 }
 
 /**

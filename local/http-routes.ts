@@ -25,6 +25,15 @@ export const HTTP_ROUTES: readonly HttpRouteDef[] = [
   { method: 'PUT', path: '/admin/users/{userId}/tier', entry: entry('api/admin-tier.ts') },
 ];
 
+/** The HTTP API's `corsPreflight` (lib/constructs/http-api.ts), for browser clients of the local API. */
+export const HTTP_CORS = {
+  allowOrigins: ['*'],
+  allowMethods: ['GET', 'POST', 'DELETE'],
+  allowHeaders: ['authorization', 'content-type', 'idempotency-key'],
+  exposeHeaders: ['location'],
+  maxAgeSeconds: 3600,
+} as const;
+
 export const routeKeyOf = (route: { method: string; path: string }): string => `${route.method} ${route.path}`;
 
 /** Matches a concrete path against a template; returns the decoded path parameters or undefined. */

@@ -9,7 +9,7 @@ import { createResources, type LocalResources } from './resources.ts';
 import { loadOrCreateKeys, signToken, LOCAL_AUDIENCE, LOCAL_ISSUER, DEFAULT_KEY_DIR, type LocalKeys, type TokenOptions } from './keys.ts';
 import { startHttpGateway, type HttpGateway } from './http-gateway.ts';
 import { startWsGateway, type WsGateway } from './ws-gateway.ts';
-import { HTTP_ROUTES, SWEEPER_ENTRY } from './http-routes.ts';
+import { HTTP_CORS, HTTP_ROUTES, SWEEPER_ENTRY } from './http-routes.ts';
 import { lazyHandler, lambdaContext } from './lambda-runtime.ts';
 import { WorkerPool } from './worker-pool.ts';
 import { startSqsPoller, type SqsPoller } from './sqs-poller.ts';
@@ -150,6 +150,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       host,
       port: options.httpPort ?? 3000,
       jwks: keys.jwks,
+      cors: HTTP_CORS,
       log,
       routes: HTTP_ROUTES.map((route) => ({ method: route.method, path: route.path, load: lazyHandler(route.entry) })),
     });

@@ -31,6 +31,7 @@ beforeAll(async () => {
     jwks: keys.jwks,
     log: silentLogger,
     maxBodyBytes: 1000,
+    cors: { allowOrigins: ['*'], allowMethods: ['GET', 'POST'], allowHeaders: ['authorization'], exposeHeaders: ['location'], maxAgeSeconds: 60 },
     routes: [
       { method: 'GET', path: '/backtests/{jobId}', load: record('get', { statusCode: 200, headers: { 'x-one': 1 }, body: '{"ok":true}' }) },
       { method: 'POST', path: '/backtests', load: record('submit', 'not-structured') },
@@ -128,6 +129,17 @@ describe('local HTTP API', () => {
     expect(big.status).toBe(413);
     expect(unknown.status).toBe(404);
     expect(wrongMethod.status).toBe(404);
+  });
+
+  it('answers CORS preflights without a token and marks responses for browsers', async () => {
+    const before = seen.length;
+    const preflight = await fetch(`${http.url}/backtests`, { method: 'OPTIONS', headers: { origin: 'http://app.test', 'access-control-request-method': 'POST' } });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-methods')).toBe('GET,POST');
+    const denied = await fetch(`${http.url}/backtests/j1`, { headers: { origin: 'http://app.test' } });
+    expect(denied.status).toBe(401);
+    expect(denied.headers.get('access-control-allow-origin')).toBe('*');
+    expect(seen.length).toBe(before);
   });
 
   it('answers 500 without leaking the error when a handler throws', async () => {
