@@ -21,7 +21,11 @@ export interface JobRepositoryHarness {
   credits(userId: string): Promise<number | undefined>;
 }
 
-const DAY = '2026-03-01';
+// Days in the near future: DynamoDB Local's TTL really deletes items whose expiry has passed, so fixed past dates
+// would make idempotency records and day counters vanish mid-test.
+const dayOffset = (days: number): string => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+const DAY = dayOffset(2);
+const NEXT_DAY = dayOffset(3);
 const T0 = Date.parse(`${DAY}T10:00:00.000Z`);
 const at = (offsetMs: number): string => new Date(T0 + offsetMs).toISOString();
 
@@ -178,9 +182,9 @@ export function describeJobRepositoryContract(name: string, makeHarness: () => P
 
       it('counts the limit per day', async () => {
         await created(aJob(user), charge({ dailyLimit: 1 }));
-        const nextDay = aJob(user, { createdAt: '2026-03-02T00:00:01.000Z' });
+        const nextDay = aJob(user, { createdAt: `${NEXT_DAY}T00:00:01.000Z` });
 
-        const outcome = await repo.create(nextDay, charge({ dailyLimit: 1, day: '2026-03-02' }));
+        const outcome = await repo.create(nextDay, charge({ dailyLimit: 1, day: NEXT_DAY }));
 
         expect(outcome.kind).toBe('created');
       });
