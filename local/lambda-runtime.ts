@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 
 /** A Lambda handler as the production entry files export it (async, callback-free). */
@@ -31,7 +32,7 @@ export function lambdaContext(functionName: string, timeoutMs: number): Context 
 export function lazyHandler(modulePath: string): () => Promise<LambdaHandler> {
   let loaded: Promise<LambdaHandler> | undefined;
   return () => {
-    loaded ??= import(modulePath).then((module: { handler?: unknown }) => {
+    loaded ??= import(pathToFileURL(modulePath).href).then((module: { handler?: unknown }) => {
       if (typeof module.handler !== 'function') throw new Error(`${modulePath} does not export a handler function`);
       return module.handler as LambdaHandler;
     });
