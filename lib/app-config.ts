@@ -1,5 +1,6 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { z } from 'zod';
+import { faultConfigFromEnv, faultEnvSchema, FaultConfigurationError } from '../lambdas/adapters/fault-injection.ts';
 import { TIERS, tierSettingsWith, type Tier, type TierSettings } from '../lambdas/core/tiers.ts';
 
 /** A CDK context value that cannot be used; names the context key so the operator knows what to fix. */
@@ -24,6 +25,10 @@ export interface JwtSettings {
   readonly jwksUrl: string;
 }
 
+/** The FAULT_* variables of docs/faults.md. */
+export type FaultVariable = keyof typeof faultEnvSchema.shape;
+export const FAULT_VARIABLES = Object.keys(faultEnvSchema.shape) as FaultVariable[];
+
 export interface AppConfig {
   /** Prefix of the two stack names, so several copies (dev, prod) can live in one account. @default 'Backtest' */
   readonly stackPrefix: string;
@@ -43,6 +48,11 @@ export interface AppConfig {
   readonly corsOrigins: string[];
   /** Existing SNS topic the alarms notify; none when absent. */
   readonly alarmTopicArn: string | undefined;
+  /**
+   * Fault injection switches (context `faults`, JSON of FAULT_* variables) for a test or demo deployment.
+   * @default {} - no FAULT_* variable on any function
+   */
+  readonly faults: Readonly<Partial<Record<FaultVariable, string>>>;
 }
 
 // `-c key=value` always arrives as a string, cdk.json values keep their JSON type: accept both.
@@ -109,6 +119,33 @@ function readExternalJwt(ctx: ContextReader): JwtSettings | undefined {
   return { issuer, audience, jwksUrl: jwksUrl ?? `${issuer.replace(/\/$/, '')}/.well-known/jwks.json` };
 }
 
+const faultValue = z.union([z.string(), z.number()]).transform(String);
+const faultsObject = z.strictObject(Object.fromEntries(FAULT_VARIABLES.map((name) => [name, faultValue.optional()])) as Record<FaultVariable, z.ZodOptional<typeof faultValue>>);
+
+/** `faults`: a JSON object (a string from `-c`, an object from cdk.json) of FAULT_* variables, checked as the handlers check them. */
+function readFaults(ctx: ContextReader): Partial<Record<FaultVariable, string>> {
+  const raw = ctx('faults');
+  if (raw === undefined || raw === null || raw === '') return {};
+  let value: unknown = raw;
+  if (typeof raw === 'string') {
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      throw new InvalidContextError('faults', `expected JSON like {"FAULT_WORKER_CRASH_SYMBOLS":"SYNTH-CRASH"}, got ${raw}`);
+    }
+  }
+  const faults = read(() => value, 'faults', faultsObject) ?? {};
+  const defined = Object.fromEntries(Object.entries(faults).filter(([, v]) => v !== undefined)) as Partial<Record<FaultVariable, string>>;
+  try {
+    // The same parser the functions run at cold start: a value they would refuse must stop the synth instead.
+    faultConfigFromEnv(defined, () => 0);
+  } catch (error) {
+    if (error instanceof FaultConfigurationError) throw new InvalidContextError('faults', error.message);
+    throw error;
+  }
+  return defined;
+}
+
 /** Parses every context key the app understands; throws `InvalidContextError` naming the key on bad input. */
 export function readAppConfig(ctx: ContextReader): AppConfig {
   const apiRateLimit = read(ctx, 'apiRateLimit', positiveInt) ?? 100;
@@ -123,5 +160,6 @@ export function readAppConfig(ctx: ContextReader): AppConfig {
     mfa: read(ctx, 'mfa', z.enum(['optional', 'required'])) ?? 'optional',
     corsOrigins: read(ctx, 'corsOrigins', z.string().transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))) ?? ['*'],
     alarmTopicArn: read(ctx, 'alarmTopicArn', z.string().startsWith('arn:')),
+    faults: readFaults(ctx),
   };
 }

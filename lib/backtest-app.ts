@@ -33,7 +33,7 @@ export function addBacktestStacks(app: App): BacktestStacks {
     env,
     config,
     stateful,
-    description: 'Backtest queue: HTTP and WebSocket APIs, tiered queues, workers, progress stream, alarms',
+    description: 'Backtest queue: HTTP and WebSocket APIs, tiered queues, workers, stuck-job sweeper, progress stream, alarms',
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { config, stateful, service };

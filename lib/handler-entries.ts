@@ -14,12 +14,16 @@ export const HANDLER_ENTRIES = {
   listJobs: handler('api/list-jobs.ts'),
   cancelJob: handler('api/cancel-job.ts'),
   adminQueues: handler('api/admin-queues.ts'),
+  adminUser: handler('api/admin-user.ts'),
+  adminCredits: handler('api/admin-credits.ts'),
+  adminTier: handler('api/admin-tier.ts'),
   worker: handler('worker/worker.ts'),
   progressNotifier: handler('stream/progress-notifier.ts'),
   wsAuthorizer: handler('ws/authorizer.ts'),
   wsConnect: handler('ws/connect.ts'),
   wsDisconnect: handler('ws/disconnect.ts'),
   wsMessage: handler('ws/message.ts'),
+  requeueStuck: handler('sweeper/requeue-stuck.ts'),
   preTokenGeneration: handler('auth/pre-token-generation.ts'),
 } as const;
 

@@ -5,8 +5,10 @@ import { HttpApi } from './constructs/http-api.ts';
 import { JobQueues } from './constructs/job-queues.ts';
 import { Observability } from './constructs/observability.ts';
 import { ProgressStream } from './constructs/progress-stream.ts';
+import { StuckJobSweeper } from './constructs/stuck-job-sweeper.ts';
 import { WebSocketApi } from './constructs/websocket-api.ts';
 import { Workers } from './constructs/workers.ts';
+import { applyFaultInjection } from './fault-injection.ts';
 import type { StatefulStack } from './stateful-stack.ts';
 import type { Construct } from 'constructs';
 import { TIERS } from '../lambdas/core/tiers.ts';
@@ -18,13 +20,14 @@ export interface ServiceStackProps extends StackProps {
 
 /**
  * The stateless pipeline, constructs in the order a job flows through them: queues, the HTTP API that fills
- * them, the workers that drain them, the WebSocket API and the stream that carries progress back, then the
- * alarms and dashboard over all of it.
+ * them, the workers that drain them, the sweeper that repairs what a dead submit or worker left behind, the
+ * WebSocket API and the stream that carries progress back, then the alarms and dashboard over all of it.
  */
 export class ServiceStack extends Stack {
   readonly queues: JobQueues;
   readonly httpApi: HttpApi;
   readonly workers: Workers;
+  readonly stuckJobSweeper: StuckJobSweeper;
   readonly webSocketApi: WebSocketApi;
   readonly progressStream: ProgressStream;
   readonly observability: Observability;
@@ -43,6 +46,9 @@ export class ServiceStack extends Stack {
       queues: this.queues,
       jobsTable: stateful.jobsTable,
       usersTable: stateful.usersTable,
+      userDirectory: stateful.auth.userPool
+        ? { kind: 'cognito', userPool: stateful.auth.userPool }
+        : { kind: 'users-table', usersTable: stateful.usersTable },
       logRetentionDays,
       rateLimit: config.apiRateLimit,
       burstLimit: config.apiBurstLimit,
@@ -54,6 +60,12 @@ export class ServiceStack extends Stack {
       jobsTable: stateful.jobsTable,
       usersTable: stateful.usersTable,
       marketDataBucket,
+      logRetentionDays,
+    });
+    this.stuckJobSweeper = new StuckJobSweeper(this, 'StuckJobSweeper', {
+      queues: this.queues,
+      jobsTable: stateful.jobsTable,
+      usersTable: stateful.usersTable,
       logRetentionDays,
     });
     this.webSocketApi = new WebSocketApi(this, 'WebSocketApi', {
@@ -76,9 +88,15 @@ export class ServiceStack extends Stack {
       queues: this.queues,
       workers: this.workers.byTier,
       notifier: this.progressStream.notifier,
+      sweeper: this.stuckJobSweeper.sweeper,
       streamDlq: this.progressStream.dlq,
       httpApi: this.httpApi.api,
       alarmTopicArn: config.alarmTopicArn,
+    });
+    applyFaultInjection(this, config.faults, {
+      worker: Object.values(this.workers.byTier),
+      clientPush: [this.progressStream.notifier, this.webSocketApi.functions.message],
+      jobSend: [this.httpApi.functions.submit, this.stuckJobSweeper.sweeper],
     });
 
     new CfnOutput(this, 'HttpApiUrl', { value: this.httpApi.url, description: 'Base URL of the HTTP API (POST /backtests, ...)' });

@@ -1,5 +1,6 @@
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { IWebSocketApi, WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import type { IUserPool } from 'aws-cdk-lib/aws-cognito';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -106,10 +107,23 @@ export class BacktestFunction extends Construct {
 }
 
 /**
+ * Exactly these item actions on the table, plus Query on the named indexes: for handlers whose adapter calls are
+ * few and known (the admin user routes, the sweeper), so the grant lists what the code calls and nothing more.
+ * DynamoDB has no IAM action for transactions: a TransactWriteItems is authorized by the action of each item in it.
+ */
+export interface ExactTableAccess {
+  readonly actions: readonly DynamoDbItemAction[];
+  /** Indexes the function queries, by name (must be declared in table-schema.ts). @default - none */
+  readonly queryIndexes?: readonly string[];
+}
+
+export type DynamoDbItemAction = 'dynamodb:GetItem' | 'dynamodb:PutItem' | 'dynamodb:UpdateItem' | 'dynamodb:DeleteItem' | 'dynamodb:ConditionCheckItem' | 'dynamodb:Query';
+
+/**
  * `name` sets only the variable: for a handler whose adapter is built with the table's name but never touches
  * the table (the job repository takes both table names even where a use case only reads jobs).
  */
-export type TableAccess = 'read' | 'write' | 'readWrite' | 'name';
+export type TableAccess = 'read' | 'write' | 'readWrite' | 'name' | ExactTableAccess;
 
 const READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'];
 const WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:ConditionCheckItem'];
@@ -121,6 +135,10 @@ const WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Dele
 function bindTable(fn: BacktestFunction, table: ITable, def: TableDef, envName: string, access: TableAccess): void {
   fn.setEnv(envName, table.tableName);
   if (access === 'name') return;
+  if (typeof access === 'object') {
+    bindExactTableAccess(fn, table, def, access);
+    return;
+  }
   const actions = new Set<string>();
   if (access !== 'write') READ_ACTIONS.forEach((a) => actions.add(a));
   if (access !== 'read') WRITE_ACTIONS.forEach((a) => actions.add(a));
@@ -129,6 +147,20 @@ function bindTable(fn: BacktestFunction, table: ITable, def: TableDef, envName: 
     for (const index of def.globalSecondaryIndexes) resources.push(`${table.tableArn}/index/${index.indexName}`);
   }
   fn.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [...actions].sort(), resources }));
+}
+
+function bindExactTableAccess(fn: BacktestFunction, table: ITable, def: TableDef, access: ExactTableAccess): void {
+  if (access.actions.length > 0) {
+    fn.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [...new Set(access.actions)].sort(), resources: [table.tableArn] }));
+  }
+  const indexes = access.queryIndexes ?? [];
+  const known = new Set(def.globalSecondaryIndexes.map((i) => i.indexName));
+  const unknown = indexes.filter((name) => !known.has(name));
+  if (unknown.length > 0) throw new Error(`Table ${def.id} has no index ${unknown.join(', ')} (see table-schema.ts)`);
+  if (indexes.length > 0) {
+    const resources = indexes.map((name) => `${table.tableArn}/index/${name}`);
+    fn.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources }));
+  }
 }
 
 /** `JOBS_TABLE` plus the matching grant. */
@@ -146,11 +178,36 @@ export function bindConnectionsTable(fn: BacktestFunction, table: ITable, access
   bindTable(fn, table, CONNECTIONS_TABLE, 'CONNECTIONS_TABLE', access);
 }
 
+/**
+ * Where user tiers live, for the admin user routes: the Cognito pool whose `custom:tier` the pre-token trigger
+ * copies into ID tokens, or, with an external OIDC issuer (no pool), the `tier` attribute of the Users table profile.
+ */
+export type UserDirectorySource = { readonly kind: 'cognito'; readonly userPool: IUserPool } | { readonly kind: 'users-table'; readonly usersTable: ITable };
+
+/**
+ * `USER_DIRECTORY` (+ `USER_POOL_ID`) and what the matching adapter calls:
+ * - Cognito: `ListUsers` on the pool (users are found by `sub`), plus `AdminUpdateUserAttributes` for `readWrite`;
+ * - Users table: `GetItem` on the table, plus `UpdateItem` for `readWrite` (the caller binds `USERS_TABLE`).
+ */
+export function bindUserDirectory(fn: BacktestFunction, directory: UserDirectorySource, access: 'read' | 'readWrite'): void {
+  if (directory.kind === 'cognito') {
+    fn.setEnv('USER_DIRECTORY', 'cognito');
+    fn.setEnv('USER_POOL_ID', directory.userPool.userPoolId);
+    const actions = ['cognito-idp:ListUsers', ...(access === 'readWrite' ? ['cognito-idp:AdminUpdateUserAttributes'] : [])];
+    fn.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources: [directory.userPool.userPoolArn] }));
+    return;
+  }
+  fn.setEnv('USER_DIRECTORY', 'users-table');
+  const actions = ['dynamodb:GetItem', ...(access === 'readWrite' ? ['dynamodb:UpdateItem'] : [])];
+  fn.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources: [directory.usersTable.tableArn] }));
+}
+
 const envTier = (tier: Tier): string => tier.toUpperCase();
 
 /**
  * `QUEUE_URL_<TIER>` for all three tiers plus, by access:
- * - `send`: SendMessage on the three tier queues (submit);
+ * - `send`: SendMessage (only: the adapter sends by URL, so no GetQueueUrl or GetQueueAttributes) on the three tier
+ *   queues (submit, the stuck-job sweeper);
  * - `stats`: GetQueueAttributes only, on the tier queues and their DLQs, and `DLQ_URL_<TIER>` (admin view);
  *   no ReceiveMessage, so the API can count DLQ messages but never read them;
  * - `urls`: no permission at all (the worker, whose queue permission comes from its event source).
@@ -159,7 +216,7 @@ export function bindTierQueues(fn: BacktestFunction, queues: JobQueues, access: 
   for (const tier of TIERS) {
     const { queue, dlq } = queues.byTier[tier];
     fn.setEnv(`QUEUE_URL_${envTier(tier)}`, queue.queueUrl);
-    if (access === 'send') queue.grantSendMessages(fn.role);
+    if (access === 'send') queue.grant(fn.role, 'sqs:SendMessage');
     if (access === 'stats') {
       queue.grant(fn.role, 'sqs:GetQueueAttributes');
       dlq.grant(fn.role, 'sqs:GetQueueAttributes');

@@ -8,7 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { JwtSettings } from '../app-config.ts';
 import { HANDLER_ENTRIES } from '../handler-entries.ts';
-import { BacktestFunction, bindJobsTable, bindTierQueues, bindUsersTable } from './backtest-function.ts';
+import { BacktestFunction, bindJobsTable, bindTierQueues, bindUserDirectory, bindUsersTable, type UserDirectorySource } from './backtest-function.ts';
 import type { JobQueues } from './job-queues.ts';
 
 export interface HttpApiProps {
@@ -16,6 +16,12 @@ export interface HttpApiProps {
   readonly queues: JobQueues;
   readonly jobsTable: ITable;
   readonly usersTable: ITable;
+  /**
+   * Where the admin user routes read and change tiers: the Cognito pool (its `custom:tier` becomes the token's
+   * `tier` claim), or the Users table when an external OIDC issuer signs the tokens (then a change is stored but
+   * reaches tokens only if that issuer reads it).
+   */
+  readonly userDirectory: UserDirectorySource;
   readonly logRetentionDays: number;
   /** Steady-state requests per second across the stage. */
   readonly rateLimit: number;
@@ -32,7 +38,7 @@ export interface HttpApiProps {
 export class HttpApi extends Construct {
   readonly api: apigwv2.HttpApi;
   readonly stage: apigwv2.HttpStage;
-  readonly functions: Record<'submit' | 'getJob' | 'listJobs' | 'cancelJob' | 'adminQueues', BacktestFunction>;
+  readonly functions: Record<'submit' | 'getJob' | 'listJobs' | 'cancelJob' | 'adminQueues' | 'adminUser' | 'adminCredits' | 'adminTier', BacktestFunction>;
 
   constructor(scope: Construct, id: string, props: HttpApiProps) {
     super(scope, id);
@@ -41,12 +47,12 @@ export class HttpApi extends Construct {
       identitySource: ['$request.header.Authorization'],
     });
     this.api = new apigwv2.HttpApi(this, 'Api', {
-      description: 'Backtest jobs: submit, read, list, cancel; admin queue view',
+      description: 'Backtest jobs: submit, read, list, cancel; admin queue view and user administration',
       createDefaultStage: false,
       defaultAuthorizer: authorizer,
       corsPreflight: {
         allowOrigins: props.corsOrigins ?? ['*'],
-        allowMethods: [apigwv2.CorsHttpMethod.GET, apigwv2.CorsHttpMethod.POST, apigwv2.CorsHttpMethod.DELETE],
+        allowMethods: [apigwv2.CorsHttpMethod.GET, apigwv2.CorsHttpMethod.POST, apigwv2.CorsHttpMethod.PUT, apigwv2.CorsHttpMethod.DELETE],
         allowHeaders: ['authorization', 'content-type', 'idempotency-key'],
         exposeHeaders: ['location'],
         maxAge: Duration.hours(1),
@@ -102,6 +108,21 @@ export class HttpApi extends Construct {
     bindUsersTable(adminQueues, props.usersTable, 'name');
     bindTierQueues(adminQueues, props.queues, 'stats');
 
+    // The admin user routes: the Users table grants are what DynamoDbAccountStore calls for each use case (get:
+    // GetItem; credits: UpdateItem only, an atomic ADD or conditional SET), the directory's come from bindUserDirectory.
+    const adminUser = make('AdminUser', HANDLER_ENTRIES.adminUser, "GET /admin/users/{userId}: a user's tier, credits and submissions today (admin only)");
+    bindUsersTable(adminUser, props.usersTable, { actions: ['dynamodb:GetItem'] });
+    bindUserDirectory(adminUser, props.userDirectory, 'read');
+
+    const adminCredits = make('AdminCredits', HANDLER_ENTRIES.adminCredits, "POST /admin/users/{userId}/credits: grant or claw back a user's credits (admin only)");
+    bindUsersTable(adminCredits, props.usersTable, { actions: ['dynamodb:UpdateItem'] });
+    bindUserDirectory(adminCredits, props.userDirectory, 'read');
+
+    // Changing a tier touches only the directory; the account store is built (it needs the name) but never called.
+    const adminTier = make('AdminTier', HANDLER_ENTRIES.adminTier, "PUT /admin/users/{userId}/tier: the tier of the user's next token (admin only)");
+    bindUsersTable(adminTier, props.usersTable, 'name');
+    bindUserDirectory(adminTier, props.userDirectory, 'readWrite');
+
     const route = (path: string, method: apigwv2.HttpMethod, fn: BacktestFunction): void => {
       this.api.addRoutes({
         path,
@@ -115,8 +136,11 @@ export class HttpApi extends Construct {
     route('/backtests/{jobId}', apigwv2.HttpMethod.GET, getJob);
     route('/backtests/{jobId}', apigwv2.HttpMethod.DELETE, cancelJob);
     route('/admin/queues', apigwv2.HttpMethod.GET, adminQueues);
+    route('/admin/users/{userId}', apigwv2.HttpMethod.GET, adminUser);
+    route('/admin/users/{userId}/credits', apigwv2.HttpMethod.POST, adminCredits);
+    route('/admin/users/{userId}/tier', apigwv2.HttpMethod.PUT, adminTier);
 
-    this.functions = { submit, getJob, listJobs, cancelJob, adminQueues };
+    this.functions = { submit, getJob, listJobs, cancelJob, adminQueues, adminUser, adminCredits, adminTier };
   }
 
   /** The invoke URL, ending in `/`. */

@@ -13,6 +13,8 @@ export interface ObservabilityProps {
   readonly queues: JobQueues;
   readonly workers: Record<Tier, BacktestFunction>;
   readonly notifier: BacktestFunction;
+  /** The stuck-job sweeper (scheduled every minute). */
+  readonly sweeper: BacktestFunction;
   readonly streamDlq: sqs.IQueue;
   readonly httpApi: apigwv2.HttpApi;
   /** Topic the alarms notify. @default - alarms only change state; wire notifications yourself */
@@ -26,6 +28,12 @@ export interface ObservabilityProps {
 export const OLDEST_MESSAGE_ALARM_SECONDS: Readonly<Record<Tier, number>> = { free: 600, basic: 120, pro: 60 };
 /** Progress should reach clients within 2 s; a stream consumer this far behind breaks that. */
 export const ITERATOR_AGE_ALARM_MS = 5_000;
+
+/**
+ * Failed sweeps in 5 minutes (about 5 runs) before the alarm fires: one failed run is repaired by the next, three
+ * mean the sweeper cannot read or write the tables and stuck jobs stay stuck.
+ */
+export const SWEEPER_ERRORS_ALARM_THRESHOLD = 2;
 
 /** Alarms on the failure signals of each pipeline stage, and one dashboard showing the pipeline top to bottom. */
 export class Observability extends Construct {
@@ -101,6 +109,8 @@ export class Observability extends Construct {
     const streamDlqDepth = props.streamDlq.metricApproximateNumberOfMessagesVisible({ period: minute, statistic: 'Maximum' });
     alarm('StreamDlqDepth', streamDlqDepth, 0, 'Stream batches the progress notifier gave up on');
     const notifierErrors = props.notifier.fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' });
+    const sweeperErrors = props.sweeper.fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' });
+    alarm('SweeperErrors', sweeperErrors, SWEEPER_ERRORS_ALARM_THRESHOLD, 'The stuck-job sweeper keeps failing: jobs stuck queued or abandoned running are not being repaired');
     const api5xx = props.httpApi.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' });
     alarm('HttpApi5xx', api5xx, 5, 'The HTTP API is returning server errors');
 
@@ -122,7 +132,12 @@ export class Observability extends Construct {
             title: 'Progress stream',
             left: [iteratorAge.with({ label: 'iterator age max (ms)' })],
             right: [notifierErrors.with({ period: minute, label: 'notifier errors' }), streamDlqDepth.with({ label: 'stream DLQ' })],
-            width: 24,
+            width: 16,
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Stuck-job sweeper',
+            left: [props.sweeper.fn.metricInvocations({ period: minute, label: 'runs' }), sweeperErrors.with({ period: minute, label: 'errors' })],
+            width: 8,
           }),
         ],
         [new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 })],

@@ -40,6 +40,10 @@ describe('readAppConfig', () => {
     [{ jwtIssuer: 'not a url', jwtAudience: 'x' }, 'jwtIssuer'],
     [{ logRetentionDays: '10' }, 'logRetentionDays'],
     [{ mfa: 'sometimes' }, 'mfa'],
+    [{ faults: 'FAULT_SEED=1' }, 'faults'],
+    [{ faults: '{"FAULT_POST_GONE_RATE":"lots"}' }, 'faults'],
+    [{ faults: '{"FAULT_POST_GONE_RATE":1.5}' }, 'faults'],
+    [{ faults: '{"FAULT_WORKER_CRASH":0.5}' }, 'faults'],
   ])('rejects %j naming the key %s', (context, key) => {
     let caught: unknown;
     try {
@@ -51,6 +55,16 @@ describe('readAppConfig', () => {
     expect(caught).toBeInstanceOf(InvalidContextError);
     expect((caught as InvalidContextError).key).toBe(key);
     expect((caught as Error).message).toContain(`"${key}"`);
+  });
+
+  it('turns fault injection on only when the faults context sets it, as strings the functions parse', () => {
+    const none = readAppConfig(reader({}));
+    const fromCli = readAppConfig(reader({ faults: '{"FAULT_WORKER_CRASH_RATE":0.3,"FAULT_SEED":7}' }));
+    const fromCdkJson = readAppConfig(reader({ faults: { FAULT_WORKER_CRASH_SYMBOLS: 'SYNTH-CRASH' } }));
+
+    expect(none.faults).toEqual({});
+    expect(fromCli.faults).toEqual({ FAULT_WORKER_CRASH_RATE: '0.3', FAULT_SEED: '7' });
+    expect(fromCdkJson.faults).toEqual({ FAULT_WORKER_CRASH_SYMBOLS: 'SYNTH-CRASH' });
   });
 
   it('derives the JWKS URL from an external issuer unless one is given', () => {

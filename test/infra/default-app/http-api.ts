@@ -1,0 +1,87 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { defaultApp } from '../support/default-app.ts';
+import type { SynthResult } from '../support/synth-app.ts';
+import { cdkPath, logicalIdAt, mentions, resources } from '../support/template-queries.ts';
+
+const HANDLER_OF_ROUTE: Record<string, string> = {
+  'POST /backtests': 'HttpApi/Submit',
+  'GET /backtests': 'HttpApi/ListJobs',
+  'GET /backtests/{jobId}': 'HttpApi/GetJob',
+  'DELETE /backtests/{jobId}': 'HttpApi/CancelJob',
+  'GET /admin/queues': 'HttpApi/AdminQueues',
+  'GET /admin/users/{userId}': 'HttpApi/AdminUser',
+  'POST /admin/users/{userId}/credits': 'HttpApi/AdminCredits',
+  'PUT /admin/users/{userId}/tier': 'HttpApi/AdminTier',
+};
+const ROUTES = Object.keys(HANDLER_OF_ROUTE);
+/** Resources whose FunctionName points at an existing function (a reference), rather than naming a new one. */
+const REFERENCES_BY_NAME = ['AWS::Lambda::EventSourceMapping', 'AWS::Lambda::Permission', 'AWS::Lambda::EventInvokeConfig'];
+
+export function describeHttpApi(): void {
+  describe('HTTP API', () => {
+    let synth: SynthResult;
+    let httpApiId: string;
+    const httpRoutes = () => Object.values(resources(synth.service, 'AWS::ApiGatewayV2::Route')).filter((r) => mentions(r.Properties?.ApiId, httpApiId));
+
+    beforeAll(() => {
+      synth = defaultApp();
+      httpApiId = logicalIdAt(synth.service, 'AWS::ApiGatewayV2::Api', 'HttpApi/Api/');
+    });
+
+    it('has exactly the routes of DESIGN.md and docs/wiring.md (the admin user routes included)', () => {
+      expect(httpRoutes().map((r) => r.Properties?.RouteKey).sort()).toEqual([...ROUTES].sort());
+    });
+
+    it('puts the JWT authorizer on every route', () => {
+      const authorizerId = logicalIdAt(synth.service, 'AWS::ApiGatewayV2::Authorizer', 'HttpApi/Api/JwtAuthorizer');
+      const authorizer = resources(synth.service, 'AWS::ApiGatewayV2::Authorizer')[authorizerId];
+
+      for (const route of httpRoutes()) {
+        expect(route.Properties?.AuthorizationType, String(route.Properties?.RouteKey)).toBe('JWT');
+        expect(route.Properties?.AuthorizerId, String(route.Properties?.RouteKey)).toEqual({ Ref: authorizerId });
+      }
+      expect(authorizer.Properties).toMatchObject({ AuthorizerType: 'JWT', IdentitySource: ['$request.header.Authorization'] });
+    });
+
+    it('verifies Cognito ID tokens by default: the pool is the issuer, the app client the audience', () => {
+      const authorizer = Object.values(resources(synth.service, 'AWS::ApiGatewayV2::Authorizer')).find((a) => a.Properties?.AuthorizerType === 'JWT');
+      const config = JSON.stringify(authorizer?.Properties?.JwtConfiguration);
+      const poolId = logicalIdAt(synth.stateful, 'AWS::Cognito::UserPool', 'Auth/UserPool/');
+      const clientId = logicalIdAt(synth.stateful, 'AWS::Cognito::UserPoolClient', 'Auth/UserPool/AppClient/');
+
+      // Cross-stack values arrive as imports whose names embed the exporting resource's logical id.
+      expect(config).toContain(poolId);
+      expect(config).toContain(clientId);
+    });
+
+    it.each(Object.entries(HANDLER_OF_ROUTE))('routes %s to its own function (%s)', (routeKey, fnPath) => {
+      const route = httpRoutes().find((r) => r.Properties?.RouteKey === routeKey);
+      const integration = Object.entries(resources(synth.service, 'AWS::ApiGatewayV2::Integration')).find(([id]) => mentions(route?.Properties?.Target, id));
+      const fnId = logicalIdAt(synth.service, 'AWS::Lambda::Function', `${fnPath}/Function/`);
+
+      expect(integration, `integration of ${routeKey}`).toBeDefined();
+      expect(mentions(integration?.[1].Properties?.IntegrationUri, fnId)).toBe(true);
+    });
+
+    it('throttles and access-logs the stage, and answers CORS preflight for the headers clients send', () => {
+      const stage = Object.values(resources(synth.service, 'AWS::ApiGatewayV2::Stage')).find((s) => mentions(s.Properties?.ApiId, httpApiId));
+      const api = resources(synth.service, 'AWS::ApiGatewayV2::Api')[httpApiId];
+
+      expect(stage?.Properties).toMatchObject({ StageName: '$default', AutoDeploy: true, DefaultRouteSettings: { ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 } });
+      expect((stage?.Properties?.AccessLogSettings as { DestinationArn: unknown }).DestinationArn).toBeDefined();
+      expect(api.Properties?.CorsConfiguration).toMatchObject({
+        AllowHeaders: expect.arrayContaining(['authorization', 'content-type', 'idempotency-key']),
+        // PUT for the admin tier route: a browser preflights it.
+        AllowMethods: expect.arrayContaining(['GET', 'POST', 'PUT', 'DELETE']),
+      });
+    });
+
+    it('names no resource by hand (no fixed physical names that would collide between deployments)', () => {
+      const named = Object.values({ ...synth.service.toJSON().Resources, ...synth.stateful.toJSON().Resources } as Record<string, { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> }>)
+        .filter((r) => ['TableName', 'QueueName', 'BucketName', 'FunctionName', 'UserPoolName', 'RoleName', 'LogGroupName', 'DashboardName', 'AlarmName'].some((key) => !REFERENCES_BY_NAME.includes(r.Type) && r.Properties?.[key] !== undefined))
+        .map((r) => cdkPath(r as never));
+
+      expect(named).toEqual([]);
+    });
+  });
+}
