@@ -56,6 +56,9 @@ export class StatefulStack extends Stack {
     this.exportValue(this.marketDataBucket.bucketArn, { name: this.marketDataBucketArnExport });
     new CfnOutput(this, 'MarketDataBucketName', { value: this.marketDataBucket.bucketName, description: 'Upload <SYMBOL>/<timeframe>.csv here' });
     new CfnOutput(this, 'JwtIssuer', { value: this.auth.jwt.issuer });
+    // For operator tools run from a laptop (npm run dlq -- redrive --jobs-table ... --users-table ...).
+    new CfnOutput(this, 'JobsTableName', { value: this.jobsTable.tableName });
+    new CfnOutput(this, 'UsersTableName', { value: this.usersTable.tableName });
     if (this.auth.userPool && this.auth.userPoolClient) {
       new CfnOutput(this, 'UserPoolId', { value: this.auth.userPool.userPoolId });
       new CfnOutput(this, 'UserPoolClientId', { value: this.auth.userPoolClient.userPoolClientId });

@@ -5,7 +5,7 @@ import type { JwtSettings } from '../app-config.ts';
 import { HANDLER_ENTRIES } from '../handler-entries.ts';
 import { BacktestFunction } from './backtest-function.ts';
 
-/** Cognito group whose members get the `admin` claim (and with it `GET /admin/queues`). */
+/** Cognito group whose members get the `admin` claim (and with it the `/admin/...` routes). */
 export const ADMIN_GROUP = 'admin';
 
 export interface AuthProps {
@@ -58,7 +58,7 @@ export class Auth extends Construct {
       // Users and their passwords cannot be recreated from code.
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    pool.addGroup('AdminGroup', { groupName: ADMIN_GROUP, description: 'May read the admin queue view (GET /admin/queues).' });
+    pool.addGroup('AdminGroup', { groupName: ADMIN_GROUP, description: 'May use the admin routes: the queue view (GET /admin/queues) and user administration (/admin/users/...).' });
 
     const trigger = new BacktestFunction(this, 'PreTokenGeneration', {
       entry: HANDLER_ENTRIES.preTokenGeneration,

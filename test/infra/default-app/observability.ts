@@ -53,7 +53,7 @@ export function describeObservability(): void {
       expect(service).toEqual(
         expect.arrayContaining(['HttpApiUrl', 'WebSocketUrl', 'WebSocketManagementEndpoint', 'QueueUrlFree', 'QueueUrlBasic', 'QueueUrlPro', 'DlqUrlPro']),
       );
-      expect(stateful).toEqual(expect.arrayContaining(['UserPoolId', 'UserPoolClientId', 'JwtIssuer', 'MarketDataBucketName']));
+      expect(stateful).toEqual(expect.arrayContaining(['UserPoolId', 'UserPoolClientId', 'JwtIssuer', 'MarketDataBucketName', 'JobsTableName', 'UsersTableName']));
       expect(JSON.stringify(synth.service.toJSON().Outputs.WebSocketUrl.Value)).toContain('wss://');
     });
   });
