@@ -9,6 +9,11 @@ import { notifyProgress } from '../../core/use-cases/notify-progress.ts';
 import { createLogger } from '../shared/logger.ts';
 import { jobFromImage } from './job-image.ts';
 
+/** A record not pushed because an earlier record of the same job in the batch failed: it goes out on the retry, in order. */
+export class EarlierRecordFailedError extends Error {
+  override name = 'EarlierRecordFailedError';
+}
+
 export interface ProgressNotifierDeps {
   connections: ConnectionStore;
   push: ClientPush;
@@ -34,8 +39,53 @@ export function createProgressNotifierHandler(deps: ProgressNotifierDeps) {
     .use(injectLambdaContext(logger, { logEvent: false }))
     .handler(async (event, context) => {
       const processor = new BatchProcessor(EventType.DynamoDBStreams);
-      const response = await processPartialResponse(event, handleRecord, processor, { context, throwOnFullBatchFailure: false });
+      const response = await processPartialResponse(event, inJobOrder(event.Records, handleRecord), processor, { context, throwOnFullBatchFailure: false });
       if (response.batchItemFailures.length > 0) logger.warn('pushes failed', { failed: response.batchItemFailures.length, errors: processor.errors.map(String) });
       return response;
     });
+}
+
+/**
+ * The batch processor handles records in parallel, but a client must never get an older state of a job after a
+ * newer one (a `running 0 %` arriving after `running 99 %`, or after `succeeded`). The stream orders the records of
+ * one item; this keeps that order: records of one job are pushed one after the other, in batch order, while
+ * different jobs still go out in parallel. Once a record of a job fails, that job's later records in the batch fail
+ * without pushing; the mapping retries from the first failed record, so they are sent then, still in order.
+ */
+export function inJobOrder(records: DynamoDBRecord[], handle: (record: DynamoDBRecord) => Promise<void>): (record: DynamoDBRecord) => Promise<void> {
+  const idOf = (record: DynamoDBRecord, index: number): string => record.dynamodb?.SequenceNumber ?? record.eventID ?? `#${index}`;
+  const ids = new Map<DynamoDBRecord, string>();
+  const byId = new Map<string, DynamoDBRecord>();
+  const previousOf = new Map<string, string | undefined>();
+  const lastOfJob = new Map<string, string>();
+  for (const [index, record] of records.entries()) {
+    const id = idOf(record, index);
+    ids.set(record, id);
+    byId.set(id, record);
+    const jobId = record.dynamodb?.Keys?.jobId?.S;
+    if (jobId === undefined) continue;
+    previousOf.set(id, lastOfJob.get(jobId));
+    lastOfJob.set(jobId, id);
+  }
+  const runs = new Map<string, Promise<void>>();
+  const run = (id: string): Promise<void> => {
+    let running = runs.get(id);
+    if (running === undefined) {
+      const before = previousOf.get(id);
+      const record = byId.get(id)!;
+      running = (before === undefined ? Promise.resolve() : run(before)).then(
+        () => handle(record),
+        () => {
+          throw new EarlierRecordFailedError(`record ${id} waits for an earlier record of job ${record.dynamodb?.Keys?.jobId?.S} that failed`);
+        },
+      );
+      runs.set(id, running);
+    }
+    return running;
+  };
+  return (record) => {
+    const id = ids.get(record);
+    // A record object the batch did not hand us (the processor passes them through as they are): no order to keep.
+    return id === undefined ? handle(record) : run(id);
+  };
 }
