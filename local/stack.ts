@@ -77,7 +77,25 @@ export interface LocalStack {
   token(options: TokenOptions): Promise<string>;
   /** Open WebSocket connection ids. */
   connectionIds(): string[];
+  /** Failures on demand for the fault tests (test/e2e/faults-*.test.ts); `npm start` never calls them. */
+  readonly testHooks: LocalStackTestHooks;
   stop(): Promise<void>;
+}
+
+/**
+ * Faults that no FAULT_* switch can produce, because they happen to the runtime rather than inside a handler.
+ * They only act when called; a stack nobody calls them on behaves exactly as without them.
+ */
+export interface LocalStackTestHooks {
+  /** Stops the DynamoDB stream mapping (as a stalled or throttled mapping): writes pile up in the stream. */
+  pauseStreamPoller(): void;
+  /** Reads on from where the mapping stopped. */
+  resumeStreamPoller(): void;
+  /**
+   * Kills the tier's worker threads that are running invocations, as crashed Lambda sandboxes: their messages
+   * come back after the queue's visibility timeout. Resolves to the number of invocations cut off.
+   */
+  killBusyWorkers(tier: Tier): Promise<number>;
 }
 
 export const DEFAULT_WORKER_THREADS: Readonly<Record<Tier, number>> = { free: 1, basic: 1, pro: 2 };
@@ -290,6 +308,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       sqsEndpoint: emulators.sqsEndpoint,
       token: (tokenOptions) => signToken(keys, tokenOptions),
       connectionIds: () => ws.connectionIds(),
+      testHooks: {
+        pauseStreamPoller: () => streamPoller.pause(),
+        resumeStreamPoller: () => streamPoller.resume(),
+        killBusyWorkers: (tier) => pools[TIERS.indexOf(tier)].killBusyThreads(),
+      },
       stop: () => (stopped ??= cleanup()),
     };
   } catch (error) {

@@ -48,6 +48,13 @@ export interface StreamPollerOptions {
 export interface StreamPoller {
   /** Resolves once every shard open at start has a LATEST iterator: writes after this are delivered. */
   ready: Promise<void>;
+  /**
+   * Test hook (fault tests): stop reading the stream, as a throttled or stalled event source mapping would. Records
+   * keep accumulating in the stream; a batch already being delivered finishes. Nothing calls this in normal runs.
+   */
+  pause(): void;
+  /** Test hook: read on from where each shard stopped. */
+  resume(): void;
   stop(): Promise<void>;
 }
 
@@ -64,6 +71,8 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
   const stopping = new AbortController();
   const readers = new Map<string, Promise<void>>();
   const region = options.streamArn.split(':')[3] ?? 'us-east-1';
+  // Open unless a test paused the mapping; readers wait on it before each GetRecords.
+  let gate: { promise: Promise<void>; open(): void } | undefined;
 
   async function listShards(): Promise<Shard[]> {
     const shards: Shard[] = [];
@@ -127,6 +136,10 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
     let current = iterator;
     let lastSequence: string | undefined;
     while (current !== undefined && !stopping.signal.aborted) {
+      if (gate !== undefined) {
+        await Promise.race([gate.promise, new Promise((resolve) => stopping.signal.addEventListener('abort', resolve, { once: true }))]);
+        continue;
+      }
       let records: StreamRecord[];
       try {
         const out = await options.client.send(new GetRecordsCommand({ ShardIterator: current, Limit: 1000 }), { abortSignal: stopping.signal });
@@ -219,6 +232,17 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
 
   return {
     ready,
+    pause() {
+      if (gate !== undefined) return;
+      let open: () => void = () => undefined;
+      const promise = new Promise<void>((resolve) => { open = resolve; });
+      gate = { promise, open };
+    },
+    resume() {
+      const paused = gate;
+      gate = undefined;
+      paused?.open();
+    },
     async stop() {
       stopping.abort();
       await discovery;

@@ -87,6 +87,19 @@ export class WorkerPool {
     return this.threads.reduce((sum, t) => sum + t.pending.size, 0);
   }
 
+  /**
+   * Test hook (fault tests): kills every thread that is running an invocation, as a Lambda sandbox that dies
+   * mid-job (out of memory, a segfault in a native module). Their invocations fail with `Runtime.ExitError`, so the
+   * poller leaves the messages to reappear after the visibility timeout; the threads are replaced as after any crash.
+   * Resolves to the number of invocations that were cut off. Nothing calls this in normal runs.
+   */
+  async killBusyThreads(): Promise<number> {
+    const busy = this.threads.filter((t) => t.pending.size > 0);
+    const cut = busy.reduce((sum, t) => sum + t.pending.size, 0);
+    await Promise.all(busy.map((t) => t.worker.terminate()));
+    return cut;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     await Promise.all(this.threads.map((t) => t.worker.terminate()));

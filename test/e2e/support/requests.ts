@@ -31,3 +31,13 @@ export const SINGLE_RUN = {
   startDate: '2015-01-01',
   endDate: '2020-12-31',
 };
+
+/** A few hundred combinations: a second or two, long enough to be caught running and cut off. Fits the basic tier. */
+export const MEDIUM_SWEEP = {
+  strategyId: 'sma-cross',
+  params: { fast: { from: 5, to: 100, step: 5 }, slow: { from: 110, to: 300, step: 10 } },
+  symbol: 'SYNTH-E2E',
+  timeframe: '1d',
+  startDate: '1975-01-01',
+  endDate: '2025-06-30',
+};
