@@ -50,6 +50,7 @@ export class Executor {
   private entryPrice = 0;
   private entryComm = 0;
   private closedAtEnd = false;
+  private touched = 0;
 
   constructor(bars: BarSeries, signals: Int8Array, cfg: ExecutionConfig, equity: Float64Array, trades: TradeLog, trace?: ExecutionTrace) {
     this.open = bars.open;
@@ -123,8 +124,8 @@ export class Executor {
     this.entryComm = c;
   }
 
-  /** Resolves a signal at bar t's open; rare next to plain bars, so it lives outside the hot loop. */
-  private act(t: number, code: number): void {
+  /** Resolves a signal at bar t's open; rare next to plain bars, so it lives outside the hot loops. */
+  act(t: number, code: number): void {
     const side = this.side;
     let target = side;
     if (code === LONG) target = 1;
@@ -137,35 +138,62 @@ export class Executor {
     if (target !== 0) this.openPosition(t, target);
   }
 
-  step(from: number, to: number): void {
-    const { signals, close, equity, n, traceCash, tracePos } = this;
-    const tracing = traceCash !== undefined && tracePos !== undefined;
-    // Hot loop on locals; fields change only when a signal is handled (a few percent of bars at most).
-    let c = this.cash;
-    let pos = this.side * this.size;
-    let prevSignal = from > 0 ? signals[from - 1] : NONE;
-    for (let t = from; t < to; t++) {
-      if (prevSignal !== NONE) {
-        this.act(t, prevSignal);
-        c = this.cash;
-        pos = this.side * this.size;
-      }
-      prevSignal = signals[t];
-      equity[t] = c + pos * close[t];
-      if (tracing) {
-        traceCash[t] = c;
-        tracePos[t] = pos;
-      }
+  /**
+   * Pulls the chunk's opens into cache. Fills read `open[t]` only on signal bars, and a cold read from a column of
+   * millions of bars is a DRAM miss (~100 ns, measured: about half the executor's time with a fill every 25 bars);
+   * one load per 64-byte line lets the hardware prefetcher stream the chunk in for a fraction of that.
+   */
+  touchOpens(from: number, to: number): void {
+    const open = this.open;
+    let sum = 0;
+    for (let i = from; i < to; i += 8) sum += open[i];
+    this.touched = sum; // kept so the loads are not dead code
+  }
+
+  /**
+   * Marks equity for bars [from, to) with the current position (no fills in between): the run between two signals
+   * is a plain multiply-add loop.
+   */
+  mark(from: number, to: number): void {
+    const { close, equity, traceCash, tracePos } = this;
+    const c = this.cash;
+    const pos = this.side * this.size;
+    for (let t = from; t < to; t++) equity[t] = c + pos * close[t];
+    if (traceCash !== undefined && tracePos !== undefined) {
+      traceCash.fill(c, from, to);
+      tracePos.fill(pos, from, to);
     }
-    if (to === n && this.side !== 0) {
-      // End of data: the open position is closed at the last close, and that bar's equity is the cash after it.
-      this.closedAtEnd = true;
-      this.closePosition(n - 1, close[n - 1]);
-      equity[n - 1] = this.cash;
-      if (tracing) {
-        traceCash[n - 1] = this.cash;
-        tracePos[n - 1] = 0;
-      }
+  }
+
+  step(from: number, to: number): void {
+    const { signals, n } = this;
+    this.touchOpens(from, to);
+    // Runs of bars without a pending order are marked in one tight loop; the signal at bar e is acted on at e + 1.
+    let t = from;
+    if (t > 0 && signals[t - 1] !== NONE) {
+      this.act(t, signals[t - 1]);
+    }
+    while (t < to) {
+      let e = t;
+      while (e < to && signals[e] === NONE) e++;
+      const end = e < to ? e + 1 : to;
+      this.mark(t, end);
+      t = end;
+      if (t < to) this.act(t, signals[e]);
+    }
+    if (to === n) this.endOfData();
+  }
+
+  /** End of data: the open position is closed at the last close, and that bar's equity is the cash after it. */
+  endOfData(): void {
+    const n = this.n;
+    if (this.side === 0) return;
+    this.closedAtEnd = true;
+    this.closePosition(n - 1, this.close[n - 1]);
+    this.equity[n - 1] = this.cash;
+    if (this.traceCash !== undefined && this.tracePos !== undefined) {
+      this.traceCash[n - 1] = this.cash;
+      this.tracePos[n - 1] = 0;
     }
   }
 }

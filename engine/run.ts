@@ -7,7 +7,7 @@ import { CHUNK, Scheduler } from './scheduler.ts';
 import type { IndicatorKernel } from './indicators.ts';
 import { planBacktest, type BacktestPlan } from './spec.ts';
 import { computeStats, EquityScan, LOWER_IS_BETTER } from './stats.ts';
-import type { ScalarParams } from './strategies/strategy.ts';
+import type { ScalarParams, SignalKernel } from './strategies/strategy.ts';
 import { toIso } from './time.ts';
 import { TradeLog } from './trade-log.ts';
 import type { BacktestResult, BacktestSpec, BarSeries, RunOptions, Stats, SweepRow, Trade } from './types.ts';
@@ -35,6 +35,9 @@ function checkBars(bars: BarSeries): void {
   }
 }
 
+/** How one combination turns bars into orders: the strategy's one-pass form, or cached indicators and signal arrays. */
+export type Path = 'direct' | 'arrays';
+
 async function runCombination(
   ws: Workspace,
   plan: BacktestPlan,
@@ -43,26 +46,37 @@ async function runCombination(
   base: number,
   span: number,
   withCurve: boolean,
+  path: Path,
   trace?: ExecutionTrace,
 ): Promise<SingleRun> {
   const { bars, cache } = ws;
   const n = bars.length;
-  const requests = plan.strategy.indicators(params);
-  const indicators: Float64Array[][] = [];
-  const fresh: { key: string; kernel: IndicatorKernel }[] = [];
-  for (const req of requests) {
-    const hit = cache.get(req.key);
-    if (hit !== undefined) {
-      indicators.push(hit);
-    } else {
-      const kernel = req.make(bars);
-      fresh.push({ key: req.key, kernel });
-      indicators.push(kernel.outputs);
-    }
-  }
-  const signalKernel = plan.strategy.signals(bars, indicators, params, ws.signals);
   ws.trades.clear();
   const executor = new Executor(bars, ws.signals, plan.execution, ws.equity, ws.trades, trace);
+  const fresh: { key: string; kernel: IndicatorKernel }[] = [];
+  let orders: SignalKernel;
+  const direct = path === 'direct' ? plan.strategy.direct : undefined;
+  if (direct !== undefined) {
+    orders = direct(bars, params, executor);
+  } else {
+    const indicators: Float64Array[][] = [];
+    for (const req of plan.strategy.indicators(params)) {
+      const hit = cache.get(req.key);
+      if (hit !== undefined) {
+        indicators.push(hit);
+      } else {
+        const kernel = req.make(bars);
+        fresh.push({ key: req.key, kernel });
+        indicators.push(kernel.outputs);
+      }
+    }
+    const signalKernel = plan.strategy.signals(bars, indicators, params, ws.signals);
+    orders = (from, to) => {
+      for (const f of fresh) f.kernel.step(from, to);
+      signalKernel(from, to);
+      executor.step(from, to);
+    };
+  }
   const scan = new EquityScan(bars.time, ws.equity, n);
   const sampler = withCurve ? new CurveSampler(bars.time, ws.equity, n) : undefined;
 
@@ -71,9 +85,7 @@ async function runCombination(
   sched.stage(base, span, n);
   for (let from = 0; from < n; from += CHUNK) {
     const to = Math.min(n, from + CHUNK);
-    for (const f of fresh) f.kernel.step(from, to);
-    signalKernel(from, to);
-    executor.step(from, to);
+    orders(from, to);
     scan.step(from, to);
     sampler?.step(from, to);
     await sched.work(to - from);
@@ -85,16 +97,27 @@ async function runCombination(
 }
 
 function materializeTrades(bars: BarSeries, log: TradeLog): Trade[] {
-  const out: Trade[] = new Array(log.count);
-  for (let i = 0; i < log.count; i++) {
+  const k = log.count;
+  const { side, size, entryIndex, exitIndex, entryPrice, exitPrice, pnl } = log;
+  const time = bars.time;
+  // Fill times first, in a loop of independent loads: the indices are scattered over a column of millions of bars,
+  // and this lets the CPU overlap the cache misses that a loop also building objects takes one at a time.
+  const entryTime = new Float64Array(k);
+  const exitTime = new Float64Array(k);
+  for (let i = 0; i < k; i++) {
+    entryTime[i] = time[entryIndex[i]];
+    exitTime[i] = time[exitIndex[i]];
+  }
+  const out: Trade[] = new Array(k);
+  for (let i = 0; i < k; i++) {
     out[i] = {
-      side: log.side[i] === 1 ? 'long' : 'short',
-      size: log.size[i],
-      entryTime: toIso(bars.time[log.entryIndex[i]]),
-      exitTime: toIso(bars.time[log.exitIndex[i]]),
-      entryPrice: log.entryPrice[i],
-      exitPrice: log.exitPrice[i],
-      pnl: log.pnl[i],
+      side: side[i] === 1 ? 'long' : 'short',
+      size: size[i],
+      entryTime: toIso(entryTime[i]),
+      exitTime: toIso(exitTime[i]),
+      entryPrice: entryPrice[i],
+      exitPrice: exitPrice[i],
+      pnl: pnl[i],
       returnPct: log.returnPct(i),
     };
   }
@@ -161,7 +184,7 @@ async function runPlan(ws: Workspace, plan: BacktestPlan, sched: Scheduler): Pro
   const bars = ws.bars;
   if (!plan.isSweep) {
     const params = plan.combinations[0];
-    const run = await runCombination(ws, plan, params, sched, 0, 1, true);
+    const run = await runCombination(ws, plan, params, sched, 0, 1, true, 'direct');
     const result: BacktestResult = {
       params,
       stats: run.stats,
@@ -176,13 +199,13 @@ async function runPlan(ws: Workspace, plan: BacktestPlan, sched: Scheduler): Pro
   const rows: SweepRow[] = [];
   for (let i = 0; i < total; i++) {
     const params = plan.combinations[i];
-    const run = await runCombination(ws, plan, params, sched, i / total, 1 / total, false);
+    const run = await runCombination(ws, plan, params, sched, i / total, 1 / total, false, 'arrays');
     rows.push({ params, stats: run.stats });
   }
   const ranked = [...rows].sort(compareBy(plan.metric));
   const best = ranked[0];
   // Re-run the winner to get its trades and curve: cheaper than keeping them for every combination.
-  const run = await runCombination(ws, plan, best.params, sched, 1, 0, true);
+  const run = await runCombination(ws, plan, best.params, sched, 1, 0, true, 'arrays');
   const result: BacktestResult = {
     params: best.params,
     stats: run.stats,
@@ -196,11 +219,13 @@ async function runPlan(ws: Workspace, plan: BacktestPlan, sched: Scheduler): Pro
 
 /**
  * Test and debugging aid: one run of a non-sweep spec with the full per-bar equity, cash and signed position after
- * each close, for invariant checks. Not part of the public API.
+ * each close, for invariant checks. `path` picks the strategy's one-pass form (what a single run uses) or the indicator
+ * and signal arrays (what a sweep uses), so tests can hold the two to the same results. Not part of the public API.
  */
 export async function runWithTrace(
   bars: BarSeries,
   spec: BacktestSpec,
+  path: Path = 'direct',
 ): Promise<BacktestResult & { equity: Float64Array; cash: Float64Array; position: Float64Array }> {
   const plan = planBacktest(spec);
   if (plan.isSweep) throw new EngineInputError('runWithTrace takes a single parameter set', 'params');
@@ -210,7 +235,7 @@ export async function runWithTrace(
   const trace = { cash: new Float64Array(bars.length), position: new Float64Array(bars.length) };
   const params = plan.combinations[0];
   try {
-    const run = await runCombination(ws, plan, params, new Scheduler(), 0, 1, true, trace);
+    const run = await runCombination(ws, plan, params, new Scheduler(), 0, 1, true, path, trace);
     return {
       params,
       stats: run.stats,

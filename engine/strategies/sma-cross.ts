@@ -1,4 +1,5 @@
 import { smaKernel } from '../indicators.ts';
+import { smaCrossDirect } from './sma-cross-kernel.ts';
 import { allowShortParam, crossSignals, periodParam, schemaFor, type ParamRule, type StrategyDefinition } from './strategy.ts';
 
 const params = {
@@ -25,4 +26,5 @@ export const smaCross: StrategyDefinition = {
     { key: `sma:${p.slow}`, make: (bars) => smaKernel(bars.close, p.slow as number) },
   ],
   signals: (_bars, ind, p, out) => crossSignals(ind[0][0], ind[1][0], p.allowShort as boolean, out),
+  direct: (bars, p, exec) => smaCrossDirect(bars, p.fast as number, p.slow as number, p.allowShort as boolean, exec),
 };

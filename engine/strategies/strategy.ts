@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Executor } from '../execution.ts';
 import type { IndicatorKernel } from '../indicators.ts';
 import type { BarSeries } from '../types.ts';
 
@@ -44,6 +45,12 @@ export interface StrategyDefinition {
   warmup(p: ScalarParams): number;
   indicators(p: ScalarParams): IndicatorRequest[];
   signals(bars: BarSeries, indicators: Float64Array[][], p: ScalarParams, out: Int8Array): SignalKernel;
+  /**
+   * Optional one-pass form for a single run, where no indicator is reused: computes the signals from the bars and
+   * hands each one to `exec` (`act`, `mark`, `endOfData`) itself, marking every bar, instead of filling arrays for
+   * `signals` and the executor. It must give exactly the trades and equity of `indicators` + `signals` + the executor.
+   */
+  direct?(bars: BarSeries, p: ScalarParams, exec: Executor): SignalKernel;
 }
 
 /** The schema of one scalar value of a parameter (no default). */

@@ -11,6 +11,21 @@ describe('timestamps', () => {
     for (const ms of samples) expect(toIso(ms)).toBe(new Date(ms).toISOString());
   });
 
+  it('formats 300 000 random times like Date#toISOString: any ms over the whole four-digit-year range and its edges, minute bars in order', () => {
+    // toIso computes the calendar date with integer arithmetic and caches the last day, so both random jumps (every
+    // call a new day, leap years, centuries) and ordered minute bars (the cache path) are compared.
+    const next = rng(11);
+    const first = new Date(0).setUTCFullYear(0, 0, 1); // 0000-01-01 (Date.UTC maps years 0-99 to 1900-1999)
+    const end = Date.UTC(10_000, 0, 1); // from here Date prints six-digit years
+    const samples = [first, first - 1, end, end - 1, Date.UTC(2000, 1, 29), Date.UTC(2100, 2, 1) - 1, Date.UTC(1900, 1, 28, 23, 59)];
+    for (let i = 0; i < 100_000; i++) samples.push(Math.floor(first - 1e12 + next() * (end - first + 2e12)));
+    let t = Date.UTC(1985, 0, 1);
+    for (let i = 0; i < 200_000; i++) samples.push((t += 60_000 * (1 + Math.floor(next() * 900))));
+    let mismatches = 0;
+    for (const ms of samples) if (toIso(ms) !== new Date(ms).toISOString()) mismatches++;
+    expect(mismatches).toBe(0);
+  });
+
   it('parses dates as UTC midnight and zone-less times as UTC, rejecting impossible dates', () => {
     expect(parseTimestamp('2004-01-02')).toBe(Date.UTC(2004, 0, 2));
     expect(parseTimestamp('2017-04-19 09:00:00')).toBe(Date.UTC(2017, 3, 19, 9));
