@@ -1,4 +1,4 @@
-import type { Job, JobStatus } from '../core/job.ts';
+import type { Job } from '../core/job.ts';
 import type { JobResult } from '../core/job-result.ts';
 import type { Tier } from '../core/tiers.ts';
 
@@ -10,29 +10,13 @@ import type { Tier } from '../core/tiers.ts';
  * against the 400 KB item cap, and JSON keeps the result exactly as the HTTP API serves it (a non-finite number
  * such as a profit factor with no losing trade becomes null either way, where a DynamoDB number would be refused).
  */
-export interface JobItem {
-  jobId: string;
-  userId: string;
-  tier: Tier;
-  status: JobStatus;
-  progress: number;
-  message: string;
-  attempts: number;
-  createdAt: string;
-  updatedAt: string;
-  startedAt?: string;
-  finishedAt?: string;
-  request: Job['request'];
-  combinations: number;
-  creditsCharged: number;
-  cancelRequested?: boolean;
+export type JobItem = Omit<Job, 'result'> & {
   resultJson?: string;
-  error?: Job['error'];
   /** `<tier>#<status>` while queued or running; absent once terminal (sparse byQueueState index). */
   queueState?: string;
   /** TTL in epoch seconds, set when the job reaches a terminal state. */
   expiresAt?: number;
-}
+};
 
 /** Terminal jobs are kept this long, then DynamoDB's TTL deletes them (within a few days of expiry). */
 export const JOB_RETENTION_DAYS = 90;

@@ -1,31 +1,15 @@
-import type { Job, JobError, JobStatus } from '../job.ts';
+import type { Job } from '../job.ts';
 import { summarize, type JobResult, type ResultSummary } from '../job-result.ts';
-import type { SubmitRequest } from '../submit-schema.ts';
-import type { Tier } from '../tiers.ts';
 
 export interface JobLinks {
   self: string;
 }
 
 /** A job without its trade list and equity curve: what lists and WebSocket snapshots carry (a few KB at most). */
-export interface CompactJobView {
-  jobId: string;
-  tier: Tier;
-  status: JobStatus;
-  progress: number;
-  message: string;
-  attempts: number;
-  createdAt: string;
-  updatedAt: string;
-  startedAt?: string;
-  finishedAt?: string;
-  request: SubmitRequest;
-  combinations: number;
-  cancelRequested?: boolean;
+export type CompactJobView = Omit<Job, 'userId' | 'creditsCharged' | 'result'> & {
   result?: ResultSummary;
-  error?: JobError;
   links: JobLinks;
-}
+};
 
 /** The full job as `GET /backtests/{jobId}` returns it, result included. */
 export interface JobView extends Omit<CompactJobView, 'result'> {
