@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { randomUUID } from 'node:crypto';
 import type { JSONWebKeySet, JWTPayload } from 'jose';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
@@ -61,6 +62,18 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
       if (!res.headersSent) sendJson(res, 500, problem(500, 'Internal Server Error', 'The local gateway failed'), 'application/problem+json');
       else res.destroy();
     });
+  });
+
+  // Requests Node cannot even parse (a request line or headers over its 16 KB limit, malformed framing) are answered
+  // by Node with a bare status line; answer them as problems like every other refusal of this gateway.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (error.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const [status, title] = error.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large'] : [400, 'Bad Request'];
+    const body = JSON.stringify(problem(status, title, status === 431 ? 'The request line and headers are larger than 16 KB' : 'The request is not valid HTTP'));
+    socket.end(`HTTP/1.1 ${status} ${title}\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

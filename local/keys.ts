@@ -82,8 +82,11 @@ export async function signToken(keys: LocalKeys, options: TokenOptions): Promise
   return new SignJWT(payload).setProtectedHeader({ alg: ALG, kid: keys.kid, typ: 'JWT' }).sign(keys.privateKey);
 }
 
-/** What the HTTP API's JWT authorizer does: signature, issuer, audience, expiry. Throws on any failure. */
+/**
+ * What the HTTP API's JWT authorizer does: signature, issuer, audience, expiry. Throws on any failure. API Gateway
+ * requires `exp` (a token without one never expires), so it is required here too, as the WebSocket authorizer does.
+ */
 export async function verifyToken(jwks: JSONWebKeySet, token: string): Promise<JWTPayload> {
-  const { payload } = await jwtVerify(token, createLocalJWKSet(jwks), { issuer: LOCAL_ISSUER, audience: LOCAL_AUDIENCE, algorithms: [ALG] });
+  const { payload } = await jwtVerify(token, createLocalJWKSet(jwks), { issuer: LOCAL_ISSUER, audience: LOCAL_AUDIENCE, algorithms: [ALG], requiredClaims: ['exp'] });
   return payload;
 }

@@ -172,7 +172,12 @@ export async function startWsGateway(options: WsGatewayOptions): Promise<WsGatew
         connections.delete(connectionId);
         connection.queue = connection.queue.then(() => onClose(connection, code, reason.toString('utf8'), domainName));
       });
-      ws.on('error', (error) => options.log.error(`websocket ${connectionId} error`, error));
+      ws.on('error', (error: Error & { code?: string }) => {
+        // A client breaking the protocol (a frame over the cap, bad masking) is closed with the right code by ws;
+        // that is the client's problem, not the gateway's.
+        if (error.code?.startsWith('WS_ERR_')) return;
+        options.log.error(`websocket ${connectionId} error`, error);
+      });
     });
   }
 
