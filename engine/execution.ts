@@ -1,4 +1,5 @@
 import { EXIT_LONG, EXIT_SHORT, FLAT, LONG, NONE, SHORT } from './strategies/strategy.ts';
+import type { EquityTracker } from './equity-tracker.ts';
 import type { TradeLog } from './trade-log.ts';
 import type { BarSeries, Sizing } from './types.ts';
 
@@ -11,18 +12,13 @@ export interface ExecutionConfig {
   fractional: boolean;
 }
 
-/** Per-bar cash and signed position after the bar's close, for invariant checks; costs two arrays, so opt-in. */
-export interface ExecutionTrace {
-  cash: Float64Array;
-  position: Float64Array;
-}
-
 /**
  * The order simulator. At bar t's open it acts on the signal of bar t-1's close: if the target side differs from the
  * held side it first closes the open position, then opens the new one sized from the equity after that close. Fill
  * prices carry slippage against the trader (buys at open * (1 + bps/1e4), sells at open * (1 - bps/1e4)); commission
- * is charged on the traded value of every fill. Equity is marked at every close; a position still open at the last
- * bar is closed at its close (same slippage and commission). A signal on the last bar has no next open and is ignored.
+ * is charged on the traded value of every fill. Equity is marked at every close (by the EquityTracker, one run of bars
+ * between fills at a time); a position still open at the last bar is closed at its close (same slippage and
+ * commission) before that bar is marked. A signal on the last bar has no next open and is ignored.
  *
  * A class rather than closures on purpose: V8 specialises optimised code on call targets, and fresh closures per run
  * (a sweep makes one executor per combination) would deoptimise the hot loop every time.
@@ -32,10 +28,8 @@ export class Executor {
   private readonly close: Float64Array;
   private readonly n: number;
   private readonly signals: Int8Array;
-  private readonly equity: Float64Array;
+  private readonly tracker: EquityTracker;
   private readonly trades: TradeLog;
-  private readonly traceCash: Float64Array | undefined;
-  private readonly tracePos: Float64Array | undefined;
   private readonly comm: number;
   private readonly buyFactor: number;
   private readonly sellFactor: number;
@@ -52,15 +46,13 @@ export class Executor {
   private closedAtEnd = false;
   private touched = 0;
 
-  constructor(bars: BarSeries, signals: Int8Array, cfg: ExecutionConfig, equity: Float64Array, trades: TradeLog, trace?: ExecutionTrace) {
+  constructor(bars: BarSeries, signals: Int8Array, cfg: ExecutionConfig, tracker: EquityTracker, trades: TradeLog) {
     this.open = bars.open;
     this.close = bars.close;
     this.n = bars.length;
     this.signals = signals;
-    this.equity = equity;
+    this.tracker = tracker;
     this.trades = trades;
-    this.traceCash = trace?.cash;
-    this.tracePos = trace?.position;
     this.comm = cfg.commission;
     const slip = cfg.slippageBps / 10_000;
     this.buyFactor = 1 + slip;
@@ -150,50 +142,43 @@ export class Executor {
     this.touched = sum; // kept so the loads are not dead code
   }
 
-  /**
-   * Marks equity for bars [from, to) with the current position (no fills in between): the run between two signals
-   * is a plain multiply-add loop.
-   */
+  /** Marks bars [from, to) with the position held over them (no fills in between). */
   mark(from: number, to: number): void {
-    const { close, equity, traceCash, tracePos } = this;
-    const c = this.cash;
-    const pos = this.side * this.size;
-    for (let t = from; t < to; t++) equity[t] = c + pos * close[t];
-    if (traceCash !== undefined && tracePos !== undefined) {
-      traceCash.fill(c, from, to);
-      tracePos.fill(pos, from, to);
-    }
+    this.tracker.mark(from, to, this.cash, this.side * this.size);
   }
 
   step(from: number, to: number): void {
     const { signals, n } = this;
     this.touchOpens(from, to);
-    // Runs of bars without a pending order are marked in one tight loop; the signal at bar e is acted on at e + 1.
+    // Runs of bars without a pending order are marked in one call; the signal at bar e is acted on at e + 1. The last
+    // bar is left to `finish`, which marks it after the end-of-data close.
+    const stop = to === n ? n - 1 : to;
     let t = from;
     if (t > 0 && signals[t - 1] !== NONE) {
       this.act(t, signals[t - 1]);
     }
-    while (t < to) {
+    while (t < stop) {
       let e = t;
-      while (e < to && signals[e] === NONE) e++;
-      const end = e < to ? e + 1 : to;
+      while (e < stop && signals[e] === NONE) e++;
+      const end = e < stop ? e + 1 : stop;
       this.mark(t, end);
       t = end;
-      if (t < to) this.act(t, signals[e]);
+      if (e < stop && t < to) this.act(t, signals[e]);
     }
-    if (to === n) this.endOfData();
+    if (to === n) this.finish(stop);
   }
 
-  /** End of data: the open position is closed at the last close, and that bar's equity is the cash after it. */
-  endOfData(): void {
-    const n = this.n;
-    if (this.side === 0) return;
-    this.closedAtEnd = true;
-    this.closePosition(n - 1, this.close[n - 1]);
-    this.equity[n - 1] = this.cash;
-    if (this.traceCash !== undefined && this.tracePos !== undefined) {
-      this.traceCash[n - 1] = this.cash;
-      this.tracePos[n - 1] = 0;
+  /**
+   * End of data, with bars [from, n - 1) still to mark: the open position is closed at the last close, and the last
+   * bar is marked flat, so its equity is the cash after that close.
+   */
+  finish(from: number): void {
+    const last = this.n - 1;
+    this.mark(from, last);
+    if (this.side !== 0) {
+      this.closedAtEnd = true;
+      this.closePosition(last, this.close[last]);
     }
+    this.mark(last, this.n);
   }
 }

@@ -1,23 +1,22 @@
-import { CurveSampler } from './equity-curve.ts';
 import { EngineInputError } from './errors.ts';
-import { Executor, type ExecutionTrace } from './execution.ts';
-import { release, takeFloat64, takeInt8 } from './buffer-pool.ts';
+import { EquityTracker, type ExecutionTrace } from './equity-tracker.ts';
+import { Executor } from './execution.ts';
+import { release, takeInt8 } from './buffer-pool.ts';
 import { IndicatorCache } from './indicator-cache.ts';
 import { CHUNK, Scheduler } from './scheduler.ts';
 import type { IndicatorKernel } from './indicators.ts';
 import { planBacktest, type BacktestPlan } from './spec.ts';
-import { computeStats, EquityScan, LOWER_IS_BETTER } from './stats.ts';
+import { computeStats, LOWER_IS_BETTER } from './stats.ts';
 import type { ScalarParams, SignalKernel } from './strategies/strategy.ts';
 import { toIso } from './time.ts';
 import { TradeLog } from './trade-log.ts';
 import type { BacktestResult, BacktestSpec, BarSeries, RunOptions, Stats, SweepRow, Trade } from './types.ts';
 
-/** Reusable per-series buffers: one signal array, one equity array and one trade log serve every combination. */
+/** Reusable per-series buffers: one signal array and one trade log serve every combination. */
 interface Workspace {
   bars: BarSeries;
   cache: IndicatorCache;
   signals: Int8Array;
-  equity: Float64Array;
   trades: TradeLog;
 }
 
@@ -52,7 +51,8 @@ async function runCombination(
   const { bars, cache } = ws;
   const n = bars.length;
   ws.trades.clear();
-  const executor = new Executor(bars, ws.signals, plan.execution, ws.equity, ws.trades, trace);
+  const tracker = new EquityTracker(bars.time, bars.close, n, withCurve, trace);
+  const executor = new Executor(bars, ws.signals, plan.execution, tracker, ws.trades);
   const fresh: { key: string; kernel: IndicatorKernel }[] = [];
   let orders: SignalKernel;
   const direct = path === 'direct' ? plan.strategy.direct : undefined;
@@ -77,8 +77,6 @@ async function runCombination(
       executor.step(from, to);
     };
   }
-  const scan = new EquityScan(bars.time, ws.equity, n);
-  const sampler = withCurve ? new CurveSampler(bars.time, ws.equity, n) : undefined;
 
   // Every pass only needs its inputs up to the current bar, so all passes run chunk by chunk in one sweep over the
   // series: a chunk's columns are still in cache when the next pass reads them.
@@ -86,14 +84,12 @@ async function runCombination(
   for (let from = 0; from < n; from += CHUNK) {
     const to = Math.min(n, from + CHUNK);
     orders(from, to);
-    scan.step(from, to);
-    sampler?.step(from, to);
     await sched.work(to - from);
   }
   for (const f of fresh) cache.put(f.key, f.kernel);
-  scan.finish(n);
-  const stats = computeStats(bars, scan, ws.trades, plan.execution.initialCash, executor.barsInMarket());
-  return sampler === undefined ? { stats } : { stats, curve: sampler.result() };
+  tracker.finish();
+  const stats = computeStats(bars, tracker, ws.trades, plan.execution.initialCash, executor.barsInMarket());
+  return withCurve ? { stats, curve: tracker.curvePoints() } : { stats };
 }
 
 function materializeTrades(bars: BarSeries, log: TradeLog): Trade[] {
@@ -142,14 +138,13 @@ function newWorkspace(bars: BarSeries): Workspace {
     bars,
     cache: new IndicatorCache(bars),
     signals: takeInt8(bars.length),
-    equity: takeFloat64(bars.length),
     trades: new TradeLog(),
   };
 }
 
 function disposeWorkspace(ws: Workspace): void {
   ws.cache.dispose();
-  release([ws.signals, ws.equity]);
+  release([ws.signals]);
 }
 
 function checkWarmup(plan: BacktestPlan, n: number): void {
@@ -232,7 +227,7 @@ export async function runWithTrace(
   checkBars(bars);
   checkWarmup(plan, bars.length);
   const ws = newWorkspace(bars);
-  const trace = { cash: new Float64Array(bars.length), position: new Float64Array(bars.length) };
+  const trace = { equity: new Float64Array(bars.length), cash: new Float64Array(bars.length), position: new Float64Array(bars.length) };
   const params = plan.combinations[0];
   try {
     const run = await runCombination(ws, plan, params, new Scheduler(), 0, 1, true, path, trace);
@@ -241,7 +236,6 @@ export async function runWithTrace(
       stats: run.stats,
       trades: materializeTrades(bars, ws.trades),
       equityCurve: run.curve!,
-      equity: ws.equity.slice(),
       ...trace,
     };
   } finally {

@@ -1,4 +1,5 @@
 import { DAY_MS, toIso } from './time.ts';
+import type { EquitySummary } from './equity-tracker.ts';
 import type { TradeLog } from './trade-log.ts';
 import type { BarSeries, Stats } from './types.ts';
 
@@ -15,119 +16,6 @@ export const LOWER_IS_BETTER: ReadonlySet<string> = new Set(['volatilityAnnPct',
 
 const YEAR_MS = 365.25 * DAY_MS;
 
-/**
- * One pass over the equity curve: running peak and drawdown periods, equity at the end of each UTC day, and how many
- * bars fall on weekends (which decides the annualisation factor). Chunked like every other pass.
- */
-export class EquityScan {
-  private readonly time: Float64Array;
-  private readonly equity: Float64Array;
-  peak = Number.NEGATIVE_INFINITY;
-  private peakIndex = 0;
-  private inDrawdown = false;
-  private trough = 0; // lowest equity since the current peak
-  maxDrawdown = 0;
-  drawdownSum = 0;
-  drawdownCount = 0;
-  maxDurationMs = 0;
-  weekendBars = 0;
-  private dayEnd = Number.NEGATIVE_INFINITY; // first ms of the next UTC day
-  private weekend = 0;
-  dayCloses: Float64Array;
-  days = 0;
-
-  constructor(time: Float64Array, equity: Float64Array, n: number) {
-    this.time = time;
-    this.equity = equity;
-    this.dayCloses = new Float64Array(Math.min(n, 1024));
-  }
-
-  private pushDay(value: number): void {
-    if (this.days === this.dayCloses.length) {
-      const b = new Float64Array(this.days * 2);
-      b.set(this.dayCloses);
-      this.dayCloses = b;
-    }
-    this.dayCloses[this.days++] = value;
-  }
-
-  step(from: number, to: number): void {
-    const { time, equity } = this;
-    // Hot loop on locals; fields are read once and written back once per chunk.
-    let peak = this.peak;
-    let peakIndex = this.peakIndex;
-    let trough = this.trough;
-    let inDrawdown = this.inDrawdown;
-    let dayEnd = this.dayEnd;
-    let weekend = this.weekend;
-    let i = from;
-    while (i < to) {
-      if (time[i] >= dayEnd) {
-        if (i > 0) this.pushDay(equity[i - 1]);
-        const day = Math.floor(time[i] / DAY_MS);
-        dayEnd = (day + 1) * DAY_MS;
-        const dow = (day + 4) % 7; // 1970-01-01 was a Thursday; 0 = Sunday, 6 = Saturday
-        weekend = dow === 0 || dow === 6 ? 1 : 0;
-      }
-      // The bars of this day inside the chunk: gallop then bisect, so the per-bar loop has no calendar checks.
-      let lo = i + 1; // every index in [i, lo) is before dayEnd
-      let probe = i + 1;
-      let step = 1;
-      while (probe < to && time[probe] < dayEnd) {
-        lo = probe + 1;
-        probe = i + 1 + step;
-        step *= 2;
-      }
-      let hi = Math.min(probe, to);
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (time[mid] < dayEnd) lo = mid + 1;
-        else hi = mid;
-      }
-      const segEnd = lo;
-      this.weekendBars += weekend * (segEnd - i);
-      for (; i < segEnd; i++) {
-        const e = equity[i];
-        if (e >= peak) {
-          if (inDrawdown) {
-            this.recordDrawdown(time[i] - time[peakIndex], 1 - trough / peak);
-            inDrawdown = false;
-          }
-          peak = e;
-          peakIndex = i;
-          trough = e;
-        } else {
-          // The depth of a period is 1 - trough / peak: track the trough, divide once when the period ends.
-          inDrawdown = true;
-          if (e < trough) trough = e;
-        }
-      }
-    }
-    this.peak = peak;
-    this.peakIndex = peakIndex;
-    this.trough = trough;
-    this.inDrawdown = inDrawdown;
-    this.dayEnd = dayEnd;
-    this.weekend = weekend;
-  }
-
-  private recordDrawdown(durationMs: number, depth: number): void {
-    if (durationMs > this.maxDurationMs) this.maxDurationMs = durationMs;
-    if (depth > this.maxDrawdown) this.maxDrawdown = depth;
-    this.drawdownSum += depth;
-    this.drawdownCount++;
-  }
-
-  /** Closes an unrecovered drawdown at the last bar and records the last day. */
-  finish(n: number): void {
-    if (this.inDrawdown) {
-      this.recordDrawdown(this.time[n - 1] - this.time[this.peakIndex], 1 - this.trough / this.peak);
-      this.inDrawdown = false;
-    }
-    if (n > 0) this.pushDay(this.equity[n - 1]);
-  }
-}
-
 function ratio(num: number, den: number): number {
   if (den === 0 || Number.isNaN(den)) return num === 0 || Number.isNaN(num) ? Number.NaN : num > 0 ? Infinity : -Infinity;
   return num / den;
@@ -136,7 +24,7 @@ function ratio(num: number, den: number): number {
 /** Builds the stats object; formulas are documented in docs/engine.md. */
 export function computeStats(
   bars: BarSeries,
-  scan: EquityScan,
+  scan: EquitySummary,
   trades: TradeLog,
   initialCash: number,
   barsInMarket: number,

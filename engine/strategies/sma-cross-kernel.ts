@@ -5,8 +5,8 @@ import { FLAT, LONG, NONE, SHORT, type SignalKernel } from './strategy.ts';
 /**
  * sma-cross for a single run in one pass over the closes: both averages as running sums, the strict cross, and the
  * orders go straight to the executor, with no indicator or signal arrays in between (a single run reuses nothing, so
- * writing and re-reading three columns of n values was most of its time). Between two crosses the executor marks
- * equity in its own tight loop.
+ * writing and re-reading three columns of n values was most of its time). The run of bars between two crosses is
+ * marked in one call, in the equity tracker's own tight loop.
  *
  * Bit-for-bit the same signals as `smaKernel` + `crossSignals` under the same chunking: each average re-sums its
  * window at a chunk start and then adds the new close before subtracting the old one, exactly as the kernel does, and
@@ -46,6 +46,20 @@ class SmaCrossDirect {
     return sum;
   }
 
+  /**
+   * A cross at bar t's close: marks the bars through t with the old position and fills at t + 1's open, or, on a
+   * chunk's last bar, leaves the order to the next chunk. Returns the first bar not yet marked.
+   */
+  private cross(t: number, to: number, marked: number, code: number): number {
+    if (t + 1 === to) {
+      this.pending = code;
+      return marked;
+    }
+    this.exec.mark(marked, t + 1);
+    this.exec.act(t + 1, code);
+    return t + 1;
+  }
+
   step(from: number, to: number): void {
     const { close, fast, slow, down, exec } = this;
     exec.touchOpens(from, to);
@@ -56,7 +70,7 @@ class SmaCrossDirect {
     let sa = this.windowSum(from, fast);
     let sb = this.windowSum(from, slow);
     let d0 = this.d0;
-    let marked = from; // bars before this one have their equity written
+    let marked = from; // bars before this one are marked
     let t = from;
     // Warm-up bars (before the slow average's window is full): per-bar branches, as the kernel's warm-up loop.
     const steady = Math.min(to, slow);
@@ -68,12 +82,7 @@ class SmaCrossDirect {
       const a = fast === 1 ? c : t >= fast - 1 ? sa / fast : Number.NaN;
       const b = t >= slow - 1 ? sb / slow : Number.NaN;
       const d1 = a - b;
-      if (d0 * d1 < 0) {
-        exec.mark(marked, t + 1);
-        marked = t + 1;
-        if (t + 1 < to) exec.act(t + 1, d1 > 0 ? LONG : down);
-        else this.pending = d1 > 0 ? LONG : down;
-      }
+      if (d0 * d1 < 0) marked = this.cross(t, to, marked, d1 > 0 ? LONG : down);
       d0 = d1;
     }
     // Steady state: both windows full. One rarely-true branch per bar; everything else is two running sums.
@@ -83,12 +92,7 @@ class SmaCrossDirect {
         sb += c;
         sb -= close[t - slow];
         const d1 = c - sb / slow;
-        if (d0 * d1 < 0) {
-          exec.mark(marked, t + 1);
-          marked = t + 1;
-          if (t + 1 < to) exec.act(t + 1, d1 > 0 ? LONG : down);
-          else this.pending = d1 > 0 ? LONG : down;
-        }
+        if (d0 * d1 < 0) marked = this.cross(t, to, marked, d1 > 0 ? LONG : down);
         d0 = d1;
       }
     } else {
@@ -99,17 +103,12 @@ class SmaCrossDirect {
         sb += c;
         sb -= close[t - slow];
         const d1 = sa / fast - sb / slow;
-        if (d0 * d1 < 0) {
-          exec.mark(marked, t + 1);
-          marked = t + 1;
-          if (t + 1 < to) exec.act(t + 1, d1 > 0 ? LONG : down);
-          else this.pending = d1 > 0 ? LONG : down;
-        }
+        if (d0 * d1 < 0) marked = this.cross(t, to, marked, d1 > 0 ? LONG : down);
         d0 = d1;
       }
     }
     this.d0 = d0;
-    exec.mark(marked, to);
-    if (to === this.n) exec.endOfData();
+    if (to === this.n) exec.finish(marked);
+    else exec.mark(marked, to);
   }
 }

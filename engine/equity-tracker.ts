@@ -1,0 +1,227 @@
+import { curveBucketSize } from './equity-curve.ts';
+import { DAY_MS } from './time.ts';
+
+/** Per-bar equity, cash and signed position after each close, for invariant checks; three arrays, so opt-in. */
+export interface ExecutionTrace {
+  equity: Float64Array;
+  cash: Float64Array;
+  position: Float64Array;
+}
+
+/** What the stats need from the equity curve (see computeStats). */
+export interface EquitySummary {
+  /** Highest equity at any close. */
+  readonly peak: number;
+  /** Deepest drawdown as a fraction of its peak (positive), and the sum and count of all drawdown periods' depths. */
+  readonly maxDrawdown: number;
+  readonly drawdownSum: number;
+  readonly drawdownCount: number;
+  /** Longest time from a peak to its recovery (or to the last bar), in ms. */
+  readonly maxDurationMs: number;
+  /** Bars on Saturdays and Sundays (UTC), which decides the annualisation factor. */
+  readonly weekendBars: number;
+  /** Equity at the last bar of each UTC day, `days` values. */
+  readonly dayCloses: Float64Array;
+  readonly days: number;
+}
+
+/**
+ * Marks equity (`cash + units * close`) at every close and measures the curve in the same loop: running peak and
+ * drawdown periods, the equity at the end of each UTC day, weekend bars, and the min/max points of the downsampled
+ * curve. The executor calls `mark` for each run of bars between two fills, so equity is never written to a column and
+ * read back by later passes (those passes were a third of a single run's time); the full column exists only in a trace.
+ *
+ * Drawdown: a bar at or above the running peak ends the current drawdown period; its depth is 1 - trough / peak and
+ * its duration runs from the peak's bar to the recovering bar (or the last bar if never recovered).
+ * Curve: the first and last bars, plus the lowest and the highest point of each of at most 249 equal index buckets
+ * in between (first occurrence on ties, in time order), so peaks and troughs survive the downsampling.
+ */
+export class EquityTracker implements EquitySummary {
+  private readonly time: Float64Array;
+  private readonly close: Float64Array;
+  private readonly n: number;
+  private readonly trace: ExecutionTrace | undefined;
+
+  peak = Number.NEGATIVE_INFINITY;
+  private peakIndex = 0;
+  private inDrawdown = false;
+  private trough = 0; // lowest equity since the current peak
+  maxDrawdown = 0;
+  drawdownSum = 0;
+  drawdownCount = 0;
+  maxDurationMs = 0;
+
+  weekendBars = 0;
+  dayCloses: Float64Array;
+  days = 0;
+  /** Index of the first bar of the next UTC day (n when the current day is the last). */
+  private nextDay = 0;
+  private weekend = 0;
+  /** Equity at the last marked bar. */
+  private lastEquity = Number.NaN;
+
+  private readonly curve: boolean;
+  private readonly bucket: number;
+  /** End of the current curve bucket: [0, 1), then [1, 1 + bucket), ... clamped to the last bar, then [n - 1, n). */
+  private bucketEnd = 1;
+  private minIndex = -1;
+  private maxIndex = -1;
+  private minValue = 0;
+  private maxValue = 0;
+  private readonly outTime: number[] = [];
+  private readonly outEquity: number[] = [];
+
+  constructor(time: Float64Array, close: Float64Array, n: number, withCurve: boolean, trace?: ExecutionTrace) {
+    this.time = time;
+    this.close = close;
+    this.n = n;
+    this.trace = trace;
+    this.curve = withCurve;
+    this.bucket = curveBucketSize(n);
+    this.dayCloses = new Float64Array(Math.min(n, 1024));
+  }
+
+  private pushDay(value: number): void {
+    if (this.days === this.dayCloses.length) {
+      const b = new Float64Array(this.days * 2);
+      b.set(this.dayCloses);
+      this.dayCloses = b;
+    }
+    this.dayCloses[this.days++] = value;
+  }
+
+  /** Bar i opens a new UTC day: records the previous day's close and finds where this day ends. */
+  private startDay(i: number): void {
+    const time = this.time;
+    const n = this.n;
+    if (i > 0) this.pushDay(this.lastEquity);
+    const day = Math.floor(time[i] / DAY_MS);
+    const dayEnd = (day + 1) * DAY_MS;
+    const dow = (day + 4) % 7; // 1970-01-01 was a Thursday; 0 = Sunday, 6 = Saturday
+    this.weekend = dow === 0 || dow === 6 ? 1 : 0;
+    // Gallop then bisect for the first bar at or after dayEnd: a few loads per day, none per bar.
+    let lo = i + 1; // every index in [i, lo) is before dayEnd
+    let probe = i + 1;
+    let step = 1;
+    while (probe < n && time[probe] < dayEnd) {
+      lo = probe + 1;
+      probe = i + 1 + step;
+      step *= 2;
+    }
+    let hi = Math.min(probe, n);
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (time[mid] < dayEnd) lo = mid + 1;
+      else hi = mid;
+    }
+    this.nextDay = lo;
+  }
+
+  /** Bar i opens a new curve bucket: emits the previous bucket's low and high in time order. */
+  private startBucket(i: number): void {
+    if (this.curve && this.minIndex >= 0) {
+      const a = Math.min(this.minIndex, this.maxIndex);
+      const b = Math.max(this.minIndex, this.maxIndex);
+      this.outTime.push(this.time[a]);
+      this.outEquity.push(a === this.minIndex ? this.minValue : this.maxValue);
+      if (b !== a) {
+        this.outTime.push(this.time[b]);
+        this.outEquity.push(b === this.minIndex ? this.minValue : this.maxValue);
+      }
+    }
+    this.minIndex = -1;
+    this.maxIndex = -1;
+    const last = this.n - 1;
+    this.bucketEnd = i === 0 ? 1 : i >= last ? this.n : Math.min(i + this.bucket, last);
+  }
+
+  private recordDrawdown(durationMs: number, depth: number): void {
+    if (durationMs > this.maxDurationMs) this.maxDurationMs = durationMs;
+    if (depth > this.maxDrawdown) this.maxDrawdown = depth;
+    this.drawdownSum += depth;
+    this.drawdownCount++;
+  }
+
+  /** Marks bars [from, to), called in order over consecutive ranges from 0, with the cash and units held over them. */
+  mark(from: number, to: number, cash: number, units: number): void {
+    const { close, trace } = this;
+    if (trace !== undefined) {
+      for (let t = from; t < to; t++) trace.equity[t] = cash + units * close[t];
+      trace.cash.fill(cash, from, to);
+      trace.position.fill(units, from, to);
+    }
+    let i = from;
+    while (i < to) {
+      if (i === this.nextDay) this.startDay(i);
+      if (i === this.bucketEnd || i === 0) this.startBucket(i);
+      let end = to;
+      if (this.nextDay < end) end = this.nextDay;
+      if (this.bucketEnd < end) end = this.bucketEnd;
+      this.weekendBars += this.weekend * (end - i);
+      if (this.minIndex < 0) {
+        const e = cash + units * close[i];
+        this.minIndex = this.maxIndex = i;
+        this.minValue = this.maxValue = e;
+      }
+      // The per-bar loop, on locals: equity, peak and trough, bucket low and high. Fields are written back once.
+      let peak = this.peak;
+      let peakIndex = this.peakIndex;
+      let trough = this.trough;
+      let inDrawdown = this.inDrawdown;
+      let lo = this.minValue;
+      let hi = this.maxValue;
+      let minIndex = this.minIndex;
+      let maxIndex = this.maxIndex;
+      let e = 0;
+      for (let t = i; t < end; t++) {
+        e = cash + units * close[t];
+        if (e >= peak) {
+          if (inDrawdown) {
+            this.recordDrawdown(this.time[t] - this.time[peakIndex], 1 - trough / peak);
+            inDrawdown = false;
+          }
+          peak = e;
+          peakIndex = t;
+          trough = e;
+        } else {
+          // The depth of a period is 1 - trough / peak: track the trough, divide once when the period ends.
+          inDrawdown = true;
+          if (e < trough) trough = e;
+        }
+        if (e < lo) {
+          lo = e;
+          minIndex = t;
+        } else if (e > hi) {
+          hi = e;
+          maxIndex = t;
+        }
+      }
+      this.peak = peak;
+      this.peakIndex = peakIndex;
+      this.trough = trough;
+      this.inDrawdown = inDrawdown;
+      this.minValue = lo;
+      this.maxValue = hi;
+      this.minIndex = minIndex;
+      this.maxIndex = maxIndex;
+      this.lastEquity = e;
+      i = end;
+    }
+  }
+
+  /** After the last bar: closes an unrecovered drawdown, records the last day and the curve's last points. */
+  finish(): void {
+    const n = this.n;
+    if (this.inDrawdown) {
+      this.recordDrawdown(this.time[n - 1] - this.time[this.peakIndex], 1 - this.trough / this.peak);
+      this.inDrawdown = false;
+    }
+    this.pushDay(this.lastEquity);
+    this.startBucket(n);
+  }
+
+  /** The downsampled curve (at most MAX_CURVE_POINTS points); `time` in epoch ms. */
+  curvePoints(): { time: number[]; equity: number[] } {
+    return { time: this.outTime, equity: this.outEquity };
+  }
+}
