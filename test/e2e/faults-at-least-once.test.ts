@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { LocalStack } from '../../local/stack.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/emulators.ts';
@@ -17,10 +17,21 @@ const VISIBILITY_SECONDS = 6;
 let stack: LocalStack;
 let sqs: SQSClient;
 const runs: FaultRun[] = [];
+/** What the stack logged as errors: the killed invocations, and nothing else. */
+const logged: string[] = [];
 
 beforeAll(async () => {
-  stack = await startFaultStack('atleastonce', { visibilityTimeoutSeconds: VISIBILITY_SECONDS });
+  stack = await startFaultStack('atleastonce', {
+    visibilityTimeoutSeconds: VISIBILITY_SECONDS,
+    log: { info: () => undefined, error: (message, error) => logged.push(`${message} ${error instanceof Error ? error.message : String(error ?? '')}`) },
+  });
   sqs = new SQSClient({ endpoint: stack.sqsEndpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+});
+
+afterEach(() => {
+  const killed = /invocation for message .* failed .*the worker thread exited/;
+  expect(logged.filter((line) => !killed.test(line)), 'errors logged by the stack').toEqual([]);
+  logged.length = 0;
 });
 
 afterAll(async () => {
@@ -119,6 +130,8 @@ describe('a worker killed mid-job', () => {
     const summary = await run.verify({ timeoutMs: 45_000 });
     console.log(`faults worker-killed: ${cut} invocation(s) cut off mid-run, ${summary.runs - plan.length} extra run(s)`);
     expect(cut).toBeGreaterThanOrEqual(2);
+    // The poller saw each cut-off invocation fail (and left its message on the queue).
+    expect(logged.filter((line) => line.includes('the worker thread exited'))).toHaveLength(cut);
     // Each cut-off invocation is one more engine run, and its job still succeeded exactly once (verify).
     expect(summary.runs).toBeGreaterThanOrEqual(plan.length + 2);
     expect(summary).toMatchObject({ submitted: plan.length, completed: plan.length, lost: 0, doubleCharges: 0 });
