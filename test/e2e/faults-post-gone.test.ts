@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { LocalStack } from '../../local/stack.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/emulators.ts';
 import { DynamoDbConnectionStore } from '../../lambdas/adapters/dynamodb-connection-store.ts';
@@ -107,5 +108,11 @@ describe('PostToConnection failures (410 Gone)', () => {
     // The fault really happened, and not to everyone.
     expect(dropped.size).toBeGreaterThanOrEqual(1);
     expect(dropped.size).toBeLessThan(sockets);
+
+    // Nothing leaks: once every client has gone, no connection or subscription row is left behind.
+    await run.close();
+    await Promise.all(extraSockets.map((s) => s.close()));
+    const leftover = async () => (await documentClient(dynamodb).send(new ScanCommand({ TableName: stack.resources.tables.connections, ConsistentRead: true }))).Items ?? [];
+    await until(async () => (await leftover()).length === 0, 10_000, 'Connections table empty after every client left');
   });
 });
