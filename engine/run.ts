@@ -92,18 +92,9 @@ async function runCombination(
   return withCurve ? { stats, curve: tracker.curvePoints() } : { stats };
 }
 
-function materializeTrades(bars: BarSeries, log: TradeLog): Trade[] {
+function materializeTrades(log: TradeLog): Trade[] {
   const k = log.count;
-  const { side, size, entryIndex, exitIndex, entryPrice, exitPrice, pnl } = log;
-  const time = bars.time;
-  // Fill times first, in a loop of independent loads: the indices are scattered over a column of millions of bars,
-  // and this lets the CPU overlap the cache misses that a loop also building objects takes one at a time.
-  const entryTime = new Float64Array(k);
-  const exitTime = new Float64Array(k);
-  for (let i = 0; i < k; i++) {
-    entryTime[i] = time[entryIndex[i]];
-    exitTime[i] = time[exitIndex[i]];
-  }
+  const { side, size, entryTime, exitTime, entryPrice, exitPrice, pnl } = log;
   const out: Trade[] = new Array(k);
   for (let i = 0; i < k; i++) {
     out[i] = {
@@ -183,7 +174,7 @@ async function runPlan(ws: Workspace, plan: BacktestPlan, sched: Scheduler): Pro
     const result: BacktestResult = {
       params,
       stats: run.stats,
-      trades: materializeTrades(bars, ws.trades),
+      trades: materializeTrades(ws.trades),
       equityCurve: run.curve!,
     };
     sched.finish();
@@ -204,7 +195,7 @@ async function runPlan(ws: Workspace, plan: BacktestPlan, sched: Scheduler): Pro
   const result: BacktestResult = {
     params: best.params,
     stats: run.stats,
-    trades: materializeTrades(bars, ws.trades),
+    trades: materializeTrades(ws.trades),
     equityCurve: run.curve!,
     sweep: { metric: plan.metric, combinations: total, top: ranked.slice(0, plan.top) },
   };
@@ -234,7 +225,7 @@ export async function runWithTrace(
     return {
       params,
       stats: run.stats,
-      trades: materializeTrades(bars, ws.trades),
+      trades: materializeTrades(ws.trades),
       equityCurve: run.curve!,
       ...trace,
     };

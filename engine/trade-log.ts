@@ -8,6 +8,9 @@ export class TradeLog {
   size = new Float64Array(0);
   entryIndex = new Int32Array(0);
   exitIndex = new Int32Array(0);
+  /** Fill times (epoch ms), recorded while the time column is in cache: looked up afterwards they are cache misses. */
+  entryTime = new Float64Array(0);
+  exitTime = new Float64Array(0);
   entryPrice = new Float64Array(0);
   exitPrice = new Float64Array(0);
   pnl = new Float64Array(0);
@@ -30,18 +33,32 @@ export class TradeLog {
     this.size = grow(this.size, (n) => new Float64Array(n));
     this.entryIndex = grow(this.entryIndex, (n) => new Int32Array(n));
     this.exitIndex = grow(this.exitIndex, (n) => new Int32Array(n));
+    this.entryTime = grow(this.entryTime, (n) => new Float64Array(n));
+    this.exitTime = grow(this.exitTime, (n) => new Float64Array(n));
     this.entryPrice = grow(this.entryPrice, (n) => new Float64Array(n));
     this.exitPrice = grow(this.exitPrice, (n) => new Float64Array(n));
     this.pnl = grow(this.pnl, (n) => new Float64Array(n));
   }
 
-  push(side: number, size: number, entryIndex: number, exitIndex: number, entryPrice: number, exitPrice: number, pnl: number): void {
+  push(
+    side: number,
+    size: number,
+    entryIndex: number,
+    exitIndex: number,
+    entryTime: number,
+    exitTime: number,
+    entryPrice: number,
+    exitPrice: number,
+    pnl: number,
+  ): void {
     if (this.count === this.side.length) this.resize(this.side.length * 2);
     const i = this.count++;
     this.side[i] = side;
     this.size[i] = size;
     this.entryIndex[i] = entryIndex;
     this.exitIndex[i] = exitIndex;
+    this.entryTime[i] = entryTime;
+    this.exitTime[i] = exitTime;
     this.entryPrice[i] = entryPrice;
     this.exitPrice[i] = exitPrice;
     this.pnl[i] = pnl;

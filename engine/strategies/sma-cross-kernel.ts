@@ -62,7 +62,7 @@ class SmaCrossDirect {
 
   step(from: number, to: number): void {
     const { close, fast, slow, down, exec } = this;
-    exec.touchOpens(from, to);
+    exec.touchColumns(from, to);
     if (this.pending !== NONE) {
       exec.act(from, this.pending);
       this.pending = NONE;
