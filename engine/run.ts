@@ -12,13 +12,18 @@ import { toIso } from './time.ts';
 import { TradeLog } from './trade-log.ts';
 import type { BacktestResult, BacktestSpec, BarSeries, RunOptions, Stats, SweepRow, Trade } from './types.ts';
 
-/** Reusable per-series buffers: one signal array and one trade log serve every combination. */
+/**
+ * Reusable per-series buffers: one signal array and one trade log serve every combination. The signal array is taken
+ * on first use: a run through a strategy's one-pass form needs no per-bar array at all.
+ */
 interface Workspace {
   bars: BarSeries;
   cache: IndicatorCache;
-  signals: Int8Array;
+  signals: Int8Array | undefined;
   trades: TradeLog;
 }
+
+const NO_SIGNALS = new Int8Array(0);
 
 interface SingleRun {
   stats: Stats;
@@ -52,13 +57,16 @@ async function runCombination(
   const n = bars.length;
   ws.trades.clear();
   const tracker = new EquityTracker(bars.time, bars.close, n, withCurve, trace);
-  const executor = new Executor(bars, ws.signals, plan.execution, tracker, ws.trades);
   const fresh: { key: string; kernel: IndicatorKernel }[] = [];
   let orders: SignalKernel;
+  let executor: Executor;
   const direct = path === 'direct' ? plan.strategy.direct : undefined;
   if (direct !== undefined) {
+    executor = new Executor(bars, NO_SIGNALS, plan.execution, tracker, ws.trades);
     orders = direct(bars, params, executor);
   } else {
+    const signals = (ws.signals ??= takeInt8(n));
+    executor = new Executor(bars, signals, plan.execution, tracker, ws.trades);
     const indicators: Float64Array[][] = [];
     for (const req of plan.strategy.indicators(params)) {
       const hit = cache.get(req.key);
@@ -70,7 +78,7 @@ async function runCombination(
         indicators.push(kernel.outputs);
       }
     }
-    const signalKernel = plan.strategy.signals(bars, indicators, params, ws.signals);
+    const signalKernel = plan.strategy.signals(bars, indicators, params, signals);
     orders = (from, to) => {
       for (const f of fresh) f.kernel.step(from, to);
       signalKernel(from, to);
@@ -128,14 +136,14 @@ function newWorkspace(bars: BarSeries): Workspace {
   return {
     bars,
     cache: new IndicatorCache(bars),
-    signals: takeInt8(bars.length),
+    signals: undefined,
     trades: new TradeLog(),
   };
 }
 
 function disposeWorkspace(ws: Workspace): void {
   ws.cache.dispose();
-  release([ws.signals]);
+  if (ws.signals !== undefined) release([ws.signals]);
 }
 
 function checkWarmup(plan: BacktestPlan, n: number): void {
