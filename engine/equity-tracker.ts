@@ -144,7 +144,7 @@ export class EquityTracker implements EquitySummary {
 
   /** Marks bars [from, to), called in order over consecutive ranges from 0, with the cash and units held over them. */
   mark(from: number, to: number, cash: number, units: number): void {
-    const { close, trace } = this;
+    const { time, close, trace } = this;
     if (trace !== undefined) {
       for (let t = from; t < to; t++) trace.equity[t] = cash + units * close[t];
       trace.cash.fill(cash, from, to);
@@ -172,12 +172,22 @@ export class EquityTracker implements EquitySummary {
       let hi = this.maxValue;
       let minIndex = this.minIndex;
       let maxIndex = this.maxIndex;
+      let maxDurationMs = this.maxDurationMs;
+      let maxDrawdown = this.maxDrawdown;
+      let drawdownSum = this.drawdownSum;
+      let drawdownCount = this.drawdownCount;
       let e = 0;
       for (let t = i; t < end; t++) {
         e = cash + units * close[t];
         if (e >= peak) {
           if (inDrawdown) {
-            this.recordDrawdown(this.time[t] - this.time[peakIndex], 1 - trough / peak);
+            // Inline, not a call: a call in the loop, even on a rare branch, costs the loop its registers.
+            const duration = time[t] - time[peakIndex];
+            const depth = 1 - trough / peak;
+            if (duration > maxDurationMs) maxDurationMs = duration;
+            if (depth > maxDrawdown) maxDrawdown = depth;
+            drawdownSum += depth;
+            drawdownCount++;
             inDrawdown = false;
           }
           peak = e;
@@ -204,6 +214,10 @@ export class EquityTracker implements EquitySummary {
       this.maxValue = hi;
       this.minIndex = minIndex;
       this.maxIndex = maxIndex;
+      this.maxDurationMs = maxDurationMs;
+      this.maxDrawdown = maxDrawdown;
+      this.drawdownSum = drawdownSum;
+      this.drawdownCount = drawdownCount;
       this.lastEquity = e;
       i = end;
     }
