@@ -44,6 +44,7 @@ export class ServiceStack extends Stack {
     this.httpApi = new HttpApi(this, 'HttpApi', {
       jwt,
       queues: this.queues,
+      tiers: config.tiers,
       jobsTable: stateful.jobsTable,
       usersTable: stateful.usersTable,
       userDirectory: stateful.auth.userPool

@@ -1,9 +1,6 @@
-import { join } from 'node:path';
-import { HANDLER_ENTRIES, REPO_ROOT } from '../lib/handler-entries.ts';
-
-// Entries not (yet) in lib/handler-entries.ts: the admin user routes and the sweeper.
-const entry = (relative: string): string => join(REPO_ROOT, 'lambdas', 'handlers', relative);
-export const SWEEPER_ENTRY = entry('sweeper/requeue-stuck.ts');
+import { HTTP_API_CORS } from '../lib/definitions/http-api-cors.ts';
+import { HANDLER_ENTRIES } from '../lib/handler-entries.ts';
+import type { CorsSettings } from './http-gateway.ts';
 
 /** One HTTP API route: `routeKey` as API Gateway writes it, and the production handler it invokes. */
 export interface HttpRouteDef {
@@ -13,26 +10,26 @@ export interface HttpRouteDef {
   readonly entry: string;
 }
 
-/** The HTTP API's routes (docs/wiring.md). Every one sits behind the JWT authorizer. */
+/** The HTTP API's routes (docs/wiring.md, lib/constructs/http-api.ts). Every one sits behind the JWT authorizer. */
 export const HTTP_ROUTES: readonly HttpRouteDef[] = [
   { method: 'POST', path: '/backtests', entry: HANDLER_ENTRIES.submit },
   { method: 'GET', path: '/backtests', entry: HANDLER_ENTRIES.listJobs },
   { method: 'GET', path: '/backtests/{jobId}', entry: HANDLER_ENTRIES.getJob },
   { method: 'DELETE', path: '/backtests/{jobId}', entry: HANDLER_ENTRIES.cancelJob },
   { method: 'GET', path: '/admin/queues', entry: HANDLER_ENTRIES.adminQueues },
-  { method: 'GET', path: '/admin/users/{userId}', entry: entry('api/admin-user.ts') },
-  { method: 'POST', path: '/admin/users/{userId}/credits', entry: entry('api/admin-credits.ts') },
-  { method: 'PUT', path: '/admin/users/{userId}/tier', entry: entry('api/admin-tier.ts') },
+  { method: 'GET', path: '/admin/users/{userId}', entry: HANDLER_ENTRIES.adminUser },
+  { method: 'POST', path: '/admin/users/{userId}/credits', entry: HANDLER_ENTRIES.adminCredits },
+  { method: 'PUT', path: '/admin/users/{userId}/tier', entry: HANDLER_ENTRIES.adminTier },
 ];
 
-/** The HTTP API's `corsPreflight` (lib/constructs/http-api.ts), for browser clients of the local API. */
-export const HTTP_CORS = {
-  allowOrigins: ['*'],
-  allowMethods: ['GET', 'POST', 'DELETE'],
-  allowHeaders: ['authorization', 'content-type', 'idempotency-key'],
-  exposeHeaders: ['location'],
-  maxAgeSeconds: 3600,
-} as const;
+/** The HTTP API's `corsPreflight` with its default origins (`*`): the same plain-data object the CDK construct reads. */
+export const HTTP_CORS: CorsSettings = {
+  allowOrigins: HTTP_API_CORS.defaultAllowOrigins,
+  allowMethods: HTTP_API_CORS.allowMethods,
+  allowHeaders: HTTP_API_CORS.allowHeaders,
+  exposeHeaders: HTTP_API_CORS.exposeHeaders,
+  maxAgeSeconds: HTTP_API_CORS.maxAgeSeconds,
+};
 
 export const routeKeyOf = (route: { method: string; path: string }): string => `${route.method} ${route.path}`;
 

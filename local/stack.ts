@@ -9,7 +9,7 @@ import { createResources, type LocalResources } from './resources.ts';
 import { loadOrCreateKeys, signToken, LOCAL_AUDIENCE, LOCAL_ISSUER, DEFAULT_KEY_DIR, type LocalKeys, type TokenOptions } from './keys.ts';
 import { startHttpGateway, type HttpGateway } from './http-gateway.ts';
 import { startWsGateway, type WsGateway } from './ws-gateway.ts';
-import { HTTP_CORS, HTTP_ROUTES, SWEEPER_ENTRY } from './http-routes.ts';
+import { HTTP_CORS, HTTP_ROUTES } from './http-routes.ts';
 import { lazyHandler, lambdaContext } from './lambda-runtime.ts';
 import { WorkerPool } from './worker-pool.ts';
 import { startSqsPoller, type SqsPoller } from './sqs-poller.ts';
@@ -19,6 +19,7 @@ import { PROGRESS_STREAM_MAPPING } from './stream-mapping.ts';
 import { consoleLogger, type Logger } from './http-util.ts';
 import { HANDLER_ENTRIES } from '../lib/handler-entries.ts';
 import { documentClient } from '../lambdas/adapters/dynamodb-document-client.ts';
+import { tierConcurrencyValue } from '../lambdas/handlers/shared/env.ts';
 import { TIERS, tierSettingsWith, WORKER_TIMEOUT_SECONDS, type Tier, type TierSettings } from '../lambdas/core/tiers.ts';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '..');
@@ -184,6 +185,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       DATA_DIR: options.dataDir ?? join(REPO_ROOT, 'data'),
       // Tiers and credits live in the Users table locally (Cognito on AWS).
       USER_DIRECTORY: 'users-table',
+      // The pollers' maxConcurrency (LOCAL_CONCURRENCY included), for GET /admin/queues, as the CDK sets it.
+      TIER_CONCURRENCY: tierConcurrencyValue(tiers),
       LOG_LEVEL: 'WARN',
       // The EMF metrics Powertools prints on AWS would only be noise in a terminal.
       POWERTOOLS_METRICS_DISABLED: 'true',
@@ -271,7 +274,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     const sweepIntervalMs = options.sweepIntervalMs ?? 60_000;
     if (sweepIntervalMs > 0) {
-      const sweeper = lazyHandler(SWEEPER_ENTRY);
+      const sweeper = lazyHandler(HANDLER_ENTRIES.requeueStuck);
       await sweeper();
       let sweeping = Promise.resolve();
       const timer = setInterval(() => {

@@ -13,6 +13,8 @@ import type { Logger } from './http-util.ts';
 
 /** The stream event source mapping's settings; the same numbers and filter as the CDK mapping. */
 export interface StreamMappingSettings {
+  /** Where reading starts on the shards open when the mapping starts: only new records, or all the stream holds. */
+  startingPosition: 'LATEST' | 'TRIM_HORIZON';
   batchSize: number;
   retryAttempts: number;
   bisectBatchOnError: boolean;
@@ -95,13 +97,14 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
       const shardId = shard.ShardId;
       if (shardId === undefined || readers.has(shardId)) continue;
       const open = shard.SequenceNumberRange?.EndingSequenceNumber === undefined;
-      // At start only the open shards matter, from now on (LATEST, as the CDK mapping starts); a shard that
-      // appears later is a child of one we read, so it is read from its beginning.
-      if (initial && !open) {
+      // From LATEST, only the open shards matter at start; a shard that appears later is a child of one we read, so
+      // it is read from its beginning. From TRIM_HORIZON every shard is read from its beginning.
+      const fromLatest = initial && settings.startingPosition === 'LATEST';
+      if (fromLatest && !open) {
         readers.set(shardId, Promise.resolve());
         continue;
       }
-      const iteratorType = initial ? 'LATEST' : 'TRIM_HORIZON';
+      const iteratorType = fromLatest ? 'LATEST' : 'TRIM_HORIZON';
       const started = options.client
         .send(new GetShardIteratorCommand({ StreamArn: options.streamArn, ShardId: shardId, ShardIteratorType: iteratorType }), { abortSignal: stopping.signal })
         .then(({ ShardIterator }) => {

@@ -10,7 +10,8 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
 import { JOBS_TABLE, CONNECTIONS_TABLE, USERS_TABLE, type TableDef } from '../../lambdas/adapters/table-schema.ts';
-import { TIERS, type Tier } from '../../lambdas/core/tiers.ts';
+import { TIERS, type Tier, type TierSettings } from '../../lambdas/core/tiers.ts';
+import { tierConcurrencyValue } from '../../lambdas/handlers/shared/env.ts';
 import { REPO_ROOT } from '../handler-entries.ts';
 import type { JobQueues } from './job-queues.ts';
 
@@ -250,6 +251,14 @@ export function bindManagementApi(fn: BacktestFunction, api: IWebSocketApi, stag
     connections,
     'Connection ids are created at runtime; the grant is limited to this API and stage, and to the @connections management path.',
   );
+}
+
+/**
+ * `TIER_CONCURRENCY` (JSON, e.g. `{"free":5,"basic":20,"pro":50}`): the maxConcurrency the workers are deployed with,
+ * context overrides included, so the admin queue view reports what runs rather than the tier table (no grant needed).
+ */
+export function bindTierConcurrency(fn: BacktestFunction, tiers: Readonly<Record<Tier, TierSettings>>): void {
+  fn.setEnv('TIER_CONCURRENCY', tierConcurrencyValue(tiers));
 }
 
 /** `JWT_ISSUER`, `JWT_AUDIENCE`, `JWKS_URL`: what the WebSocket authorizer verifies tokens against (no grant needed). */

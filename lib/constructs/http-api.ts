@@ -7,13 +7,17 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { JwtSettings } from '../app-config.ts';
+import { HTTP_API_CORS } from '../definitions/http-api-cors.ts';
 import { HANDLER_ENTRIES } from '../handler-entries.ts';
-import { BacktestFunction, bindJobsTable, bindTierQueues, bindUserDirectory, bindUsersTable, type UserDirectorySource } from './backtest-function.ts';
+import { BacktestFunction, bindJobsTable, bindTierConcurrency, bindTierQueues, bindUserDirectory, bindUsersTable, type UserDirectorySource } from './backtest-function.ts';
 import type { JobQueues } from './job-queues.ts';
+import type { Tier, TierSettings } from '../../lambdas/core/tiers.ts';
 
 export interface HttpApiProps {
   readonly jwt: JwtSettings;
   readonly queues: JobQueues;
+  /** The tier table with the context's concurrency overrides, as the workers get it: the admin queue view reports it. */
+  readonly tiers: Readonly<Record<Tier, TierSettings>>;
   readonly jobsTable: ITable;
   readonly usersTable: ITable;
   /**
@@ -27,7 +31,7 @@ export interface HttpApiProps {
   readonly rateLimit: number;
   /** Burst allowance across the stage. */
   readonly burstLimit: number;
-  /** Origins browsers may call from. @default ['*'] (tokens travel in a header, never in cookies) */
+  /** Origins browsers may call from. @default ['*'] (HTTP_API_CORS: tokens travel in a header, never in cookies) */
   readonly corsOrigins?: string[];
 }
 
@@ -51,11 +55,11 @@ export class HttpApi extends Construct {
       createDefaultStage: false,
       defaultAuthorizer: authorizer,
       corsPreflight: {
-        allowOrigins: props.corsOrigins ?? ['*'],
-        allowMethods: [apigwv2.CorsHttpMethod.GET, apigwv2.CorsHttpMethod.POST, apigwv2.CorsHttpMethod.PUT, apigwv2.CorsHttpMethod.DELETE],
-        allowHeaders: ['authorization', 'content-type', 'idempotency-key'],
-        exposeHeaders: ['location'],
-        maxAge: Duration.hours(1),
+        allowOrigins: props.corsOrigins ?? [...HTTP_API_CORS.defaultAllowOrigins],
+        allowMethods: HTTP_API_CORS.allowMethods.map((method) => apigwv2.CorsHttpMethod[method]),
+        allowHeaders: [...HTTP_API_CORS.allowHeaders],
+        exposeHeaders: [...HTTP_API_CORS.exposeHeaders],
+        maxAge: Duration.seconds(HTTP_API_CORS.maxAgeSeconds),
       },
     });
 
@@ -107,6 +111,7 @@ export class HttpApi extends Construct {
     bindJobsTable(adminQueues, props.jobsTable, 'read');
     bindUsersTable(adminQueues, props.usersTable, 'name');
     bindTierQueues(adminQueues, props.queues, 'stats');
+    bindTierConcurrency(adminQueues, props.tiers);
 
     // The admin user routes: the Users table grants are what DynamoDbAccountStore calls for each use case (get:
     // GetItem; credits: UpdateItem only, an atomic ADD or conditional SET), the directory's come from bindUserDirectory.

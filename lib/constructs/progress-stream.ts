@@ -5,6 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { PROGRESS_STREAM_SETTINGS as SETTINGS } from '../definitions/progress-stream-settings.ts';
 import { HANDLER_ENTRIES } from '../handler-entries.ts';
 import { BacktestFunction, bindConnectionsTable, bindManagementApi } from './backtest-function.ts';
 
@@ -16,15 +17,6 @@ export interface ProgressStreamProps {
   readonly webSocketStage: apigwv2.WebSocketStage;
   readonly logRetentionDays: number;
 }
-
-/** Settings of the stream mapping, exported so the infra tests assert the same numbers the stack uses. */
-export const STREAM_SETTINGS = {
-  batchSize: 100,
-  retryAttempts: 3,
-  parallelizationFactor: 2,
-  // Progress older than this is stale for a live view; such records go to the DLQ instead of the socket.
-  maxRecordAgeSeconds: 15 * 60,
-} as const;
 
 /**
  * DynamoDB stream of Jobs → progress-notifier → PostToConnection. Only INSERT and MODIFY records pass the filter:
@@ -59,16 +51,17 @@ export class ProgressStream extends Construct {
       reason: 'This queue is itself the on-failure destination of the Jobs stream mapping; it holds pointers to failed stream batches.',
     });
 
+    // Every number and switch from the plain-data settings the local stream poller reads too.
     this.eventSource = new DynamoEventSource(props.jobsTable, {
-      startingPosition: lambda.StartingPosition.LATEST,
-      batchSize: STREAM_SETTINGS.batchSize,
-      retryAttempts: STREAM_SETTINGS.retryAttempts,
-      bisectBatchOnError: true,
-      reportBatchItemFailures: true,
-      parallelizationFactor: STREAM_SETTINGS.parallelizationFactor,
-      maxRecordAge: Duration.seconds(STREAM_SETTINGS.maxRecordAgeSeconds),
+      startingPosition: lambda.StartingPosition[SETTINGS.startingPosition],
+      batchSize: SETTINGS.batchSize,
+      retryAttempts: SETTINGS.retryAttempts,
+      bisectBatchOnError: SETTINGS.bisectBatchOnError,
+      reportBatchItemFailures: SETTINGS.reportBatchItemFailures,
+      parallelizationFactor: SETTINGS.parallelizationFactor,
+      maxRecordAge: Duration.seconds(SETTINGS.maxRecordAgeSeconds),
       onFailure: new SqsDlq(this.dlq),
-      filters: [lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.or('INSERT', 'MODIFY') })],
+      filters: [lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.or(...SETTINGS.eventNames) })],
     });
     this.notifier.fn.addEventSource(this.eventSource);
     Validations.of(this.notifier.role.node.findChild('DefaultPolicy')).acknowledge({

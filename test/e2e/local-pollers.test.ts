@@ -103,7 +103,7 @@ describe('local DynamoDB stream event source mapping', () => {
     const poller = startStreamPoller({
       client: streams,
       streamArn: env.jobsStreamArn,
-      settings: { batchSize: 100, retryAttempts: 2, bisectBatchOnError: true, reportBatchItemFailures: true, maxRecordAgeSeconds: 900, filters: [{ eventName: ['INSERT', 'MODIFY'] }] },
+      settings: { startingPosition: 'LATEST', batchSize: 100, retryAttempts: 2, bisectBatchOnError: true, reportBatchItemFailures: true, maxRecordAgeSeconds: 900, filters: [{ eventName: ['INSERT', 'MODIFY'] }] },
       log: silentLogger,
       onFailure: async (failure) => { failures.push(failure); },
       invoke: async (event) => {

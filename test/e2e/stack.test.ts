@@ -148,7 +148,9 @@ describe('tiers, the admin view and cancellation', () => {
     const view = await admin.api.call('GET', '/admin/queues');
     expect(view.status).toBe(200);
     const byTier = Object.fromEntries(view.body.tiers.map((t: { tier: string }) => [t.tier, t]));
-    expect(byTier.pro).toMatchObject({ inFlight: 2, waiting: 1 });
+    // The concurrency the pollers run with (pro lowered to 2 by this stack), not the tier table's.
+    expect(byTier.pro).toMatchObject({ inFlight: 2, waiting: 1, maxConcurrency: 2 });
+    expect(byTier.free.maxConcurrency).toBe(TIER_SETTINGS.free.maxConcurrency);
     expect(byTier.pro.oldestQueuedAgeSeconds).toEqual(expect.any(Number));
     expect(byTier.free).toMatchObject({ inFlight: 0, waiting: 0 });
     expect(byTier.basic).toMatchObject({ inFlight: 0, waiting: 0 });

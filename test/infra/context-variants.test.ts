@@ -38,6 +38,15 @@ describe('concurrency overridden by CDK context', () => {
     expect(settingsOf('Basic')).toEqual({ mapping: 12, reserved: 12, memory: TIER_SETTINGS.basic.workerMemoryMb });
     expect(settingsOf('Pro')).toEqual({ mapping: 80, reserved: 80, memory: TIER_SETTINGS.pro.workerMemoryMb });
   });
+
+  it('makes GET /admin/queues report the overridden concurrency, not the tier table', () => {
+    const adminQueues = functionAt(synth, 'HttpApi/AdminQueues');
+
+    const deps = FACTORIES['HttpApi/AdminQueues'](placeholderEnv(adminQueues)) as { tiers: Record<string, { maxConcurrency: number }> };
+
+    expect(envOf(adminQueues).TIER_CONCURRENCY).toBe('{"free":3,"basic":12,"pro":80}');
+    expect(Object.fromEntries(Object.entries(deps.tiers).map(([tier, settings]) => [tier, settings.maxConcurrency]))).toEqual({ free: 3, basic: 12, pro: 80 });
+  });
 });
 
 /** `cdk deploy -c jwtIssuer=https://login.example.com/ -c jwtAudience=backtest-api -c jwksUrl=...` */

@@ -33,7 +33,7 @@ import type { JobQueue } from '../../core/ports/job-queue.ts';
 import type { JobRepository } from '../../core/ports/job-repository.ts';
 import type { MarketData } from '../../core/ports/market-data.ts';
 import type { MessageVisibility } from '../../core/ports/message-visibility.ts';
-import type { Tier } from '../../core/tiers.ts';
+import { tierSettingsWith, type Tier, type TierSettings } from '../../core/tiers.ts';
 import { envSchemas, parseEnv } from './env.ts';
 import { createJwtVerifier, type TokenVerifier } from './jwt-verifier.ts';
 
@@ -110,10 +110,17 @@ export function cancelDependencies(env: Env = process.env): { jobs: JobRepositor
   return { jobs: jobRepository(env), clock: systemClock };
 }
 
-export function adminQueuesDependencies(env: Env = process.env): { jobs: JobRepository; queue: JobQueue; clock: Clock } {
+/** The queue view reports the deployed maxConcurrency (TIER_CONCURRENCY), which context overrides may set apart from the tier table. */
+export function adminQueuesDependencies(env: Env = process.env): { jobs: JobRepository; queue: JobQueue; clock: Clock; tiers: Record<Tier, TierSettings> } {
   const d = parseEnv(envSchemas.deadLetterQueues, env);
   const dlqUrls = { free: d.DLQ_URL_FREE, basic: d.DLQ_URL_BASIC, pro: d.DLQ_URL_PRO };
-  return { jobs: jobRepository(env), queue: new SqsJobQueue({ client: sqs(), queueUrls: queueUrls(env), dlqUrls }), clock: systemClock };
+  const { TIER_CONCURRENCY } = parseEnv(envSchemas.tierConcurrency, env);
+  return {
+    jobs: jobRepository(env),
+    queue: new SqsJobQueue({ client: sqs(), queueUrls: queueUrls(env), dlqUrls }),
+    clock: systemClock,
+    tiers: tierSettingsWith(TIER_CONCURRENCY ?? {}),
+  };
 }
 
 export function workerDependencies(env: Env = process.env): {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TIERS, type Tier, type TierSettings } from '../../core/tiers.ts';
 
 /** Thrown at cold start when the function's configuration is incomplete: a deploy error, not a request error. */
 export class ConfigurationError extends Error {
@@ -6,6 +7,8 @@ export class ConfigurationError extends Error {
 }
 
 const required = z.string().min(1, 'is required');
+// An SQS event source mapping's maxConcurrency is at least 2.
+const concurrency = z.number().int().min(2);
 
 /** Env vars, grouped by what they configure (docs/wiring.md lists who needs which). */
 export const envSchemas = {
@@ -15,6 +18,22 @@ export const envSchemas = {
   queues: z.object({ QUEUE_URL_FREE: required, QUEUE_URL_BASIC: required, QUEUE_URL_PRO: required }),
   deadLetterQueues: z.object({ DLQ_URL_FREE: required, DLQ_URL_BASIC: required, DLQ_URL_PRO: required }),
   workerTier: z.object({ TIER: z.enum(['free', 'basic', 'pro']) }),
+  // The deployed maxConcurrency per tier (CDK context `concurrency.<tier>`, LOCAL_CONCURRENCY locally), for the admin
+  // queue view; absent = the tier table. Written by tierConcurrencyValue.
+  tierConcurrency: z.object({
+    TIER_CONCURRENCY: z
+      .string()
+      .transform((text, ctx) => {
+        try {
+          return JSON.parse(text) as unknown;
+        } catch {
+          ctx.addIssue({ code: 'custom', message: `must be JSON like {"free":5,"basic":20,"pro":50}, got ${text}` });
+          return z.NEVER;
+        }
+      })
+      .pipe(z.strictObject({ free: concurrency, basic: concurrency, pro: concurrency }).partial())
+      .optional(),
+  }),
   // Locally DATA_DIR selects the CSV folder; on AWS MARKET_DATA_BUCKET selects S3. One of them must be set.
   marketData: z
     .object({ MARKET_DATA_BUCKET: z.string().min(1).optional(), DATA_DIR: z.string().min(1).optional() })
@@ -40,4 +59,9 @@ export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv 
     throw new ConfigurationError(`Invalid environment: ${problems}`);
   }
   return parsed.data;
+}
+
+/** The TIER_CONCURRENCY value for a tier table: what the CDK and the local stack give the admin-queues function. */
+export function tierConcurrencyValue(tiers: Readonly<Record<Tier, TierSettings>>): string {
+  return JSON.stringify(Object.fromEntries(TIERS.map((tier) => [tier, tiers[tier].maxConcurrency])));
 }

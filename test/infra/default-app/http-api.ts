@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { defaultApp } from '../support/default-app.ts';
 import type { SynthResult } from '../support/synth-app.ts';
+import { TIER_SETTINGS } from '../../../lambdas/core/tiers.ts';
 import { cdkPath, logicalIdAt, mentions, resources } from '../support/template-queries.ts';
 
 const HANDLER_OF_ROUTE: Record<string, string> = {
@@ -73,6 +74,20 @@ export function describeHttpApi(): void {
         AllowHeaders: expect.arrayContaining(['authorization', 'content-type', 'idempotency-key']),
         // PUT for the admin tier route: a browser preflights it.
         AllowMethods: expect.arrayContaining(['GET', 'POST', 'PUT', 'DELETE']),
+        AllowOrigins: ['*'],
+        ExposeHeaders: ['location'],
+        MaxAge: 3600,
+      });
+    });
+
+    it('tells the admin queue view the concurrency the workers are deployed with', () => {
+      const fn = resources(synth.service, 'AWS::Lambda::Function')[logicalIdAt(synth.service, 'AWS::Lambda::Function', 'HttpApi/AdminQueues/Function/')];
+      const env = (fn.Properties?.Environment as { Variables: Record<string, unknown> }).Variables;
+
+      expect(JSON.parse(String(env.TIER_CONCURRENCY))).toEqual({
+        free: TIER_SETTINGS.free.maxConcurrency,
+        basic: TIER_SETTINGS.basic.maxConcurrency,
+        pro: TIER_SETTINGS.pro.maxConcurrency,
       });
     });
 

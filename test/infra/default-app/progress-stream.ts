@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { STREAM_SETTINGS } from '../../../lib/constructs/progress-stream.ts';
+import { PROGRESS_STREAM_SETTINGS as STREAM_SETTINGS } from '../../../lib/definitions/progress-stream-settings.ts';
 import { defaultApp } from '../support/default-app.ts';
 import type { SynthResult } from '../support/synth-app.ts';
 import { logicalIdAt, mentions, resources, type CfnResource } from '../support/template-queries.ts';

@@ -74,11 +74,12 @@ export const mentions = (value: unknown, logicalId: string): boolean => JSON.str
 
 /**
  * A function's environment with CloudFormation references replaced by host-safe placeholder words
- * (`{"Ref":"AWS::Region"}` → `awsregion`), so values built from references (URLs) still parse.
+ * (`{"Ref":"AWS::Region"}` → `awsregion`), so values built from references (URLs) still parse; literal strings are kept.
  */
 export function placeholderEnv(fn: CfnResource): Record<string, string> {
   const variables = (fn.Properties?.Environment as { Variables: Record<string, unknown> }).Variables;
   const placeholder = (value: unknown): string =>
     flattenCfnReference(value).replace(/<([^>]*)>/g, (_match, name: string) => name.replace(/[^A-Za-z0-9]/g, '').toLowerCase());
-  return Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, placeholder(v)]));
+  // A literal string is what the function gets; flattening it would turn a JSON value's `}` into `>`.
+  return Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, typeof v === 'string' ? v : placeholder(v)]));
 }
