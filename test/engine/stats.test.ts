@@ -116,4 +116,32 @@ describe('equity curve downsampling', () => {
     expect(Math.max(...equity)).toBe(Math.max(...all));
     expect(Math.min(...equity)).toBe(Math.min(...all));
   });
+
+  it('is exactly the first bar, each bucket\'s lowest and highest bar in time order, and the last bar', async () => {
+    // A naive re-implementation over the per-bar equity: 249 equal index buckets between the first and the last bar,
+    // first occurrence on ties (long-only leaves flat stretches of equal equity); a short series keeps every bar.
+    for (const [n, allowShort] of [[20_011, true], [20_011, false], [400, false]] as const) {
+      // Prepare
+      const close = Array.from({ length: n }, (_, i) => 100 + 20 * Math.sin(i / 300) + 3 * Math.sin(i / 7) + (i % 97 === 0 ? 4 : 0));
+      const bars = barsFromArrays({ time: close.map((_, i) => Date.UTC(2021, 0, 1) + i * 60_000), open: close, high: close.map((c) => c + 5), low: close.map((c) => c - 5), close });
+      // Act
+      const r = await runWithTrace(bars, { strategyId: 'sma-cross', params: { fast: 5, slow: 40, allowShort }, initialCash: 1e5, commission: 0.001, fractional: true });
+      // Assess
+      const bucket = n <= MAX_CURVE_POINTS ? 1 : Math.ceil((n - 2) / 249);
+      const want: number[] = [0];
+      for (let s = 1; s < n - 1; s += bucket) {
+        let lo = s;
+        let hi = s;
+        for (let i = s; i < Math.min(s + bucket, n - 1); i++) {
+          if (r.equity[i] < r.equity[lo]) lo = i;
+          if (r.equity[i] > r.equity[hi]) hi = i;
+        }
+        want.push(Math.min(lo, hi));
+        if (hi !== lo) want.push(Math.max(lo, hi));
+      }
+      want.push(n - 1);
+      expect(r.equityCurve.time).toStrictEqual(want.map((i) => bars.time[i]));
+      expect(r.equityCurve.equity).toStrictEqual(want.map((i) => r.equity[i]));
+    }
+  });
 });
