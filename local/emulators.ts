@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { startFauxqs } from 'fauxqs';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from './local-aws.ts';
 
 /**
  * The local stand-ins for AWS: DynamoDB Local (Java, a child process) and fauxqs (SQS, in-process).
@@ -45,9 +46,7 @@ export class EmulatorStartError extends Error {
   override name = 'EmulatorStartError';
 }
 
-/** Dummy credentials: the emulators accept any, but the SDK refuses to sign without some. */
-export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
-export const LOCAL_REGION = 'us-east-1';
+export { LOCAL_CREDENTIALS, LOCAL_REGION };
 
 export async function startEmulators(options: EmulatorOptions = {}): Promise<Emulators> {
   assertJava();

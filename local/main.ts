@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { startLocalStack, REPO_ROOT, type LocalStack } from './stack.ts';
 import { readLocalConfig } from './config.ts';
 import { consoleLogger } from './http-util.ts';
-import { removeStackFile, writeStackFile } from './stack-file.ts';
+import { removeStackFile, stackFileOf, writeStackFile } from './stack-file.ts';
 import { TIERS } from '../lambdas/core/tiers.ts';
 
 /**
@@ -28,17 +28,7 @@ async function main(): Promise<void> {
     log: consoleLogger,
   });
   installShutdown(stack);
-  writeStackFile({
-    pid: process.pid,
-    httpUrl: stack.httpUrl,
-    wsUrl: stack.wsUrl,
-    dynamodbEndpoint: stack.dynamodbEndpoint,
-    sqsEndpoint: stack.sqsEndpoint,
-    jobsTable: stack.resources.tables.jobs,
-    queues: Object.fromEntries(TIERS.map((t) => [t, { url: stack.resources.queues[t].url, dlqUrl: stack.resources.queues[t].dlqUrl }])) as Record<(typeof TIERS)[number], { url: string; dlqUrl: string }>,
-    streamFailureQueueUrl: stack.streamFailureQueueUrl,
-    env: { ...stack.env },
-  });
+  writeStackFile(stackFileOf(stack));
   printReady(stack, Date.now() - startedAt);
 }
 

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Tier } from '../lambdas/core/tiers.ts';
+import { TIERS, type Tier } from '../lambdas/core/tiers.ts';
+import type { LocalStack } from './stack.ts';
 
 /**
  * Where a running `npm start` says where it is, so `npm run dlq` and `npm run demo` find its endpoints (the
@@ -16,10 +17,28 @@ export interface StackFile {
   dynamodbEndpoint: string;
   sqsEndpoint: string;
   jobsTable: string;
+  /** Where the admin tier route stores tiers locally: the token CLI reads a user's tier from it. */
+  usersTable: string;
   queues: Record<Tier, { url: string; dlqUrl: string }>;
   streamFailureQueueUrl: string;
   /** The handlers' environment (table names, queue URLs, endpoints): what scripts/dlq.ts reads. */
   env: Record<string, string>;
+}
+
+/** What a running stack writes about itself. */
+export function stackFileOf(stack: LocalStack, pid = process.pid): StackFile {
+  return {
+    pid,
+    httpUrl: stack.httpUrl,
+    wsUrl: stack.wsUrl,
+    dynamodbEndpoint: stack.dynamodbEndpoint,
+    sqsEndpoint: stack.sqsEndpoint,
+    jobsTable: stack.resources.tables.jobs,
+    usersTable: stack.resources.tables.users,
+    queues: Object.fromEntries(TIERS.map((t) => [t, { url: stack.resources.queues[t].url, dlqUrl: stack.resources.queues[t].dlqUrl }])) as StackFile['queues'],
+    streamFailureQueueUrl: stack.streamFailureQueueUrl,
+    env: { ...stack.env },
+  };
 }
 
 export function writeStackFile(info: StackFile, path = STACK_FILE): void {

@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { startLocalStack, type LocalStack } from '../../local/stack.ts';
 import { errorsOnlyLogger } from '../../local/http-util.ts';
@@ -10,6 +15,8 @@ import { emulatorEndpoints, freshPrefix } from '../support/emulator-env.ts';
 import { ApiClient, SocketClient, until } from './support/clients.ts';
 import { LONG_SWEEP, SHORT_SWEEP } from './support/requests.ts';
 import { TIER_SETTINGS } from '../../lambdas/core/tiers.ts';
+import { stackFileOf, writeStackFile } from '../../local/stack-file.ts';
+import { LocalTierLookupError, resolveTokenTier } from '../../local/token-tier.ts';
 
 // The whole service through its public interfaces: real HTTP and WebSocket against startLocalStack on fresh ports,
 // the production handlers, DynamoDB Local and fauxqs. Pro concurrency is 2 here so a third pro job stays queued.
@@ -131,6 +138,50 @@ describe('admin user routes', () => {
     expect((await admin.api.call('PUT', `${path}/tier`, { tier: 'pro' })).status).toBe(200);
     expect((await target.api.call('GET', path)).status).toBe(403);
     expect((await target.api.call('POST', `${path}/credits`, { amount: 5 })).status).toBe(403);
+  });
+});
+
+describe('npm run token without --tier', () => {
+  // The CLI as a user runs it (a separate process), finding this stack through a stack file as it finds `npm start`'s.
+  const dir = mkdtempSync(join(tmpdir(), 'token-cli-'));
+  const stackFile = join(dir, 'stack.json');
+  const tokenCli = async (...args: string[]): Promise<{ tier: unknown; token: string }> => {
+    const { stdout } = await promisify(execFile)(process.execPath, ['local/token-cli.ts', ...args], {
+      env: { ...process.env, LOCAL_STACK_FILE: stackFile },
+      encoding: 'utf8',
+    });
+    const token = stdout.trim();
+    return { tier: JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8')).tier, token };
+  };
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('carries the tier an admin stored for the user; --tier still wins; free when none is stored or no stack runs', async () => {
+    const promoted = user('tok');
+    const admin = await clientFor(user('adm'), 'free', true);
+    expect((await admin.api.call('PUT', `/admin/users/${promoted}/tier`, { tier: 'pro' })).status).toBe(200);
+
+    expect((await tokenCli('--user', promoted)).tier).toBe('free');
+    writeStackFile(stackFileOf(stack), stackFile);
+    const fromStack = await tokenCli('--user', promoted);
+    const flagged = await tokenCli('--user', promoted, '--tier', 'basic');
+    const unknown = await tokenCli('--user', user('new'));
+
+    expect(fromStack.tier).toBe('pro');
+    expect(flagged.tier).toBe('basic');
+    expect(unknown.tier).toBe('free');
+    // The stack accepts the token and routes by its tier (the job finishes here: the pro slots are counted below).
+    const api = new ApiClient(stack.httpUrl, fromStack.token);
+    const submitted = await api.submit(SHORT_SWEEP);
+    expect(submitted.body).toMatchObject({ status: 'queued', tier: 'pro' });
+    await api.waitFor(submitted.body.jobId, (j) => j.status === 'succeeded');
+  });
+
+  it('refuses to guess when the stack in the stack file does not answer', async () => {
+    const silent = { ...stackFileOf(stack), dynamodbEndpoint: 'http://127.0.0.1:9' };
+
+    await expect(resolveTokenTier({ userId: 'anyone', stack: silent, timeoutMs: 500 })).rejects.toThrow(LocalTierLookupError);
+    await expect(resolveTokenTier({ userId: 'anyone', tier: 'gold', stack: silent })).rejects.toThrow(/--tier must be free, basic or pro/);
   });
 });
 
