@@ -16,6 +16,29 @@ export interface WorkerPoolOptions {
   log: Logger;
 }
 
+/**
+ * The FAULT_SEED of one worker thread: FAULT_SEED mixed with the function name and the thread's index. Every thread
+ * loads the handler with its own FaultConfig, so with one shared seed all threads (of every tier) would draw the same
+ * sequence and crash on the same claim numbers together. Derived, they crash independently, and a run still repeats
+ * from FAULT_SEED alone. Index: 0 to threads-1 at start; a thread replacing a dead one takes the next unused number,
+ * so it does not replay the dead thread's draws. Local only: on AWS every sandbox reads FAULT_SEED as it is.
+ */
+export function threadFaultSeed(seed: number, functionName: string, index: number): number {
+  let h = seed >>> 0;
+  for (const c of `${functionName}#${index}`) h = Math.imul(h ^ c.charCodeAt(0), 0x9e3779b1) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
+  // FAULT_SEED must be an integer; keep it a positive 31-bit one, as the clock fallback is.
+  return (h ^ (h >>> 13)) % 2 ** 31;
+}
+
+/** The thread's environment: FAULT_SEED, when set to an integer, replaced by the thread's own (else left for the handler to judge). */
+function threadEnv(env: Record<string, string>, functionName: string, index: number): Record<string, string> {
+  const raw = env.FAULT_SEED;
+  const seed = raw === undefined || raw.trim() === '' ? Number.NaN : Number(raw);
+  if (!Number.isInteger(seed)) return { ...env };
+  return { ...env, FAULT_SEED: String(threadFaultSeed(seed, functionName, index)) };
+}
+
 export class InvocationTimeoutError extends Error {
   override name = 'InvocationTimeoutError';
 }
@@ -52,6 +75,8 @@ export class WorkerPool {
   private readonly options: WorkerPoolOptions;
   private readonly threads: Thread[] = [];
   private nextId = 1;
+  /** Threads started so far, replacements included: the next thread's index. */
+  private spawned = 0;
   private closed = false;
   /** Set when a thread failed to load the handler: respawning would only fail again. */
   private broken: Error | undefined;
@@ -108,7 +133,7 @@ export class WorkerPool {
   private spawn(): Thread {
     const worker = new Worker(new URL('./worker-thread.ts', import.meta.url), {
       workerData: { entry: this.options.entry, functionName: this.options.functionName, timeoutMs: this.options.timeoutMs },
-      env: { ...this.options.env },
+      env: threadEnv(this.options.env, this.options.functionName, this.spawned++),
     });
     const pending = new Map<number, Pending>();
     let markReady: () => void = () => undefined;
