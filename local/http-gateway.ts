@@ -6,7 +6,8 @@ import type { JSONWebKeySet, JWTPayload } from 'jose';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import { verifyToken } from './keys.ts';
 import { lambdaContext, type LambdaHandler } from './lambda-runtime.ts';
-import { matchPath, routeKeyOf } from './http-routes.ts';
+import { routeKeyOf } from '../lib/definitions/http-routes.ts';
+import { matchPath } from './http-routes.ts';
 import { apiGatewayTime, headersOf, problem, readBody, sendJson, BodyTooLargeError, type Logger } from './http-util.ts';
 
 export interface HttpGatewayRoute {

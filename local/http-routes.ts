@@ -1,26 +1,26 @@
 import { HTTP_API_CORS } from '../lib/definitions/http-api-cors.ts';
+import { httpRouteList, type HttpRouteDefinition } from '../lib/definitions/http-routes.ts';
 import { HANDLER_ENTRIES } from '../lib/handler-entries.ts';
 import type { CorsSettings } from './http-gateway.ts';
 
-/** One HTTP API route: `routeKey` as API Gateway writes it, and the production handler it invokes. */
+/** One HTTP API route as the local gateway serves it: `routeKey` parts and the production handler it invokes. */
 export interface HttpRouteDef {
-  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  readonly method: HttpRouteDefinition['method'];
   /** Path template with `{name}` parameters, as in the CDK route. */
   readonly path: string;
+  /** Absolute path of the handler module. */
   readonly entry: string;
 }
 
-/** The HTTP API's routes (docs/wiring.md, lib/constructs/http-api.ts). Every one sits behind the JWT authorizer. */
-export const HTTP_ROUTES: readonly HttpRouteDef[] = [
-  { method: 'POST', path: '/backtests', entry: HANDLER_ENTRIES.submit },
-  { method: 'GET', path: '/backtests', entry: HANDLER_ENTRIES.listJobs },
-  { method: 'GET', path: '/backtests/{jobId}', entry: HANDLER_ENTRIES.getJob },
-  { method: 'DELETE', path: '/backtests/{jobId}', entry: HANDLER_ENTRIES.cancelJob },
-  { method: 'GET', path: '/admin/queues', entry: HANDLER_ENTRIES.adminQueues },
-  { method: 'GET', path: '/admin/users/{userId}', entry: HANDLER_ENTRIES.adminUser },
-  { method: 'POST', path: '/admin/users/{userId}/credits', entry: HANDLER_ENTRIES.adminCredits },
-  { method: 'PUT', path: '/admin/users/{userId}/tier', entry: HANDLER_ENTRIES.adminTier },
-];
+/**
+ * The HTTP API's routes: the same plain-data table the CDK construct builds its routes from
+ * (lib/definitions/http-routes.ts), with each handler key resolved to its file. Every one sits behind the JWT authorizer.
+ */
+export const HTTP_ROUTES: readonly HttpRouteDef[] = httpRouteList().map(({ route }) => ({
+  method: route.method,
+  path: route.path,
+  entry: HANDLER_ENTRIES[route.handler],
+}));
 
 /** The HTTP API's `corsPreflight` with its default origins (`*`): the same plain-data object the CDK construct reads. */
 export const HTTP_CORS: CorsSettings = {
@@ -30,8 +30,6 @@ export const HTTP_CORS: CorsSettings = {
   exposeHeaders: HTTP_API_CORS.exposeHeaders,
   maxAgeSeconds: HTTP_API_CORS.maxAgeSeconds,
 };
-
-export const routeKeyOf = (route: { method: string; path: string }): string => `${route.method} ${route.path}`;
 
 /** Matches a concrete path against a template; returns the decoded path parameters or undefined. */
 export function matchPath(template: string, path: string): Record<string, string> | undefined {

@@ -8,6 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { JwtSettings } from '../app-config.ts';
 import { HTTP_API_CORS } from '../definitions/http-api-cors.ts';
+import { httpRouteList, routeKeyOf, type HttpRouteId } from '../definitions/http-routes.ts';
 import { HANDLER_ENTRIES } from '../handler-entries.ts';
 import { BacktestFunction, bindJobsTable, bindTierConcurrency, bindTierQueues, bindUserDirectory, bindUsersTable, type UserDirectorySource } from './backtest-function.ts';
 import type { JobQueues } from './job-queues.ts';
@@ -36,13 +37,60 @@ export interface HttpApiProps {
 }
 
 /**
- * The HTTP API of DESIGN.md: one Lambda per route, each with only the grants its use case needs, and the JWT
- * authorizer on every route (also set as the API default so a route added later cannot be left open).
+ * What each route's function may do, keyed by the route ids of lib/definitions/http-routes.ts: a Record over every
+ * id, so a route added there without grants here (or grants for a route that no longer exists) does not compile.
+ * Each function gets only what its use case calls (docs/wiring.md, "needs").
+ */
+const ROUTE_GRANTS: Record<HttpRouteId, (fn: BacktestFunction, props: HttpApiProps) => void> = {
+  submit: (fn, props) => {
+    bindJobsTable(fn, props.jobsTable, 'readWrite');
+    bindUsersTable(fn, props.usersTable, 'readWrite');
+    bindTierQueues(fn, props.queues, 'send');
+  },
+  listJobs: (fn, props) => {
+    bindJobsTable(fn, props.jobsTable, 'read');
+    bindUsersTable(fn, props.usersTable, 'name');
+  },
+  getJob: (fn, props) => {
+    bindJobsTable(fn, props.jobsTable, 'read');
+    bindUsersTable(fn, props.usersTable, 'name');
+  },
+  cancelJob: (fn, props) => {
+    bindJobsTable(fn, props.jobsTable, 'readWrite');
+    bindUsersTable(fn, props.usersTable, 'readWrite');
+  },
+  adminQueues: (fn, props) => {
+    bindJobsTable(fn, props.jobsTable, 'read');
+    bindUsersTable(fn, props.usersTable, 'name');
+    bindTierQueues(fn, props.queues, 'stats');
+    bindTierConcurrency(fn, props.tiers);
+  },
+  // The admin user routes: the Users table grants are what DynamoDbAccountStore calls for each use case (get:
+  // GetItem; credits: UpdateItem only, an atomic ADD or conditional SET), the directory's come from bindUserDirectory.
+  adminUser: (fn, props) => {
+    bindUsersTable(fn, props.usersTable, { actions: ['dynamodb:GetItem'] });
+    bindUserDirectory(fn, props.userDirectory, 'read');
+  },
+  adminCredits: (fn, props) => {
+    bindUsersTable(fn, props.usersTable, { actions: ['dynamodb:UpdateItem'] });
+    bindUserDirectory(fn, props.userDirectory, 'read');
+  },
+  // Changing a tier touches only the directory; the account store is built (it needs the name) but never called.
+  adminTier: (fn, props) => {
+    bindUsersTable(fn, props.usersTable, 'name');
+    bindUserDirectory(fn, props.userDirectory, 'readWrite');
+  },
+};
+
+/**
+ * The HTTP API of DESIGN.md: one Lambda per route of HTTP_ROUTES (lib/definitions/http-routes.ts), each with only the
+ * grants ROUTE_GRANTS gives it, and the JWT authorizer on every route (also set as the API default so a route added
+ * later cannot be left open).
  */
 export class HttpApi extends Construct {
   readonly api: apigwv2.HttpApi;
   readonly stage: apigwv2.HttpStage;
-  readonly functions: Record<'submit' | 'getJob' | 'listJobs' | 'cancelJob' | 'adminQueues' | 'adminUser' | 'adminCredits' | 'adminTier', BacktestFunction>;
+  readonly functions: Record<HttpRouteId, BacktestFunction>;
 
   constructor(scope: Construct, id: string, props: HttpApiProps) {
     super(scope, id);
@@ -87,65 +135,25 @@ export class HttpApi extends Construct {
       },
     });
 
-    const make = (fnId: string, entry: string, description: string): BacktestFunction =>
-      new BacktestFunction(this, fnId, { entry, description, logRetentionDays: props.logRetentionDays });
-
-    const submit = make('Submit', HANDLER_ENTRIES.submit, 'POST /backtests: validate, rate-limit, debit credits, enqueue on the tier queue');
-    bindJobsTable(submit, props.jobsTable, 'readWrite');
-    bindUsersTable(submit, props.usersTable, 'readWrite');
-    bindTierQueues(submit, props.queues, 'send');
-
-    const getJob = make('GetJob', HANDLER_ENTRIES.getJob, 'GET /backtests/{jobId}: one job of the caller');
-    bindJobsTable(getJob, props.jobsTable, 'read');
-    bindUsersTable(getJob, props.usersTable, 'name');
-
-    const listJobs = make('ListJobs', HANDLER_ENTRIES.listJobs, "GET /backtests: the caller's jobs, newest first");
-    bindJobsTable(listJobs, props.jobsTable, 'read');
-    bindUsersTable(listJobs, props.usersTable, 'name');
-
-    const cancelJob = make('CancelJob', HANDLER_ENTRIES.cancelJob, 'DELETE /backtests/{jobId}: cancel and refund');
-    bindJobsTable(cancelJob, props.jobsTable, 'readWrite');
-    bindUsersTable(cancelJob, props.usersTable, 'readWrite');
-
-    const adminQueues = make('AdminQueues', HANDLER_ENTRIES.adminQueues, 'GET /admin/queues: per-tier queue and DLQ depth (admin only)');
-    bindJobsTable(adminQueues, props.jobsTable, 'read');
-    bindUsersTable(adminQueues, props.usersTable, 'name');
-    bindTierQueues(adminQueues, props.queues, 'stats');
-    bindTierConcurrency(adminQueues, props.tiers);
-
-    // The admin user routes: the Users table grants are what DynamoDbAccountStore calls for each use case (get:
-    // GetItem; credits: UpdateItem only, an atomic ADD or conditional SET), the directory's come from bindUserDirectory.
-    const adminUser = make('AdminUser', HANDLER_ENTRIES.adminUser, "GET /admin/users/{userId}: a user's tier, credits and submissions today (admin only)");
-    bindUsersTable(adminUser, props.usersTable, { actions: ['dynamodb:GetItem'] });
-    bindUserDirectory(adminUser, props.userDirectory, 'read');
-
-    const adminCredits = make('AdminCredits', HANDLER_ENTRIES.adminCredits, "POST /admin/users/{userId}/credits: grant or claw back a user's credits (admin only)");
-    bindUsersTable(adminCredits, props.usersTable, { actions: ['dynamodb:UpdateItem'] });
-    bindUserDirectory(adminCredits, props.userDirectory, 'read');
-
-    // Changing a tier touches only the directory; the account store is built (it needs the name) but never called.
-    const adminTier = make('AdminTier', HANDLER_ENTRIES.adminTier, "PUT /admin/users/{userId}/tier: the tier of the user's next token (admin only)");
-    bindUsersTable(adminTier, props.usersTable, 'name');
-    bindUserDirectory(adminTier, props.userDirectory, 'readWrite');
-
-    const route = (path: string, method: apigwv2.HttpMethod, fn: BacktestFunction): void => {
+    const functions = {} as Record<HttpRouteId, BacktestFunction>;
+    for (const { id: routeId, route } of httpRouteList()) {
+      // The construct id is the route id capitalised (`GetJob`): it names the function's logical id, so it must stay put.
+      const fnId = routeId[0].toUpperCase() + routeId.slice(1);
+      const fn = new BacktestFunction(this, fnId, {
+        entry: HANDLER_ENTRIES[route.handler],
+        description: `${routeKeyOf(route)}: ${route.summary}`,
+        logRetentionDays: props.logRetentionDays,
+      });
+      ROUTE_GRANTS[routeId](fn, props);
       this.api.addRoutes({
-        path,
-        methods: [method],
-        integration: new HttpLambdaIntegration(`${fn.node.id}Integration`, fn.fn),
+        path: route.path,
+        methods: [apigwv2.HttpMethod[route.method]],
+        integration: new HttpLambdaIntegration(`${fnId}Integration`, fn.fn),
         authorizer,
       });
-    };
-    route('/backtests', apigwv2.HttpMethod.POST, submit);
-    route('/backtests', apigwv2.HttpMethod.GET, listJobs);
-    route('/backtests/{jobId}', apigwv2.HttpMethod.GET, getJob);
-    route('/backtests/{jobId}', apigwv2.HttpMethod.DELETE, cancelJob);
-    route('/admin/queues', apigwv2.HttpMethod.GET, adminQueues);
-    route('/admin/users/{userId}', apigwv2.HttpMethod.GET, adminUser);
-    route('/admin/users/{userId}/credits', apigwv2.HttpMethod.POST, adminCredits);
-    route('/admin/users/{userId}/tier', apigwv2.HttpMethod.PUT, adminTier);
-
-    this.functions = { submit, getJob, listJobs, cancelJob, adminQueues, adminUser, adminCredits, adminTier };
+      functions[routeId] = fn;
+    }
+    this.functions = functions;
   }
 
   /** The invoke URL, ending in `/`. */

@@ -1,18 +1,23 @@
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { defaultApp } from '../support/default-app.ts';
 import type { SynthResult } from '../support/synth-app.ts';
 import { TIER_SETTINGS } from '../../../lambdas/core/tiers.ts';
 import { cdkPath, logicalIdAt, mentions, resources } from '../support/template-queries.ts';
+import { REPO_ROOT } from '../../../lib/handler-entries.ts';
+import { routeKeyOf } from '../../../lib/definitions/http-routes.ts';
+import { HTTP_ROUTES as LOCAL_HTTP_ROUTES } from '../../../local/http-routes.ts';
 
-const HANDLER_OF_ROUTE: Record<string, string> = {
-  'POST /backtests': 'HttpApi/Submit',
-  'GET /backtests': 'HttpApi/ListJobs',
-  'GET /backtests/{jobId}': 'HttpApi/GetJob',
-  'DELETE /backtests/{jobId}': 'HttpApi/CancelJob',
-  'GET /admin/queues': 'HttpApi/AdminQueues',
-  'GET /admin/users/{userId}': 'HttpApi/AdminUser',
-  'POST /admin/users/{userId}/credits': 'HttpApi/AdminCredits',
-  'PUT /admin/users/{userId}/tier': 'HttpApi/AdminTier',
+/** Route key → the function it invokes and that function's handler file (under lambdas/handlers/), as docs/wiring.md lists them. */
+const HANDLER_OF_ROUTE: Record<string, readonly [fnPath: string, handlerFile: string]> = {
+  'POST /backtests': ['HttpApi/Submit', 'api/submit.ts'],
+  'GET /backtests': ['HttpApi/ListJobs', 'api/list-jobs.ts'],
+  'GET /backtests/{jobId}': ['HttpApi/GetJob', 'api/get-job.ts'],
+  'DELETE /backtests/{jobId}': ['HttpApi/CancelJob', 'api/cancel-job.ts'],
+  'GET /admin/queues': ['HttpApi/AdminQueues', 'api/admin-queues.ts'],
+  'GET /admin/users/{userId}': ['HttpApi/AdminUser', 'api/admin-user.ts'],
+  'POST /admin/users/{userId}/credits': ['HttpApi/AdminCredits', 'api/admin-credits.ts'],
+  'PUT /admin/users/{userId}/tier': ['HttpApi/AdminTier', 'api/admin-tier.ts'],
 };
 const ROUTES = Object.keys(HANDLER_OF_ROUTE);
 /** Resources whose FunctionName points at an existing function (a reference), rather than naming a new one. */
@@ -55,13 +60,25 @@ export function describeHttpApi(): void {
       expect(config).toContain(clientId);
     });
 
-    it.each(Object.entries(HANDLER_OF_ROUTE))('routes %s to its own function (%s)', (routeKey, fnPath) => {
+    it.each(Object.entries(HANDLER_OF_ROUTE))('routes %s to its own function (%s)', (routeKey, [fnPath]) => {
       const route = httpRoutes().find((r) => r.Properties?.RouteKey === routeKey);
       const integration = Object.entries(resources(synth.service, 'AWS::ApiGatewayV2::Integration')).find(([id]) => mentions(route?.Properties?.Target, id));
       const fnId = logicalIdAt(synth.service, 'AWS::Lambda::Function', `${fnPath}/Function/`);
+      const fn = resources(synth.service, 'AWS::Lambda::Function')[fnId];
 
       expect(integration, `integration of ${routeKey}`).toBeDefined();
       expect(mentions(integration?.[1].Properties?.IntegrationUri, fnId)).toBe(true);
+      // The console and the alarms show the description: it must name the route the function serves.
+      expect(String(fn.Properties?.Description).slice(0, routeKey.length + 2)).toBe(`${routeKey}: `);
+    });
+
+    it('is the route table the local gateway serves: same route keys, each running the same handler file', () => {
+      const local = Object.fromEntries(LOCAL_HTTP_ROUTES.map((r) => [routeKeyOf(r), r.entry]));
+
+      expect(Object.keys(local).sort()).toEqual(httpRoutes().map((r) => String(r.Properties?.RouteKey)).sort());
+      for (const [routeKey, [, handlerFile]] of Object.entries(HANDLER_OF_ROUTE)) {
+        expect(local[routeKey], routeKey).toBe(join(REPO_ROOT, 'lambdas', 'handlers', handlerFile));
+      }
     });
 
     it('throttles and access-logs the stage, and answers CORS preflight for the headers clients send', () => {

@@ -1,0 +1,39 @@
+import type { HandlerName } from '../handler-entries.ts';
+
+/**
+ * The HTTP API's routes as plain data (no CDK import): the CDK construct (lib/constructs/http-api.ts) adds one Lambda
+ * and one route per entry, with the grants it keys by the same id, and the local HTTP gateway (local/http-routes.ts)
+ * serves the same entries, so a route added here exists in both. Every route sits behind the JWT authorizer; which
+ * routes need the admin claim is decided by the handlers, not by the routing, so it is not recorded here.
+ */
+export interface HttpRouteDefinition {
+  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** Path template with `{name}` parameters, as API Gateway writes it in the route key. */
+  readonly path: string;
+  /** Key of the production handler in HANDLER_ENTRIES. */
+  readonly handler: HandlerName;
+  /** What the route does: the function's description after its route key. */
+  readonly summary: string;
+}
+
+/** Keyed by route id, which the CDK construct also uses for the function (`Submit`, `GetJob`, ...) and its grants. */
+export const HTTP_ROUTES = {
+  submit: { method: 'POST', path: '/backtests', handler: 'submit', summary: 'validate, rate-limit, debit credits, enqueue on the tier queue' },
+  listJobs: { method: 'GET', path: '/backtests', handler: 'listJobs', summary: "the caller's jobs, newest first" },
+  getJob: { method: 'GET', path: '/backtests/{jobId}', handler: 'getJob', summary: 'one job of the caller' },
+  cancelJob: { method: 'DELETE', path: '/backtests/{jobId}', handler: 'cancelJob', summary: 'cancel and refund' },
+  adminQueues: { method: 'GET', path: '/admin/queues', handler: 'adminQueues', summary: 'per-tier queue and DLQ depth (admin only)' },
+  adminUser: { method: 'GET', path: '/admin/users/{userId}', handler: 'adminUser', summary: "a user's tier, credits and submissions today (admin only)" },
+  adminCredits: { method: 'POST', path: '/admin/users/{userId}/credits', handler: 'adminCredits', summary: "grant or claw back a user's credits (admin only)" },
+  adminTier: { method: 'PUT', path: '/admin/users/{userId}/tier', handler: 'adminTier', summary: "the tier of the user's next token (admin only)" },
+} as const satisfies Record<string, HttpRouteDefinition>;
+
+export type HttpRouteId = keyof typeof HTTP_ROUTES;
+
+/** `METHOD /path`, as API Gateway writes a route key (and the local gateway puts in `requestContext.routeKey`). */
+export const routeKeyOf = (route: { readonly method: string; readonly path: string }): string => `${route.method} ${route.path}`;
+
+/** The routes in table order, each with its id. */
+export function httpRouteList(): { readonly id: HttpRouteId; readonly route: HttpRouteDefinition }[] {
+  return (Object.keys(HTTP_ROUTES) as HttpRouteId[]).map((id) => ({ id, route: HTTP_ROUTES[id] }));
+}
