@@ -9,6 +9,7 @@ import { STUCK_AFTER_MS } from '../../lambdas/core/use-cases/requeue-stuck-jobs.
 import { submitBody, world } from '../core/support.ts';
 import { claimsFor, httpEvent, lambdaContext } from '../support/events/index.ts';
 import { InMemoryAccountStore, InMemoryUserDirectory } from '../support/fakes/index.ts';
+import { silentMetrics } from './emf.ts';
 import { silentLogger } from './silent-logger.ts';
 
 const ctx = lambdaContext();
@@ -26,7 +27,7 @@ function adminWorld() {
     user: createAdminUserHandler(deps),
     credits: createAdminCreditsHandler(deps),
     tier: createAdminTierHandler(deps),
-    submit: createSubmitHandler(deps),
+    submit: createSubmitHandler({ ...deps, metrics: silentMetrics() }),
   };
 }
 
@@ -120,7 +121,7 @@ describe('stuck-job sweeper handler', () => {
   it('re-sends orphaned jobs and reports what it did', async () => {
     const w = world();
     w.queue.failSends = 1;
-    const submit = createSubmitHandler({ ...w, logger: silentLogger });
+    const submit = createSubmitHandler({ ...w, logger: silentLogger, metrics: silentMetrics() });
     await submit(httpEvent({ method: 'POST', route: '/backtests', body: submitBody(), claims: claimsFor('ann', 'pro') }), ctx);
     // The submit above failed its send and refunded: the sweeper must NOT resurrect it. Now an orphan proper:
     const orphan = { ...((await w.jobs.get('job-0001'))!), jobId: 'job-orphan', status: 'queued' as const, error: undefined, finishedAt: undefined };

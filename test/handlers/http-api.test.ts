@@ -7,11 +7,12 @@ import { createSubmitHandler } from '../../lambdas/handlers/api/submit-handler.t
 import type { HttpResult } from '../../lambdas/handlers/shared/http.ts';
 import { submitBody, world } from '../core/support.ts';
 import { claimsFor, httpEvent, lambdaContext } from '../support/events/index.ts';
+import { silentMetrics } from './emf.ts';
 import { silentLogger } from './silent-logger.ts';
 
 function apis(w: ReturnType<typeof world>) {
   return {
-    submit: createSubmitHandler({ ...w, logger: silentLogger }),
+    submit: createSubmitHandler({ ...w, logger: silentLogger, metrics: silentMetrics() }),
     get: createGetJobHandler({ ...w, logger: silentLogger }),
     list: createListJobsHandler({ ...w, logger: silentLogger }),
     cancel: createCancelJobHandler({ ...w, logger: silentLogger }),

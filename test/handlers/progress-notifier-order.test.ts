@@ -5,6 +5,7 @@ import { submitBacktest } from '../../lambdas/core/use-cases/submit-backtest.ts'
 import { createProgressNotifierHandler } from '../../lambdas/handlers/stream/progress-notifier-handler.ts';
 import { principal, submitBody, world } from '../core/support.ts';
 import { jobStreamRecord, lambdaContext, streamEvent } from '../support/events/index.ts';
+import { silentMetrics } from './emf.ts';
 import { silentLogger } from './silent-logger.ts';
 
 /**
@@ -48,7 +49,7 @@ async function setup() {
     const s = states(job);
     return [1, 2, 3].map((i) => jobStreamRecord({ oldJob: s[i - 1], newJob: s[i] }));
   };
-  const handler = createProgressNotifierHandler({ connections: w.connections, push, logger: silentLogger });
+  const handler = createProgressNotifierHandler({ connections: w.connections, push, logger: silentLogger, metrics: silentMetrics() });
   return { push, handler, jobA, jobB, changes };
 }
 

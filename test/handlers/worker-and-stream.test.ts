@@ -5,10 +5,11 @@ import { createProgressNotifierHandler } from '../../lambdas/handlers/stream/pro
 import { createWorkerHandler } from '../../lambdas/handlers/worker/worker-handler.ts';
 import { principal, submitBody, world } from '../core/support.ts';
 import { jobStreamRecord, lambdaContext, sqsEvent, sqsRecord, streamEvent } from '../support/events/index.ts';
+import { silentMetrics } from './emf.ts';
 import { silentLogger } from './silent-logger.ts';
 
 function worker(w: ReturnType<typeof world>) {
-  return createWorkerHandler({ jobs: w.jobs, marketData: w.marketData, visibility: w.queue, clock: w.clock, tier: 'basic', random: () => 1, logger: silentLogger });
+  return createWorkerHandler({ jobs: w.jobs, marketData: w.marketData, visibility: w.queue, clock: w.clock, tier: 'basic', random: () => 1, logger: silentLogger, metrics: silentMetrics() });
 }
 
 describe('worker handler', () => {
@@ -73,7 +74,7 @@ describe('progress notifier handler', () => {
     const w = world();
     const { before, after } = await jobs(w);
     await w.connections.subscribe('c1', before.jobId, 0);
-    const handler = createProgressNotifierHandler({ connections: w.connections, push: w.push, logger: silentLogger });
+    const handler = createProgressNotifierHandler({ connections: w.connections, push: w.push, logger: silentLogger, metrics: silentMetrics() });
     const res = await handler(
       streamEvent(jobStreamRecord({ oldJob: before, newJob: after }), jobStreamRecord({ oldJob: after, newJob: { ...after, creditsCharged: 0 } })),
       lambdaContext(),
@@ -91,7 +92,7 @@ describe('progress notifier handler', () => {
     const before = (await w.jobs.get(jobId))!;
     await worker(w)(sqsEvent(sqsRecord({ body: w.queue.messages.pro[0] })), lambdaContext());
     const after = (await w.jobs.get(jobId))!;
-    const handler = createProgressNotifierHandler({ connections: w.connections, push: w.push, logger: silentLogger });
+    const handler = createProgressNotifierHandler({ connections: w.connections, push: w.push, logger: silentLogger, metrics: silentMetrics() });
     await handler(streamEvent(jobStreamRecord({ oldJob: before, newJob: after })), lambdaContext());
     expect(w.push.to('c1')[0]).toMatchObject({ status: 'succeeded', result: { stats: { trades: after.result!.stats.trades }, tradesTotal: after.result!.tradesTotal } });
   });
@@ -102,7 +103,7 @@ describe('progress notifier handler', () => {
     await w.connections.putConnection('gone', 'alice', 0);
     await w.connections.subscribe('gone', before.jobId, 0);
     w.push.gone.add('gone');
-    const handler = createProgressNotifierHandler({ connections: w.connections, push: w.push, logger: silentLogger });
+    const handler = createProgressNotifierHandler({ connections: w.connections, push: w.push, logger: silentLogger, metrics: silentMetrics() });
     const ok = await handler(streamEvent(jobStreamRecord({ oldJob: before, newJob: after })), lambdaContext());
     expect(ok.batchItemFailures).toEqual([]);
     expect(await w.connections.getConnection('gone')).toBeUndefined();

@@ -44,6 +44,24 @@ export interface ProcessJobDeps {
   deadline?: number;
   /** Receives errors that are handled (retried, or progress writes that failed) so the handler can log them. */
   onError?: (error: unknown, context: string) => void;
+  /**
+   * Receives what a claimed attempt measured, once, after its outcome is stored; the handler turns it into metrics,
+   * so the core knows nothing of a metrics API. Not called for deliveries that claimed nothing (skip, malformed).
+   */
+  onAttempt?: (report: AttemptReport) => void;
+}
+
+/** Facts of one claimed attempt that the outcome does not carry. */
+export interface AttemptReport {
+  attempt: number;
+  /** When the job was submitted (Job.createdAt); with `claimedAt`, the first attempt's queue wait. */
+  createdAt: string;
+  /** When this attempt claimed the job. */
+  claimedAt: string;
+  /** Bars the engine was handed; absent when loading failed or the run never started. */
+  bars?: number;
+  /** Wall time of the run, data load included, until it finished or was aborted; absent when it never started. */
+  runMs?: number;
 }
 
 type AbortReason = 'cancel' | 'lost' | 'timeout';
@@ -64,12 +82,29 @@ export async function processJob(message: unknown, attempt: number, deps: Proces
   const { jobId } = parsed.data satisfies JobMessage;
   const { jobs, clock } = deps;
 
-  const claim = await jobs.claim(jobId, attempt, isoNow(clock));
+  const claimedAt = isoNow(clock);
+  const claim = await jobs.claim(jobId, attempt, claimedAt);
   if (claim.kind === 'skip') return { kind: 'skip', reason: claim.reason };
   const job = claim.job;
+  const report: AttemptReport = { attempt, createdAt: job.createdAt, claimedAt };
+  try {
+    return await processClaimed(job, attempt, deps, report);
+  } finally {
+    try {
+      deps.onAttempt?.(report);
+    } catch (error) {
+      // Reporting must never change what happened to the job.
+      deps.onError?.(error, 'attempt report failed');
+    }
+  }
+}
+
+async function processClaimed(job: Job, attempt: number, deps: ProcessJobDeps, report: AttemptReport): Promise<ProcessOutcome> {
+  const { jobs, clock } = deps;
+  const { jobId } = job;
   if (job.cancelRequested) return confirmCancel(jobId, attempt, deps);
 
-  const run = new AttemptRun(job, attempt, deps);
+  const run = new AttemptRun(job, attempt, deps, report);
   try {
     const result = await run.execute();
     await run.stop();
@@ -152,6 +187,7 @@ class AttemptRun {
   readonly #job: Job;
   readonly #attempt: number;
   readonly #deps: ProcessJobDeps;
+  readonly #report: AttemptReport;
   readonly #controller = new AbortController();
   readonly #timers: NodeJS.Timeout[] = [];
   #lastWriteAt = Number.NEGATIVE_INFINITY;
@@ -160,13 +196,23 @@ class AttemptRun {
   #writing: Promise<void> | undefined;
   #polling = false;
 
-  constructor(job: Job, attempt: number, deps: ProcessJobDeps) {
+  constructor(job: Job, attempt: number, deps: ProcessJobDeps, report: AttemptReport) {
     this.#job = job;
     this.#attempt = attempt;
     this.#deps = deps;
+    this.#report = report;
   }
 
   async execute(): Promise<BacktestResult> {
+    const started = this.#deps.clock.now();
+    try {
+      return await this.#execute();
+    } finally {
+      this.#report.runMs = Math.max(0, this.#deps.clock.now() - started);
+    }
+  }
+
+  async #execute(): Promise<BacktestResult> {
     const { request } = this.#job;
     this.#startWatchers();
     const { startMs, endMs } = requestRangeMs(request);
@@ -175,6 +221,7 @@ class AttemptRun {
     if (bars.length === 0) {
       throw new UnrecoverableJobError('no_data', `No ${request.timeframe} bars for ${request.symbol} in the requested dates`);
     }
+    this.#report.bars = bars.length;
     const result = await runBacktest(bars, specFromRequest(request), {
       signal: this.#controller.signal,
       onProgress: (fraction) => this.#progress(fraction),

@@ -1,26 +1,39 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Clock } from '../../core/ports/clock.ts';
 import type { JobQueue } from '../../core/ports/job-queue.ts';
 import type { JobRepository } from '../../core/ports/job-repository.ts';
 import { submitBacktest } from '../../core/use-cases/submit-backtest.ts';
 import { header, httpHandler, json, jsonBody, principalOf } from '../shared/http.ts';
 import { createLogger } from '../shared/logger.ts';
+import { createMetrics } from '../shared/metrics.ts';
+import { recordRejected, recordSubmitted, rejectReason } from './submit-metrics.ts';
 
 export interface SubmitHandlerDeps {
   jobs: JobRepository;
   queue: JobQueue;
   clock: Clock;
   logger?: Logger;
+  /** JobsSubmitted per tier, SubmitRejected per reason (submit-metrics.ts). @default createMetrics('api') */
+  metrics?: Metrics;
   newJobId?: () => string;
 }
 
 /** `POST /backtests`: 202 with the queued job; a replay under the same Idempotency-Key answers the same way. */
 export function createSubmitHandler(deps: SubmitHandlerDeps) {
   const logger = deps.logger ?? createLogger('api');
+  const metrics = deps.metrics ?? createMetrics('api');
   return httpHandler(logger, async (event) => {
     const principal = principalOf(event);
-    const body = jsonBody(event);
-    const submitted = await submitBacktest(principal, body, header(event, 'idempotency-key'), deps);
+    let submitted: Awaited<ReturnType<typeof submitBacktest>>;
+    try {
+      submitted = await submitBacktest(principal, jsonBody(event), header(event, 'idempotency-key'), deps);
+    } catch (error) {
+      const reason = rejectReason(error);
+      if (reason) recordRejected(metrics, reason);
+      throw error;
+    }
+    if (!submitted.replayed) recordSubmitted(metrics, submitted.tier);
     logger.info('job submitted', { jobId: submitted.jobId, tier: submitted.tier, replayed: submitted.replayed, userId: principal.userId });
     return json(202, submitted, { Location: submitted.links.self, ...(submitted.replayed ? { 'Idempotent-Replayed': 'true' } : {}) });
   });

@@ -1,13 +1,17 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { systemClock, type Clock } from '../../core/ports/clock.ts';
 import type { ClientPush } from '../../core/ports/client-push.ts';
 import type { ConnectionStore } from '../../core/ports/connection-store.ts';
 import { notifyProgress } from '../../core/use-cases/notify-progress.ts';
 import { createLogger } from '../shared/logger.ts';
+import { createMetrics, publishMetrics } from '../shared/metrics.ts';
 import { jobFromImage } from './job-image.ts';
+import { recordPushes } from './notifier-metrics.ts';
 
 /** A record not pushed because an earlier record of the same job in the batch failed: it goes out on the retry, in order. */
 export class EarlierRecordFailedError extends Error {
@@ -18,6 +22,10 @@ export interface ProgressNotifierDeps {
   connections: ConnectionStore;
   push: ClientPush;
   logger?: Logger;
+  /** Pushes, gone connections and push latency (notifier-metrics.ts). @default createMetrics('notifier') */
+  metrics?: Metrics;
+  /** Measures push latency against the job's updatedAt. @default systemClock */
+  clock?: Clock;
 }
 
 /**
@@ -27,16 +35,20 @@ export interface ProgressNotifierDeps {
  */
 export function createProgressNotifierHandler(deps: ProgressNotifierDeps) {
   const logger = deps.logger ?? createLogger('notifier');
+  const metrics = deps.metrics ?? createMetrics('notifier');
+  const clock = deps.clock ?? systemClock;
   const handleRecord = async (record: DynamoDBRecord): Promise<void> => {
     const change = {
       oldJob: jobFromImage(record.dynamodb?.OldImage),
       newJob: jobFromImage(record.dynamodb?.NewImage),
     };
     const outcome = await notifyProgress(change, deps);
+    recordPushes(metrics, outcome, change.newJob, clock.now());
     if (outcome.relevant) logger.debug('progress pushed', { jobId: change.newJob?.jobId, sent: outcome.sent, gone: outcome.gone });
   };
   return middy<DynamoDBStreamEvent, DynamoDBBatchResponse>()
     .use(injectLambdaContext(logger, { logEvent: false }))
+    .use(publishMetrics(metrics))
     .handler(async (event, context) => {
       const processor = new BatchProcessor(EventType.DynamoDBStreams);
       const response = await processPartialResponse(event, inJobOrder(event.Records, handleRecord), processor, { context, throwOnFullBatchFailure: false });

@@ -1,6 +1,8 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Clock } from '../../core/ports/clock.ts';
@@ -8,8 +10,10 @@ import type { JobRepository } from '../../core/ports/job-repository.ts';
 import type { MarketData } from '../../core/ports/market-data.ts';
 import type { MessageVisibility } from '../../core/ports/message-visibility.ts';
 import type { Tier } from '../../core/tiers.ts';
-import { processJob, type ProcessOutcome } from '../../core/use-cases/process-job.ts';
+import { processJob, type AttemptReport, type ProcessOutcome } from '../../core/use-cases/process-job.ts';
 import { createLogger } from '../shared/logger.ts';
+import { createMetrics } from '../shared/metrics.ts';
+import { recordAttempt } from './worker-metrics.ts';
 
 export interface WorkerHandlerDeps {
   jobs: JobRepository;
@@ -19,6 +23,8 @@ export interface WorkerHandlerDeps {
   /** The tier whose queue this function consumes. */
   tier: Tier;
   logger?: Logger;
+  /** Outcome counts, queue wait, run time and bars, per tier (worker-metrics.ts). @default createMetrics('worker') */
+  metrics?: Metrics;
   random?: () => number;
   progressIntervalMs?: number;
   cancelPollMs?: number;
@@ -51,6 +57,7 @@ export class DeadLetterError extends Error {
  */
 export function createWorkerHandler(deps: WorkerHandlerDeps) {
   const logger = deps.logger ?? createLogger('worker');
+  const metrics = deps.metrics ?? createMetrics('worker');
   const margin = deps.timeoutMarginMs ?? 10_000;
 
   const handleRecord = async (record: SQSRecord, context: Context): Promise<void> => {
@@ -61,6 +68,7 @@ export function createWorkerHandler(deps: WorkerHandlerDeps) {
     } catch {
       body = undefined;
     }
+    let report: AttemptReport | undefined;
     const remaining = typeof context.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : undefined;
     const outcome: ProcessOutcome = await processJob(body, Number.isInteger(attempt) && attempt > 0 ? attempt : 1, {
       jobs: deps.jobs,
@@ -71,7 +79,11 @@ export function createWorkerHandler(deps: WorkerHandlerDeps) {
       ...(deps.cancelPollMs !== undefined ? { cancelPollMs: deps.cancelPollMs } : {}),
       ...(remaining !== undefined ? { deadline: deps.clock.now() + remaining - margin } : {}),
       onError: (error, what) => logger.warn(what, { error: error as Error, messageId: record.messageId }),
+      onAttempt: (r) => {
+        report = r;
+      },
     });
+    recordAttempt(metrics, outcome, report);
     const jobId = (body as { jobId?: unknown } | undefined)?.jobId;
     logger.info('attempt finished', { jobId: typeof jobId === 'string' ? jobId : undefined, attempt, outcome: outcome.kind, messageId: record.messageId });
     if (outcome.kind === 'retry') {
@@ -86,6 +98,9 @@ export function createWorkerHandler(deps: WorkerHandlerDeps) {
 
   return middy<SQSEvent, SQSBatchResponse>()
     .use(injectLambdaContext(logger, { logEvent: false }))
+    // Every delivery records an outcome metric, so logMetrics never flushes an empty set. The tier is fixed per
+    // function (env TIER), so it is a default dimension rather than one added per record.
+    .use(logMetrics(metrics, { defaultDimensions: { tier: deps.tier } }))
     .handler(async (event, context) => {
       // A processor per invocation: the local stack runs several invocations of one handler concurrently.
       const processor = new BatchProcessor(EventType.SQS);
