@@ -1,0 +1,418 @@
+import { randomBytes } from 'node:crypto';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import WebSocket from 'ws';
+import { DEFAULT_WORKER_THREADS, REPO_ROOT } from '../local/stack.ts';
+import { readLocalConfig } from '../local/config.ts';
+import { loadOrCreateKeys, signToken, type LocalKeys } from '../local/keys.ts';
+import { readStackFile } from '../local/stack-file.ts';
+import { startStackProcess, type StackProcess } from './stack-process.ts';
+import { TIERS, type Tier } from '../lambdas/core/tiers.ts';
+import { millis, seconds, seededRandom, summarize, table } from './load-stats.ts';
+
+/**
+ * `npm run load [-- --duration 60 --users free=60,basic=25,pro=15 --every free=20,basic=6,pro=4]`: the design's goals
+ * (100 concurrent users, mean queue wait < 30 s, progress delay < 2 s, paid tiers first) measured under contention.
+ * Simulated users, each with its own token and WebSocket, submit single backtests and small sweeps on SYNTH-* symbols
+ * at a bounded rate for a bounded time, follow their jobs live, and the run ends when every job is terminal or at the
+ * hard timeout. Starts its own `npm start` on free ports in a child process (stopped at the end), so the load
+ * generator's event loop is not the stack's, unless `--use-running` is given (a running `npm start`).
+ */
+
+const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
+/** A job terminal over HTTP whose push has not come this long after it finished counts as a missed push. */
+const PUSH_GRACE_MS = 5_000;
+
+class LoadOptionsError extends Error {
+  override name = 'LoadOptionsError';
+}
+
+interface JobRecord {
+  tier: Tier;
+  userId: string;
+  jobId: string;
+  kind: 'single' | 'sweep';
+  submittedAt: number;
+  progressMessages: number;
+  delaysMs: number[];
+  /** Client time the terminal status arrived over the WebSocket (push or snapshot). */
+  terminalPushAt?: number;
+  /** The job as the API reports it at the end. */
+  view?: JobView;
+}
+
+interface JobView {
+  jobId: string;
+  status: string;
+  attempts: number;
+  createdAt: string;
+  updatedAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+}
+
+interface SimUser {
+  tier: Tier;
+  userId: string;
+  token: string;
+  socket: WebSocket;
+  jobs: Map<string, JobRecord>;
+}
+
+function tierNumbers(flag: string, value: string): Record<Tier, number> {
+  const out = {} as Record<Tier, number>;
+  for (const pair of value.split(',')) {
+    const [tier, n] = pair.split('=');
+    if (!TIERS.includes(tier as Tier) || !/^\d+(\.\d+)?$/.test(n ?? '')) throw new LoadOptionsError(`--${flag}: expected free=N,basic=N,pro=N, got ${value}`);
+    out[tier as Tier] = Number(n);
+  }
+  for (const tier of TIERS) if (out[tier] === undefined) throw new LoadOptionsError(`--${flag}: missing ${tier} in ${value}`);
+  return out;
+}
+
+function positive(flag: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new LoadOptionsError(`--${flag}: must be a positive number, got ${value}`);
+  return n;
+}
+
+function readOptions() {
+  const { values } = parseArgs({
+    options: {
+      duration: { type: 'string', default: '60' },
+      users: { type: 'string', default: 'free=60,basic=25,pro=15' },
+      every: { type: 'string', default: 'free=20,basic=6,pro=4' },
+      'sweep-share': { type: 'string', default: '0.5' },
+      timeout: { type: 'string', default: '600' },
+      seed: { type: 'string', default: '1' },
+      'use-running': { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  const sweepShare = Number(values['sweep-share']);
+  if (!(sweepShare >= 0 && sweepShare <= 1)) throw new LoadOptionsError(`--sweep-share: must be from 0 to 1, got ${values['sweep-share']}`);
+  const every = tierNumbers('every', values.every);
+  for (const tier of TIERS) if (every[tier] <= 0) throw new LoadOptionsError(`--every: ${tier} must be above 0`);
+  return {
+    durationMs: positive('duration', values.duration) * 1000,
+    users: tierNumbers('users', values.users),
+    everyMs: { free: every.free * 1000, basic: every.basic * 1000, pro: every.pro * 1000 },
+    sweepShare,
+    timeoutMs: positive('timeout', values.timeout) * 1000,
+    seed: Math.trunc(positive('seed', values.seed)),
+    useRunning: values['use-running'],
+  };
+}
+
+/**
+ * The job mix. A single sma-cross run over 5 years of 1-minute bars (about 545 k bars), or an 8 x 5 = 40 combination
+ * sweep over 35 years of hourly bars (about 64 k bars, 2.5 M bar evaluations): both well inside every tier's limits,
+ * each a few tenths of a second of one core when the machine is idle.
+ */
+function jobBody(kind: 'single' | 'sweep', random: () => number): Record<string, unknown> {
+  const symbol = `SYNTH-LOAD${Math.floor(random() * 5)}`;
+  if (kind === 'single') {
+    const fast = 5 + Math.floor(random() * 20);
+    return { strategyId: 'sma-cross', params: { fast, slow: fast + 20 + Math.floor(random() * 80) }, symbol, timeframe: '1m', startDate: '2015-01-01', endDate: '2019-12-31' };
+  }
+  return {
+    strategyId: 'sma-cross',
+    params: { fast: { from: 5, to: 40, step: 5 }, slow: { from: 50, to: 130, step: 20 } },
+    symbol,
+    timeframe: '1h',
+    startDate: '1990-01-01',
+    endDate: '2024-12-31',
+    sweep: { metric: 'sharpe', top: 3 },
+  };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+const now = (): number => performance.timeOrigin + performance.now();
+
+function openSocket(url: string): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url);
+    socket.once('open', () => resolve(socket));
+    socket.once('unexpected-response', (_req, res) => reject(new Error(`WebSocket upgrade refused: ${res.statusCode}`)));
+    socket.once('error', reject);
+  });
+}
+
+function followSocket(user: SimUser, counters: { wsErrors: number }): void {
+  user.socket.on('message', (data) => {
+    const arrived = now();
+    const message = JSON.parse(String(data)) as { type: string; jobId?: string; status?: string; at?: string; job?: { jobId: string; status: string } };
+    if (message.type === 'error') {
+      counters.wsErrors += 1;
+      return;
+    }
+    const jobId = message.type === 'snapshot' ? message.job?.jobId : message.jobId;
+    const record = jobId === undefined ? undefined : user.jobs.get(jobId);
+    if (record === undefined) return;
+    const status = message.type === 'snapshot' ? message.job?.status : message.status;
+    if (message.type === 'progress') {
+      record.progressMessages += 1;
+      if (message.at !== undefined) record.delaysMs.push(arrived - Date.parse(message.at));
+    }
+    if (status !== undefined && TERMINAL.has(status) && record.terminalPushAt === undefined) record.terminalPushAt = arrived;
+  });
+}
+
+async function api<T>(httpUrl: string, token: string, path: string, init: RequestInit = {}): Promise<{ status: number; body: T }> {
+  const res = await fetch(`${httpUrl}${path}`, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...init.headers } });
+  return { status: res.status, body: (await res.json()) as T };
+}
+
+/** Every job of the user, newest first, through the paged list (compact views, no results). */
+async function listAll(httpUrl: string, user: SimUser): Promise<JobView[]> {
+  const out: JobView[] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < 100; page++) {
+    const query = `?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+    const { status, body } = await api<{ items: JobView[]; nextCursor?: string | null }>(httpUrl, user.token, `/backtests${query}`);
+    if (status !== 200) throw new Error(`GET /backtests for ${user.userId} answered ${status}`);
+    out.push(...body.items);
+    if (!body.nextCursor) break;
+    cursor = body.nextCursor;
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const options = readOptions();
+  const random = seededRandom(options.seed);
+  const run = randomBytes(3).toString('hex');
+
+  let stack: StackProcess | undefined;
+  let threads: Record<Tier, number> | undefined;
+  let info = options.useRunning ? readStackFile() : undefined;
+  if (options.useRunning && info === undefined) throw new LoadOptionsError('--use-running: no running `npm start` found (.local/stack.json)');
+  if (info !== undefined) {
+    console.log(`Using the running stack at ${info.httpUrl}`);
+  } else {
+    threads = { ...DEFAULT_WORKER_THREADS, ...readLocalConfig().LOCAL_WORKER_THREADS };
+    console.log('Starting `npm start` on free ports in a child process...');
+    stack = await startStackProcess({ cwd: REPO_ROOT, stackFile: join(tmpdir(), `backtest-load-${run}.json`), env: { HTTP_PORT: '0', WS_PORT: '0', LOG_LEVEL: 'ERROR' } });
+    info = stack.info;
+  }
+  const httpUrl = info.httpUrl.replace(/\/$/, '');
+  const wsUrl = info.wsUrl.replace(/\/$/, '');
+  const stopStack = async (): Promise<void> => {
+    const s = stack;
+    stack = undefined;
+    await s?.stop();
+  };
+  process.once('SIGINT', () => {
+    console.log('\nCtrl-C: stopping...');
+    void stopStack().finally(() => process.exit(130));
+  });
+
+  const users: SimUser[] = [];
+  try {
+    const keys: LocalKeys = await loadOrCreateKeys();
+    const admin = await signToken(keys, { userId: `load-admin-${run}`, admin: true });
+    const counters = { wsErrors: 0 };
+    const { body: overview } = await api<{ tiers: { tier: Tier; maxConcurrency: number }[] }>(httpUrl, admin, '/admin/queues');
+    const concurrency = Object.fromEntries(overview.tiers.map((t) => [t.tier, t.maxConcurrency])) as Record<Tier, number>;
+
+    // Distinct user ids per run: the free tier allows 3 submissions per user per UTC day.
+    for (const tier of TIERS) {
+      for (let i = 0; i < options.users[tier]; i++) {
+        const userId = `load-${run}-${tier}-${i}`;
+        users.push({ tier, userId, token: await signToken(keys, { userId, tier, ttlSeconds: 7200 }), socket: undefined as unknown as WebSocket, jobs: new Map() });
+      }
+    }
+    for (let i = 0; i < users.length; i += 10) {
+      await Promise.all(
+        users.slice(i, i + 10).map(async (u) => {
+          u.socket = await openSocket(`${wsUrl}/?token=${encodeURIComponent(u.token)}`);
+          followSocket(u, counters);
+        }),
+      );
+    }
+    const perTier = TIERS.map((t) => `${t} ${options.users[t]} users x 1 job / ${options.everyMs[t] / 1000} s (maxConcurrency ${concurrency[t]}${threads ? `, ${threads[t]} thread${threads[t] > 1 ? 's' : ''}` : ''})`);
+    console.log(`${users.length} users connected. Submitting for ${options.durationMs / 1000} s, sweeps ${Math.round(options.sweepShare * 100)} %:\n  ${perTier.join('\n  ')}`);
+
+    const loads: number[] = [];
+    const maxWaiting: Record<Tier, number> = { free: 0, basic: 0, pro: 0 };
+    const maxOldest: Record<Tier, number> = { free: 0, basic: 0, pro: 0 };
+    const loadStart = loadavg()[0];
+    // The client's own lag: a busy load generator would add it to every delay it measures.
+    const clientLag = monitorEventLoopDelay({ resolution: 10 });
+    clientLag.enable();
+    const sampler = setInterval(() => {
+      loads.push(loadavg()[0]);
+      void api<{ tiers: { tier: Tier; waiting: number; oldestQueuedAgeSeconds: number | null }[] }>(httpUrl, admin, '/admin/queues').then(
+        ({ body }) => {
+          for (const t of body.tiers) {
+            maxWaiting[t.tier] = Math.max(maxWaiting[t.tier], t.waiting);
+            maxOldest[t.tier] = Math.max(maxOldest[t.tier], t.oldestQueuedAgeSeconds ?? 0);
+          }
+        },
+        () => undefined,
+      );
+    }, 5_000);
+
+    const rejected: Record<Tier, Map<string, number>> = { free: new Map(), basic: new Map(), pro: new Map() };
+    const started = now();
+    const deadline = started + options.timeoutMs;
+    // Each user gets its own schedule (random phase, fixed period) drawn up front, so the run repeats from --seed.
+    const schedules = users.map((u) => {
+      const period = options.everyMs[u.tier];
+      const phase = random() * period;
+      const slots = Math.ceil(options.durationMs / period) + 1;
+      return Array.from({ length: slots }, (_, k) => phase + k * period)
+        .filter((t) => t < options.durationMs)
+        .map((t) => ({ t, kind: random() < options.sweepShare ? ('sweep' as const) : ('single' as const), body: undefined as unknown }))
+        .map((s) => ({ ...s, body: jobBody(s.kind, random) }));
+    });
+    await Promise.all(
+      users.map(async (user, i) => {
+        for (const slot of schedules[i]) {
+          await sleep(started + slot.t - now());
+          const submittedAt = now();
+          try {
+            const { status, body } = await api<{ jobId?: string; detail?: string }>(httpUrl, user.token, '/backtests', { method: 'POST', body: JSON.stringify(slot.body) });
+            if (status !== 202 || body.jobId === undefined) {
+              const key = `${status} ${body.detail ?? ''}`.trim();
+              rejected[user.tier].set(key, (rejected[user.tier].get(key) ?? 0) + 1);
+              continue;
+            }
+            user.jobs.set(body.jobId, { tier: user.tier, userId: user.userId, jobId: body.jobId, kind: slot.kind, submittedAt, progressMessages: 0, delaysMs: [] });
+            user.socket.send(JSON.stringify({ action: 'subscribe', jobId: body.jobId }));
+          } catch (error) {
+            const key = `request error: ${error instanceof Error ? error.message : String(error)}`;
+            rejected[user.tier].set(key, (rejected[user.tier].get(key) ?? 0) + 1);
+          }
+        }
+      }),
+    );
+    const submitted = users.reduce((n, u) => n + u.jobs.size, 0);
+    console.log(`Submissions done after ${seconds(now() - started)} s: ${submitted} accepted. Waiting for every job to end (timeout ${options.timeoutMs / 1000} s from the start)...`);
+
+    // Done when every job's terminal status came over the WebSocket, or the API says it ended long enough ago that
+    // its push should have come (those are counted as missed pushes). Polled through the list, one call per user.
+    let pending = submitted;
+    let lastReport = now();
+    while (now() < deadline) {
+      const waitingUsers = users.filter((u) => [...u.jobs.values()].some((j) => j.terminalPushAt === undefined));
+      if (waitingUsers.length === 0) break;
+      for (const user of waitingUsers) {
+        for (const view of await listAll(httpUrl, user)) {
+          const record = user.jobs.get(view.jobId);
+          if (record) record.view = view;
+        }
+      }
+      pending = users.reduce((n, u) => n + [...u.jobs.values()].filter((j) => j.terminalPushAt === undefined && !(j.view?.finishedAt && TERMINAL.has(j.view.status) && Date.now() - Date.parse(j.view.finishedAt) > PUSH_GRACE_MS)).length, 0);
+      if (pending === 0) break;
+      if (now() - lastReport > 15_000) {
+        console.log(`  ${seconds(now() - started)} s: ${pending} jobs not finished, load ${loadavg()[0].toFixed(1)}`);
+        lastReport = now();
+      }
+      await sleep(5_000);
+    }
+    clearInterval(sampler);
+    clientLag.disable();
+    const wall = now() - started;
+    for (const user of users) {
+      for (const view of await listAll(httpUrl, user)) {
+        const record = user.jobs.get(view.jobId);
+        if (record) record.view = view;
+      }
+      user.socket.close();
+    }
+
+    report({ users, options, rejected, loads, loadStart, maxWaiting, maxOldest, wall, timedOut: now() >= deadline, wsErrors: counters.wsErrors, concurrency, threads, clientLagP99Ms: clientLag.percentile(99) / 1e6 });
+  } finally {
+    for (const u of users) u.socket?.terminate();
+    await stopStack();
+  }
+}
+
+function report(input: {
+  users: SimUser[];
+  options: ReturnType<typeof readOptions>;
+  rejected: Record<Tier, Map<string, number>>;
+  loads: number[];
+  loadStart: number;
+  maxWaiting: Record<Tier, number>;
+  maxOldest: Record<Tier, number>;
+  wall: number;
+  timedOut: boolean;
+  wsErrors: number;
+  concurrency: Record<Tier, number>;
+  threads: Record<Tier, number> | undefined;
+  clientLagP99Ms: number;
+}): void {
+  const { users, rejected } = input;
+  const all = users.flatMap((u) => [...u.jobs.values()]);
+  const ms = (a?: string, b?: string): number | undefined => (a && b ? Date.parse(b) - Date.parse(a) : undefined);
+  const defined = (xs: (number | undefined)[]): number[] => xs.filter((x): x is number => x !== undefined);
+  const rows: string[][] = [];
+  const queueP95: Partial<Record<Tier, number>> = {};
+  const queueMean: Partial<Record<Tier, number>> = {};
+  const delayRows: string[][] = [];
+  for (const tier of TIERS) {
+    const jobs = all.filter((j) => j.tier === tier);
+    const done = jobs.filter((j) => j.view && TERMINAL.has(j.view.status));
+    const queue = summarize(defined(done.map((j) => ms(j.view!.createdAt, j.view!.startedAt))));
+    const runTime = summarize(defined(done.map((j) => ms(j.view!.startedAt, j.view!.finishedAt))));
+    const e2e = summarize(defined(done.map((j) => ms(j.view!.createdAt, j.view!.finishedAt))));
+    const seen = summarize(defined(done.map((j) => (j.terminalPushAt === undefined ? undefined : j.terminalPushAt - j.submittedAt))));
+    const delays = summarize(jobs.flatMap((j) => j.delaysMs));
+    queueP95[tier] = queue?.p95;
+    queueMean[tier] = queue?.mean;
+    const rejectedCount = [...rejected[tier].values()].reduce((a, b) => a + b, 0);
+    rows.push([
+      tier,
+      String(jobs.length),
+      String(rejectedCount),
+      String(jobs.filter((j) => j.view?.status === 'succeeded').length),
+      String(jobs.filter((j) => j.view?.status === 'failed').length),
+      `${seconds(queue?.mean)} / ${seconds(queue?.p50)} / ${seconds(queue?.p95)} / ${seconds(queue?.max)}`,
+      `${seconds(runTime?.mean)} / ${seconds(runTime?.p95)}`,
+      `${seconds(e2e?.mean)} / ${seconds(e2e?.p95)}`,
+      `${seconds(seen?.p50)} / ${seconds(seen?.p95)}`,
+    ]);
+    delayRows.push([tier, String(jobs.reduce((n, j) => n + j.progressMessages, 0)), millis(delays?.p50), millis(delays?.p95), millis(delays?.max), String(input.maxWaiting[tier]), String(input.maxOldest[tier])]);
+  }
+  const lost = all.filter((j) => !j.view || !TERMINAL.has(j.view.status));
+  const missedPush = all.filter((j) => j.view && TERMINAL.has(j.view.status) && j.terminalPushAt === undefined);
+  const retried = all.filter((j) => (j.view?.attempts ?? 0) > 1);
+  const allDelays = summarize(all.flatMap((j) => j.delaysMs));
+  const loads = input.loads.length > 0 ? input.loads : [loadavg()[0]];
+  const threads = input.threads ? TIERS.map((t) => `${t} ${input.threads![t]}`).join(', ') : 'as the running stack has them';
+
+  console.log(`
+Load run: ${users.length} users, ${all.length} jobs accepted in ${input.options.durationMs / 1000} s, all done after ${seconds(input.wall)} s${input.timedOut ? ' (HARD TIMEOUT reached)' : ''}
+Machine: load average (1 min) ${input.loadStart.toFixed(1)} at start, max ${Math.max(...loads).toFixed(1)}, mean ${(loads.reduce((a, b) => a + b, 0) / loads.length).toFixed(1)} during the run
+Stack: maxConcurrency ${TIERS.map((t) => `${t} ${input.concurrency[t]}`).join(', ')}; worker threads ${threads}; load generator event-loop lag p99 ${input.clientLagP99Ms.toFixed(0)} ms
+
+Per tier (seconds; queue wait = startedAt - createdAt of the last attempt, run = finishedAt - startedAt,
+end-to-end = finishedAt - createdAt, seen = submit request -> terminal status at the client over the WebSocket)
+${table(['tier', 'accepted', 'rejected', 'succeeded', 'failed', 'queue mean / p50 / p95 / max', 'run mean / p95', 'e2e mean / p95', 'seen p50 / p95'], rows)}
+
+Live progress (delay = arrival at the client - the job's updatedAt in the message, ms; queue depth from GET /admin/queues every 5 s)
+${table(['tier', 'messages', 'delay p50', 'p95', 'max', 'max waiting', 'oldest queued s'], delayRows)}`);
+  for (const tier of TIERS) for (const [why, n] of rejected[tier]) console.log(`  rejected ${tier}: ${n} x ${why}`);
+  const proFirst = queueP95.pro !== undefined && queueP95.free !== undefined && queueP95.pro < queueP95.free;
+  const meanOk = TIERS.every((t) => queueMean[t] === undefined || queueMean[t]! < 30_000);
+  console.log(`
+Goals
+  lost jobs (accepted, never terminal): ${lost.length}   ${lost.length === 0 ? 'ok' : `NOT ok: ${lost.slice(0, 5).map((j) => `${j.tier} ${j.jobId} ${j.view?.status ?? 'unknown'}`).join(', ')}`}
+  terminal without a WebSocket push: ${missedPush.length}; jobs that needed a retry: ${retried.length}; WebSocket errors: ${input.wsErrors}
+  pro p95 queue wait below free's: ${proFirst ? 'yes' : 'NO'} (pro ${seconds(queueP95.pro)} s, basic ${seconds(queueP95.basic)} s, free ${seconds(queueP95.free)} s)
+  mean queue wait < 30 s in every tier: ${meanOk ? 'met' : 'NOT met'} (${TIERS.map((t) => `${t} ${seconds(queueMean[t])} s`).join(', ')})
+  progress delay p95 < 2 s: ${allDelays !== undefined && allDelays.p95 < 2000 ? 'met' : 'NOT met'} (p95 ${millis(allDelays?.p95)} ms over ${allDelays?.count ?? 0} messages)`);
+  if (lost.length > 0 || !proFirst) process.exitCode = 1;
+}
+
+main().then(
+  () => process.exit(process.exitCode ?? 0),
+  (error: unknown) => {
+    console.error(error instanceof Error ? `${error.name}: ${error.message}` : error);
+    process.exit(1);
+  },
+);
