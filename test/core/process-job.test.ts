@@ -3,7 +3,7 @@ import type { Job } from '../../lambdas/core/job.ts';
 import { MAX_STORED_TRADES } from '../../lambdas/core/job-result.ts';
 import { systemClock } from '../../lambdas/core/ports/clock.ts';
 import { TIER_SETTINGS } from '../../lambdas/core/tiers.ts';
-import { processJob, retryDelayWithJitter, type ProcessJobDeps } from '../../lambdas/core/use-cases/process-job.ts';
+import { processJob, retryDelayWithJitter, type AttemptReport, type ProcessJobDeps } from '../../lambdas/core/use-cases/process-job.ts';
 import { submitBacktest } from '../../lambdas/core/use-cases/submit-backtest.ts';
 import { InMemoryJobRepository } from '../support/fakes/index.ts';
 import { principal, submitBody, world } from './support.ts';
@@ -227,5 +227,37 @@ describe('processJob', () => {
     };
     expect(await processJob(message, 1, deps(w, { clock: systemClock }))).toEqual({ kind: 'skip', reason: 'lost ownership' });
     expect((await jobs.get(jobId))?.status).toBe('running');
+  });
+  it('reports a claimed attempt once, after its outcome is stored: claim time, bars, run time; a duplicate claims nothing and reports nothing', async () => {
+    const w = world();
+    const { jobId, message } = await submitted(w);
+    w.clock.advance(4_000);
+    const reports: { report: AttemptReport; stored: Promise<Job | undefined> }[] = [];
+    // The in-memory get reads the row when called, so this is the job as it was when the report came.
+    const onAttempt = (report: AttemptReport) => reports.push({ report: { ...report }, stored: w.jobs.get(jobId) });
+    expect(await processJob(message, 1, deps(w, { onAttempt }))).toEqual({ kind: 'done', status: 'succeeded' });
+    expect(await processJob(message, 1, deps(w, { onAttempt }))).toEqual({ kind: 'skip', reason: 'terminal' });
+    const job = (await w.jobs.get(jobId))!;
+    expect(reports).toHaveLength(1);
+    expect(reports[0].report).toEqual({ attempt: 1, createdAt: '2024-03-01T12:00:00.000Z', claimedAt: '2024-03-01T12:00:04.000Z', bars: job.result!.stats.bars, runMs: 0 });
+    expect((await reports[0].stored)?.status).toBe('succeeded');
+  });
+
+  it('a failing attempt report changes nothing about the outcome and goes to onError', async () => {
+    const w = world();
+    const { message } = await submitted(w);
+    const errors: string[] = [];
+    const outcome = await processJob(
+      message,
+      1,
+      deps(w, {
+        onAttempt: () => {
+          throw new Error('metrics down');
+        },
+        onError: (_e, what) => errors.push(what),
+      }),
+    );
+    expect(outcome).toEqual({ kind: 'done', status: 'succeeded' });
+    expect(errors).toEqual(['attempt report failed']);
   });
 });
