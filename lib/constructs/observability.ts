@@ -6,7 +6,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { TIERS, WORKER_TIMEOUT_SECONDS, type Tier } from '../../lambdas/core/tiers.ts';
-import type { BacktestFunction } from './backtest-function.ts';
+import { NOTIFIER_METRICS, SUBMIT_METRICS, SUBMIT_REJECT_REASONS, WORKER_METRICS } from '../../lambdas/handlers/shared/metric-names.ts';
+import { METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME, type BacktestFunction } from './backtest-function.ts';
 import type { JobQueues } from './job-queues.ts';
 
 export interface ObservabilityProps {
@@ -34,6 +35,38 @@ export const ITERATOR_AGE_ALARM_MS = 5_000;
  * mean the sweeper cannot read or write the tables and stuck jobs stay stuck.
  */
 export const SWEEPER_ERRORS_ALARM_THRESHOLD = 2;
+
+/** DESIGN.md: average queue wait under 30 s, progress to clients within 2 s; drawn on the widgets as lines. */
+export const QUEUE_WAIT_TARGET_SECONDS = 30;
+export const PUSH_LATENCY_TARGET_MS = 2_000;
+
+/** A custom metric the handlers emit as EMF (lambdas/handlers/shared/metric-names.ts); every one carries `service`. */
+function appMetric(metricName: string, dimensions: Record<string, string>, statistic: string, label: string): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName,
+    dimensionsMap: { service: POWERTOOLS_SERVICE_NAME, ...dimensions },
+    statistic,
+    period: Duration.minutes(1),
+    label,
+  });
+}
+
+/**
+ * One count summed over the tiers. FILL keeps the sum defined in a minute when only some tiers emitted; without it
+ * a single quiet tier would blank the line.
+ */
+function allTiers(metricName: string, label: string): cloudwatch.MathExpression {
+  // Ids are unique per graph, and every expression on the widget brings its own three metrics.
+  const id = (tier: Tier): string => `${metricName.toLowerCase()}_${tier}`;
+  const usingMetrics = Object.fromEntries(TIERS.map((tier) => [id(tier), appMetric(metricName, { tier }, 'Sum', tier)]));
+  return new cloudwatch.MathExpression({
+    expression: TIERS.map((tier) => `FILL(${id(tier)}, 0)`).join(' + '),
+    usingMetrics,
+    label,
+    period: Duration.minutes(1),
+  });
+}
 
 /** Alarms on the failure signals of each pipeline stage, and one dashboard showing the pipeline top to bottom. */
 export class Observability extends Construct {
@@ -114,6 +147,50 @@ export class Observability extends Construct {
     const api5xx = props.httpApi.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' });
     alarm('HttpApi5xx', api5xx, 5, 'The HTTP API is returning server errors');
 
+    // What the jobs themselves did (the handlers' EMF metrics), next to what the services report above.
+    const jobWidgets: cloudwatch.IWidget[] = [
+      new cloudwatch.GraphWidget({
+        title: 'Queue wait per tier (s, first attempt)',
+        // One axis: the target is about the average, and p95 shows how far the slow tail sits from it.
+        left: TIERS.flatMap((tier) => [appMetric(WORKER_METRICS.queueWait, { tier }, 'p95', `${tier} p95`), appMetric(WORKER_METRICS.queueWait, { tier }, 'Average', `${tier} avg`)]),
+        leftAnnotations: [{ value: QUEUE_WAIT_TARGET_SECONDS, label: `target avg ${QUEUE_WAIT_TARGET_SECONDS} s` }],
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Jobs by outcome (all tiers, per minute)',
+        left: [
+          allTiers(SUBMIT_METRICS.submitted, 'submitted'),
+          allTiers(WORKER_METRICS.succeeded, 'succeeded'),
+          allTiers(WORKER_METRICS.failed, 'failed'),
+          allTiers(WORKER_METRICS.cancelled, 'cancelled'),
+          allTiers(WORKER_METRICS.retried, 'retried'),
+          allTiers(WORKER_METRICS.deadLettered, 'dead-lettered'),
+        ],
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Run time per tier (s, p95)',
+        left: TIERS.map((tier) => appMetric(WORKER_METRICS.run, { tier }, 'p95', tier)),
+        leftAnnotations: [{ value: WORKER_TIMEOUT_SECONDS, label: 'worker timeout' }],
+        width: 8,
+      }),
+    ];
+    const pushLatency = (statistic: string): cloudwatch.Metric => appMetric(NOTIFIER_METRICS.latency, {}, statistic, `push latency ${statistic} (ms)`);
+    const deliveryWidgets: cloudwatch.IWidget[] = [
+      new cloudwatch.GraphWidget({
+        title: 'Progress push latency (job write to client)',
+        left: [pushLatency('p50'), pushLatency('p95'), pushLatency('Maximum')],
+        leftAnnotations: [{ value: PUSH_LATENCY_TARGET_MS, label: `target ${PUSH_LATENCY_TARGET_MS} ms` }],
+        right: [appMetric(NOTIFIER_METRICS.pushed, {}, 'Sum', 'pushed'), appMetric(NOTIFIER_METRICS.gone, {}, 'Sum', 'connections gone')],
+        width: 12,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Submits refused, by reason',
+        left: SUBMIT_REJECT_REASONS.map((reason) => appMetric(SUBMIT_METRICS.rejected, { reason }, 'Sum', reason)),
+        width: 12,
+      }),
+    ];
+
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       defaultInterval: Duration.hours(3),
       widgets: [
@@ -127,6 +204,8 @@ export class Observability extends Construct {
         ],
         queueWidgets,
         workerWidgets,
+        jobWidgets,
+        deliveryWidgets,
         [
           new cloudwatch.GraphWidget({
             title: 'Progress stream',

@@ -1,12 +1,8 @@
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import { IdempotencyConflictError, InsufficientCreditsError, RateLimitedError, ServiceUnavailableError, ValidationError } from '../../core/errors.ts';
 import type { Tier } from '../../core/tiers.ts';
+import { SUBMIT_METRICS, type RejectReason } from '../shared/metric-names.ts';
 import { MalformedJsonError, PayloadTooLargeError } from '../shared/problem.ts';
-
-export const SUBMIT_METRICS = { submitted: 'JobsSubmitted', rejected: 'SubmitRejected' } as const;
-
-/** Why a submit was refused, as the `reason` dimension of SubmitRejected: a fixed, small set. */
-export type RejectReason = 'rate_limited' | 'no_credits' | 'validation' | 'idempotency_conflict' | 'unavailable';
 
 /** The reason for an error a submit can end with; undefined for the service's own failures (those are Lambda errors and 5xx). */
 export function rejectReason(error: unknown): RejectReason | undefined {

@@ -1,9 +1,7 @@
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { Job } from '../../core/job.ts';
 import type { NotifyOutcome } from '../../core/use-cases/notify-progress.ts';
-
-/** Metric names the progress notifier emits (dimension: service only); the dashboard reads the same names. */
-export const NOTIFIER_METRICS = { pushed: 'ProgressPushed', gone: 'ConnectionsGone', latency: 'PushLatencyMs' } as const;
+import { NOTIFIER_METRICS } from '../shared/metric-names.ts';
 
 /**
  * One stream record's pushes. PushLatencyMs is the delay a client saw: from the job write (updatedAt, the worker's

@@ -1,18 +1,6 @@
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { AttemptReport, ProcessOutcome } from '../../core/use-cases/process-job.ts';
-
-/** Metric names the worker emits (dimensions: service, tier); the dashboard reads the same names. */
-export const WORKER_METRICS = {
-  succeeded: 'JobsSucceeded',
-  failed: 'JobsFailed',
-  cancelled: 'JobsCancelled',
-  retried: 'JobsRetried',
-  deadLettered: 'JobsDeadLettered',
-  skipped: 'DeliveriesSkipped',
-  queueWait: 'QueueWaitSeconds',
-  run: 'RunSeconds',
-  bars: 'BarsProcessed',
-} as const;
+import { WORKER_METRICS } from '../shared/metric-names.ts';
 
 /**
  * Turns one delivery's outcome (and, when it claimed the job, its report) into metrics.

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TIERS, WORKER_TIMEOUT_SECONDS, type Tier } from '../../../lambdas/core/tiers.ts';
-import { ITERATOR_AGE_ALARM_MS, OLDEST_MESSAGE_ALARM_SECONDS } from '../../../lib/constructs/observability.ts';
+import { ITERATOR_AGE_ALARM_MS, OLDEST_MESSAGE_ALARM_SECONDS, PUSH_LATENCY_TARGET_MS, QUEUE_WAIT_TARGET_SECONDS } from '../../../lib/constructs/observability.ts';
 import { defaultApp } from '../support/default-app.ts';
 import type { SynthResult } from '../support/synth-app.ts';
 import { logicalIdAt, mentions, resources, type CfnResource } from '../support/template-queries.ts';
@@ -44,6 +44,71 @@ export function describeObservability(): void {
 
     it('has one dashboard', () => {
       expect(Object.keys(resources(synth.service, 'AWS::CloudWatch::Dashboard'))).toHaveLength(1);
+    });
+
+    describe('dashboard widgets for the metrics the handlers emit (names and dimensions as in lambdas/handlers/shared/metric-names.ts)', () => {
+      /** The dashboard JSON with every CloudFormation token (region, resource names) replaced by a placeholder word. */
+      const widgets = (): { properties: { title: string; metrics: unknown[][]; annotations?: { horizontal?: { value: number }[] } } }[] => {
+        const [dashboard] = Object.values(resources(synth.service, 'AWS::CloudWatch::Dashboard'));
+        const body = dashboard.Properties?.DashboardBody as { 'Fn::Join': [string, unknown[]] };
+        const text = body['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : 'TOKEN')).join(body['Fn::Join'][0]);
+        return (JSON.parse(text) as { widgets: ReturnType<typeof widgets> }).widgets;
+      };
+      const widget = (titleStart: string) => {
+        const found = widgets().find((w) => w.properties.title?.startsWith(titleStart));
+        expect(found, `a widget titled "${titleStart}..."`).toBeDefined();
+        return found!.properties;
+      };
+      /**
+       * A metric line as "namespace name dim value ..." with the dimensions sorted by name (CloudWatch matches them in
+       * any order), plus its stat (undefined = Average).
+       */
+      const lines = (metrics: unknown[][]) =>
+        metrics
+          .filter((m) => typeof m[0] === 'string')
+          .map((m) => {
+            const [namespace, name, ...flat] = m.slice(0, -1) as string[];
+            const pairs = Array.from({ length: flat.length / 2 }, (_, i) => `${flat[2 * i]} ${flat[2 * i + 1]}`).sort();
+            return { id: [namespace, name, ...pairs].join(' '), stat: (m.at(-1) as { stat?: string }).stat };
+          });
+
+      it('queue wait: p95 and average per tier, with the 30 s target', () => {
+        const queueWait = widget('Queue wait per tier');
+        const drawn = lines(queueWait.metrics);
+        for (const tier of TIERS) {
+          const id = `BacktestQueue QueueWaitSeconds service backtest-queue tier ${tier}`;
+          expect(drawn).toContainEqual({ id, stat: 'p95' });
+          expect(drawn).toContainEqual({ id, stat: undefined });
+        }
+        expect(queueWait.annotations?.horizontal?.map((a) => a.value)).toEqual([QUEUE_WAIT_TARGET_SECONDS]);
+      });
+
+      it('jobs by outcome: each outcome summed over the three tiers, gaps filled with 0', () => {
+        const outcomes = widget('Jobs by outcome');
+        const expressions = outcomes.metrics.map((m) => (m[0] as { expression?: string }).expression).filter((e): e is string => e !== undefined);
+        expect(expressions).toHaveLength(6);
+        const drawn = lines(outcomes.metrics);
+        for (const name of ['JobsSubmitted', 'JobsSucceeded', 'JobsFailed', 'JobsCancelled', 'JobsRetried', 'JobsDeadLettered']) {
+          for (const tier of TIERS) expect(drawn).toContainEqual({ id: `BacktestQueue ${name} service backtest-queue tier ${tier}`, stat: 'Sum' });
+          expect(expressions).toContainEqual(TIERS.map((tier) => `FILL(${name.toLowerCase()}_${tier}, 0)`).join(' + '));
+        }
+      });
+
+      it('push latency: p50, p95 and max against the 2 s target, with pushes and gone connections', () => {
+        const latency = widget('Progress push latency');
+        const drawn = lines(latency.metrics);
+        for (const stat of ['p50', 'p95', 'Maximum']) expect(drawn).toContainEqual({ id: 'BacktestQueue PushLatencyMs service backtest-queue', stat });
+        expect(drawn).toContainEqual({ id: 'BacktestQueue ProgressPushed service backtest-queue', stat: 'Sum' });
+        expect(drawn).toContainEqual({ id: 'BacktestQueue ConnectionsGone service backtest-queue', stat: 'Sum' });
+        expect(latency.annotations?.horizontal?.map((a) => a.value)).toEqual([PUSH_LATENCY_TARGET_MS]);
+      });
+
+      it('refused submits by each reason the submit handler reports', () => {
+        const drawn = lines(widget('Submits refused').metrics);
+        for (const reason of ['rate_limited', 'no_credits', 'validation']) {
+          expect(drawn).toContainEqual({ id: `BacktestQueue SubmitRejected reason ${reason} service backtest-queue`, stat: 'Sum' });
+        }
+      });
     });
 
     it('outputs what an operator and a client need', () => {
