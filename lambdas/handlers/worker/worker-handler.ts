@@ -58,6 +58,9 @@ export class DeadLetterError extends Error {
 export function createWorkerHandler(deps: WorkerHandlerDeps) {
   const logger = deps.logger ?? createLogger('worker');
   const metrics = deps.metrics ?? createMetrics('worker');
+  // The tier is fixed per function (env TIER): set it once. Passing it to logMetrics would re-add it on every
+  // invocation, and Powertools warns "Dimension tier has already been added" each time on a warm instance.
+  metrics.setDefaultDimensions({ tier: deps.tier });
   const margin = deps.timeoutMarginMs ?? 10_000;
 
   const handleRecord = async (record: SQSRecord, context: Context): Promise<void> => {
@@ -98,9 +101,8 @@ export function createWorkerHandler(deps: WorkerHandlerDeps) {
 
   return middy<SQSEvent, SQSBatchResponse>()
     .use(injectLambdaContext(logger, { logEvent: false }))
-    // Every delivery records an outcome metric, so logMetrics never flushes an empty set. The tier is fixed per
-    // function (env TIER), so it is a default dimension rather than one added per record.
-    .use(logMetrics(metrics, { defaultDimensions: { tier: deps.tier } }))
+    // Every delivery records an outcome metric, so logMetrics never flushes an empty set.
+    .use(logMetrics(metrics))
     .handler(async (event, context) => {
       // A processor per invocation: the local stack runs several invocations of one handler concurrently.
       const processor = new BatchProcessor(EventType.SQS);
