@@ -20,6 +20,8 @@ const schema = z.object({
   LOCAL_WORKER_THREADS: tierCounts.optional(),
   /** maxConcurrency per tier, e.g. `free=2,basic=5,pro=10` (the CDK context `concurrency.<tier>` locally). */
   LOCAL_CONCURRENCY: tierCounts.optional(),
+  /** Nice value of the worker threads on Linux, 0-19 (default 10): backtests yield the CPU to the gateways. */
+  LOCAL_WORKER_NICE: z.coerce.number().int().min(0).max(19).optional(),
 });
 
 export type LocalConfig = z.infer<typeof schema>;

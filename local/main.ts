@@ -24,6 +24,7 @@ async function main(): Promise<void> {
     dataDir: config.DATA_DIR,
     workerThreads: config.LOCAL_WORKER_THREADS,
     concurrency: config.LOCAL_CONCURRENCY,
+    ...(config.LOCAL_WORKER_NICE !== undefined ? { workerNice: config.LOCAL_WORKER_NICE } : {}),
     extraEnv: config.LOG_LEVEL ? { LOG_LEVEL: config.LOG_LEVEL } : {},
     log: consoleLogger,
   });

@@ -49,6 +49,8 @@ export interface LocalStackOptions {
   concurrency?: Partial<Record<Tier, number>>;
   /** Worker threads per tier. @default free 1, basic 1, pro 2 */
   workerThreads?: Partial<Record<Tier, number>>;
+  /** Nice value of the worker threads (Linux). @default DEFAULT_WORKER_NICE (10) */
+  workerNice?: number;
   /** Extra environment for every handler (e.g. LOG_LEVEL, fault injection). */
   extraEnv?: Record<string, string>;
   /** Stream poll interval. @default 50 ms */
@@ -255,6 +257,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         // The process's own variables (PATH, HOME, FAULT_*) too, as the main thread's handlers see them.
         env: { ...(process.env as Record<string, string>), ...env, TIER: tier },
         timeoutMs: WORKER_TIMEOUT_SECONDS * 1000,
+        ...(options.workerNice !== undefined ? { nice: options.workerNice } : {}),
         log,
       });
       pools.push(pool);

@@ -13,8 +13,13 @@ export interface WorkerPoolOptions {
   env: Record<string, string>;
   /** Invocation timeout (the function's timeout). */
   timeoutMs: number;
+  /** Nice value of the worker threads on Linux (see worker-thread.ts). @default DEFAULT_WORKER_NICE */
+  nice?: number;
   log: Logger;
 }
+
+/** Worker threads run below the gateways, pollers and DynamoDB Local, as a Lambda never shares their CPU. */
+export const DEFAULT_WORKER_NICE = 10;
 
 /**
  * The FAULT_SEED of one worker thread: FAULT_SEED mixed with the function name and the thread's index. Every thread
@@ -132,7 +137,7 @@ export class WorkerPool {
 
   private spawn(): Thread {
     const worker = new Worker(new URL('./worker-thread.ts', import.meta.url), {
-      workerData: { entry: this.options.entry, functionName: this.options.functionName, timeoutMs: this.options.timeoutMs },
+      workerData: { entry: this.options.entry, functionName: this.options.functionName, timeoutMs: this.options.timeoutMs, nice: this.options.nice ?? DEFAULT_WORKER_NICE },
       env: threadEnv(this.options.env, this.options.functionName, this.spawned++),
     });
     const pending = new Map<number, Pending>();
