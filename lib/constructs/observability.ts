@@ -36,19 +36,33 @@ export const ITERATOR_AGE_ALARM_MS = 5_000;
  */
 export const SWEEPER_ERRORS_ALARM_THRESHOLD = 2;
 
-/** DESIGN.md: average queue wait under 30 s, progress to clients within 2 s; drawn on the widgets as lines. */
+/** DESIGN.md: average queue wait under 30 s, progress to clients within 2 s; drawn on the widgets as lines and alarmed on. */
 export const QUEUE_WAIT_TARGET_SECONDS = 30;
 export const PUSH_LATENCY_TARGET_MS = 2_000;
 
-/** A custom metric the handlers emit as EMF (lambdas/handlers/shared/metric-names.ts); every one carries `service`. */
-function appMetric(metricName: string, dimensions: Record<string, string>, statistic: string, label: string): cloudwatch.Metric {
+/**
+ * The goal alarms (queue wait, push latency) judge 5-minute statistics and fire when 3 in a row miss the goal. They
+ * measure the product's promise, not an outage: a burst (the load test submits 100 jobs at once) may miss it for a
+ * few minutes and catch up, which is fine; 15 minutes of missing it means the tier lacks concurrency or the stream
+ * is slow. 1-minute periods would also be noisy: a quiet tier's minute can hold one job, and its average is that
+ * job. Outages are caught sooner by `<Tier>OldestMessage` (nothing is claimed, so QueueWaitSeconds is not even
+ * emitted) and `StreamIteratorAge`.
+ */
+export const GOAL_ALARM_PERIOD = Duration.minutes(5);
+export const GOAL_ALARM_EVALUATION_PERIODS = 3;
+
+/**
+ * A custom metric the handlers emit as EMF (lambdas/handlers/shared/metric-names.ts); every one carries `service`.
+ * Alarms pass no label: a labelled metric makes CDK render the alarm as a metric-math `Metrics` list.
+ */
+function appMetric(metricName: string, dimensions: Record<string, string>, statistic: string, label?: string): cloudwatch.Metric {
   return new cloudwatch.Metric({
     namespace: METRICS_NAMESPACE,
     metricName,
     dimensionsMap: { service: POWERTOOLS_SERVICE_NAME, ...dimensions },
     statistic,
     period: Duration.minutes(1),
-    label,
+    ...(label === undefined ? {} : { label }),
   });
 }
 
@@ -110,6 +124,10 @@ export class Observability extends Construct {
       alarm(`${name}WorkerErrors`, errors, 0, `${tier} worker invocations crashed or timed out (not job failures, which are reported per record)`);
       const p95 = worker.metricDuration({ period: Duration.minutes(5), statistic: 'p95' });
       alarm(`${name}WorkerDurationP95`, p95, WORKER_TIMEOUT_SECONDS * 1000 * 0.8, `${tier} worker p95 duration is near the ${WORKER_TIMEOUT_SECONDS} s timeout`, 2);
+      // Per tier, with the tier's full dimension set (service, tier): an alarm matches no metric on a subset.
+      // JobsDeadLettered gets no alarm of its own: every dead-lettered message lands in the DLQ, which `<Tier>DlqDepth` watches.
+      const queueWait = appMetric(WORKER_METRICS.queueWait, { tier }, 'Average').with({ period: GOAL_ALARM_PERIOD });
+      alarm(`${name}QueueWaitAverage`, queueWait, QUEUE_WAIT_TARGET_SECONDS, `${tier} jobs wait longer than the ${QUEUE_WAIT_TARGET_SECONDS} s average goal (DESIGN.md) for a worker`, GOAL_ALARM_EVALUATION_PERIODS);
 
       queueWidgets.push(
         new cloudwatch.GraphWidget({
@@ -144,6 +162,9 @@ export class Observability extends Construct {
     const notifierErrors = props.notifier.fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' });
     const sweeperErrors = props.sweeper.fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' });
     alarm('SweeperErrors', sweeperErrors, SWEEPER_ERRORS_ALARM_THRESHOLD, 'The stuck-job sweeper keeps failing: jobs stuck queued or abandoned running are not being repaired');
+    // The notifier emits with `service` only, so that is the whole dimension set.
+    const pushP95 = appMetric(NOTIFIER_METRICS.latency, {}, 'p95').with({ period: GOAL_ALARM_PERIOD });
+    alarm('PushLatencyP95', pushP95, PUSH_LATENCY_TARGET_MS, `Progress reaches clients later than the ${PUSH_LATENCY_TARGET_MS} ms goal (DESIGN.md), p95 from job write to push`, GOAL_ALARM_EVALUATION_PERIODS);
     const api5xx = props.httpApi.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' });
     alarm('HttpApi5xx', api5xx, 5, 'The HTTP API is returning server errors');
 

@@ -42,6 +42,57 @@ export function describeObservability(): void {
       expect(alarmOn('IteratorAge', notifierId)?.Properties).toMatchObject({ Threshold: ITERATOR_AGE_ALARM_MS, Statistic: 'Maximum' });
     });
 
+    describe('alarms on the design goals (DESIGN.md: average queue wait under 30 s, progress within 2 s)', () => {
+      /** Alarms on one of the handlers' EMF metrics, with their dimensions as a plain name -> value map. */
+      const appAlarms = (metricName: string) =>
+        alarms()
+          .filter((a) => a.Properties?.MetricName === metricName)
+          .map((a) => ({
+            ...a.Properties,
+            Dimensions: Object.fromEntries(((a.Properties?.Dimensions ?? []) as { Name: string; Value: unknown }[]).map((d) => [d.Name, d.Value])),
+          }));
+      // 5-minute statistics, 3 of 3 must miss: a burst that catches up stays quiet, 15 minutes behind the goal does not.
+      const sustained = { Period: 300, EvaluationPeriods: 3, DatapointsToAlarm: 3, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching' };
+
+      it('one queue wait alarm per tier, on the average with the exact dimensions the worker emits (service and tier)', () => {
+        const queueWait = appAlarms('QueueWaitSeconds');
+
+        expect(queueWait).toHaveLength(TIERS.length);
+        for (const tier of TIERS) {
+          expect(queueWait).toContainEqual(
+            expect.objectContaining({
+              Namespace: 'BacktestQueue',
+              Dimensions: { service: 'backtest-queue', tier },
+              Statistic: 'Average',
+              Threshold: QUEUE_WAIT_TARGET_SECONDS,
+              ...sustained,
+            }),
+          );
+        }
+      });
+
+      it('push latency alarms on p95 above 2 s, with the only dimension the notifier emits (service)', () => {
+        const latency = appAlarms('PushLatencyMs');
+
+        expect(latency).toHaveLength(1);
+        expect(latency[0]).toMatchObject({
+          Namespace: 'BacktestQueue',
+          Dimensions: { service: 'backtest-queue' },
+          ExtendedStatistic: 'p95',
+          Threshold: PUSH_LATENCY_TARGET_MS,
+          ...sustained,
+        });
+        expect(latency[0]).not.toHaveProperty('Statistic');
+      });
+
+      it('dead-lettered jobs are left to the DLQ depth alarms (one per tier), not alarmed twice', () => {
+        const dlqDepth = TIERS.map((tier) => alarmOn('ApproximateNumberOfMessagesVisible', logicalIdAt(synth.service, 'AWS::SQS::Queue', `JobQueues/${cap(tier)}Dlq/`)));
+
+        expect(dlqDepth.every((a) => a !== undefined)).toBe(true);
+        expect(appAlarms('JobsDeadLettered')).toHaveLength(0);
+      });
+    });
+
     it('has one dashboard', () => {
       expect(Object.keys(resources(synth.service, 'AWS::CloudWatch::Dashboard'))).toHaveLength(1);
     });
