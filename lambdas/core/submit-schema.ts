@@ -11,7 +11,9 @@ const isoDate = z
 
 const finite = z.number().finite();
 const paramRange = z.strictObject({ from: finite, to: finite, step: finite.positive() });
-const paramValue = z.union([finite, z.boolean(), z.array(finite).min(1).max(1000), paramRange]);
+const paramValue = z.union([finite, z.boolean(), z.array(finite).min(1).max(1000), paramRange], {
+  error: 'must be a number, a boolean, a list of 1-1000 numbers, or a range {from, to, step}',
+});
 
 /** The body of `POST /backtests`. Unknown keys are rejected; strategy parameters are checked by the engine. */
 export const submitRequestSchema = z
