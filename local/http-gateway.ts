@@ -30,6 +30,8 @@ export interface HttpGatewayOptions {
   /** CORS as the HTTP API's `corsPreflight` configures it; absent = no CORS headers. */
   cors?: CorsSettings;
   log: Logger;
+  /** Answers requests no API route matches (the web app's files, local/web-assets.ts); true when it did. */
+  fallback?: (req: IncomingMessage, res: ServerResponse, pathname: string) => boolean;
 }
 
 export interface CorsSettings {
@@ -86,6 +88,7 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
       return;
     }
     const match = findRoute(method, url.pathname);
+    if (match === undefined && options.fallback?.(req, res, url.pathname) === true) return;
     if (match === undefined) {
       sendJson(res, 404, problem(404, 'Not Found', `No route for ${method} ${url.pathname}`), 'application/problem+json');
       return;

@@ -26,6 +26,7 @@ async function main(): Promise<void> {
     concurrency: config.LOCAL_CONCURRENCY,
     ...(config.LOCAL_WORKER_NICE !== undefined ? { workerNice: config.LOCAL_WORKER_NICE } : {}),
     extraEnv: config.LOG_LEVEL ? { LOG_LEVEL: config.LOG_LEVEL } : {},
+    web: true,
     log: consoleLogger,
   });
   installShutdown(stack);

@@ -15,6 +15,7 @@ import { WorkerPool } from './worker-pool.ts';
 import { startSqsPoller, type SqsPoller } from './sqs-poller.ts';
 import { startStreamPoller, type StreamFailure, type StreamPoller } from './stream-poller.ts';
 import { requeueLiveJobs } from './requeue.ts';
+import { startWebAssets } from './web-assets.ts';
 import { PROGRESS_STREAM_MAPPING } from './stream-mapping.ts';
 import { consoleLogger, type Logger } from './http-util.ts';
 import { HANDLER_ENTRIES } from '../lib/handler-entries.ts';
@@ -51,6 +52,8 @@ export interface LocalStackOptions {
   workerThreads?: Partial<Record<Tier, number>>;
   /** Nice value of the worker threads (Linux). @default DEFAULT_WORKER_NICE (10) */
   workerNice?: number;
+  /** Build the web app and serve it at / with its config.json (API routes keep priority). @default false */
+  web?: boolean;
   /** Extra environment for every handler (e.g. LOG_LEVEL, fault injection). */
   extraEnv?: Record<string, string>;
   /** Stream poll interval. @default 50 ms */
@@ -167,6 +170,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       },
     });
     cleanups.push(() => ws.close());
+    const web = options.web === true ? await startWebAssets({ wsPort: () => Number(new URL(ws.url).port) }) : undefined;
+    if (web !== undefined) cleanups.push(() => web.close());
     const http = await startHttpGateway({
       host,
       port: options.httpPort ?? 3000,
@@ -174,6 +179,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       cors: HTTP_CORS,
       log,
       routes: HTTP_ROUTES.map((route) => ({ method: route.method, path: route.path, load: lazyHandler(route.entry) })),
+      ...(web !== undefined ? { fallback: web.serve } : {}),
     });
     cleanups.push(() => http.close());
 
