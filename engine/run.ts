@@ -7,6 +7,7 @@ import { CHUNK, Scheduler } from './scheduler.ts';
 import type { IndicatorKernel } from './indicators.ts';
 import { planBacktest, type BacktestPlan } from './spec.ts';
 import { computeStats, LOWER_IS_BETTER } from './stats.ts';
+import { sweepGrid } from './sweep-grid.ts';
 import type { ScalarParams, SignalKernel } from './strategies/strategy.ts';
 import { toIso } from './time.ts';
 import { TradeLog } from './trade-log.ts';
@@ -207,6 +208,9 @@ async function runPlan(ws: Workspace, plan: BacktestPlan, sched: Scheduler): Pro
     equityCurve: run.curve!,
     sweep: { metric: plan.metric, combinations: total, top: ranked.slice(0, plan.top) },
   };
+  // Every combination's metric, not only the top rows: a two-parameter sweep's heatmap needs the whole grid.
+  const grid = sweepGrid(plan.axes, rows, plan.metric);
+  if (grid !== undefined) result.sweep!.grid = grid;
   sched.finish();
   return result;
 }

@@ -15,6 +15,8 @@ export interface BacktestPlan {
   strategy: StrategyDefinition;
   /** Valid concrete parameter sets in grid order (last parameter varies fastest). */
   combinations: ScalarParams[];
+  /** The parameters given in the spec, each with its candidate values in grid order (one value when not swept). */
+  axes: { name: string; values: (number | boolean)[] }[];
   isSweep: boolean;
   execution: ExecutionConfig;
   timeframe: Timeframe;
@@ -193,6 +195,7 @@ export function planBacktest(spec: BacktestSpec): BacktestPlan {
   return {
     strategy,
     combinations,
+    axes,
     isSweep,
     execution: {
       initialCash: s.initialCash,

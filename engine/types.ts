@@ -68,6 +68,19 @@ export interface Stats {
 
 export interface SweepRow { params: Record<string, number | boolean>; stats: Stats }
 
+/**
+ * The ranking metric of every combination of a sweep in which exactly two parameters vary, for a heatmap. Row-major:
+ * `metric[i * values[params[1]].length + j]` is the combination `params[0] = values[params[0]][i]`,
+ * `params[1] = values[params[1]][j]`. `null` marks a combination a cross-parameter rule skipped (fast >= slow) or a
+ * metric that is not a finite number. Values keep 6 significant digits: enough to colour and label a cell, and a
+ * 5 000-cell grid stays near 50 KB of JSON (the top rows keep full precision).
+ */
+export interface SweepGrid {
+  params: [string, string];
+  values: Record<string, number[]>;
+  metric: (number | null)[];
+}
+
 export interface BacktestResult {
   /** The concrete parameters of this result (the best combination for a sweep). */
   params: Record<string, number | boolean>;
@@ -75,8 +88,8 @@ export interface BacktestResult {
   trades: Trade[];
   /** At most 500 points, keeping peaks and troughs; `time` in epoch ms. */
   equityCurve: { time: number[]; equity: number[] };
-  /** Present when the spec was a sweep. */
-  sweep?: { metric: string; combinations: number; top: SweepRow[] };
+  /** Present when the spec was a sweep; `grid` when exactly two parameters vary. */
+  sweep?: { metric: string; combinations: number; top: SweepRow[]; grid?: SweepGrid };
 }
 
 export interface RunOptions {

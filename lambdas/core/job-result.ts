@@ -1,4 +1,4 @@
-import type { Stats, SweepRow, Trade } from '../../engine/types.ts';
+import type { Stats, SweepGrid, SweepRow, Trade } from '../../engine/types.ts';
 
 /** Trades kept in a stored result; the full count is in `tradesTotal`. Keeps a job well under DynamoDB's 400 KB item cap. */
 export const MAX_STORED_TRADES = 1000;
@@ -10,7 +10,8 @@ export interface JobResult {
   trades: Trade[];
   tradesTotal: number;
   equityCurve: { time: number[]; equity: number[] };
-  sweep?: { metric: string; combinations: number; top: SweepRow[] };
+  /** `grid` (two-parameter sweeps only): every combination's metric, at most the tier's maxCombinations cells. */
+  sweep?: { metric: string; combinations: number; top: SweepRow[]; grid?: SweepGrid };
 }
 
 /** The part of a result that fits in a WebSocket message (no trades, no curve). */
