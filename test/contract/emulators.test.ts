@@ -1,6 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -10,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { documentClient } from '../../lambdas/adapters/dynamodb-document-client.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, startEmulators } from '../../local/emulators.ts';
 import { createResources, type LocalResources } from '../../local/resources.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 const CHILD = resolve(import.meta.dirname, '../support/emulator-child.ts');
 
@@ -59,7 +59,7 @@ describe('emulator lifecycle', () => {
   }, 40_000);
 
   it('keeps tables, items, queues and messages across restarts with persistDir', async () => {
-    const persistDir = mkdtempSync(join(tmpdir(), 'emu-persist-'));
+    const persistDir = tempDir('emu-persist-');
     async function withStack<T>(fn: (doc: DynamoDBDocumentClient, sqs: SQSClient, r: LocalResources) => Promise<T>): Promise<T> {
       const emulators = await startEmulators({ persistDir });
       const dynamodb = new DynamoDBClient({ endpoint: emulators.dynamodbEndpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });

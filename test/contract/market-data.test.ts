@@ -1,5 +1,4 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +11,7 @@ import { SYNTHETIC_DEFAULT_END_MS, SyntheticMarketData } from '../../lambdas/ada
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/emulators.ts';
 import { emulatorEndpoints, freshPrefix } from '../support/emulator-env.ts';
 import { describeMarketDataContract } from './market-data-contract.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 const SHARED_DATA = resolve(import.meta.dirname, '../../../shared/data');
 const hasSharedData = existsSync(join(SHARED_DATA, 'ORCL-1d.csv'));
@@ -69,7 +69,7 @@ describe.skipIf(!hasSharedData)('CsvFolderMarketData on ../shared/data', () => {
 
 describe('CsvFolderMarketData on a scratch folder', () => {
   it('reports a malformed file as an input error naming the file, not as an unknown symbol', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'md-'));
+    const dir = tempDir('md-');
     writeFileSync(join(dir, 'BAD-1d.csv'), 'Date,Open,High,Low,Close\n2020-01-01,1,2,0.5,oops\n');
     const source = new CsvFolderMarketData({ dir });
 
@@ -139,7 +139,7 @@ describe('SyntheticMarketData', () => {
 
 describe('RoutingMarketData', () => {
   it('sends SYNTH-* to the generator and the rest to real data', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'md-'));
+    const dir = tempDir('md-');
     writeFileSync(join(dir, 'ACME-1d.csv'), tinyCsv(30));
     const routing = new RoutingMarketData({ synthetic: new SyntheticMarketData(), real: new CsvFolderMarketData({ dir }) });
 

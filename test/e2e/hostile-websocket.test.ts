@@ -7,7 +7,7 @@ import type { LocalStack } from '../../local/stack.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/emulators.ts';
 import { documentClient } from '../../lambdas/adapters/dynamodb-document-client.ts';
 import { MAX_CLIENT_MESSAGE_BYTES } from '../../lambdas/core/use-cases/websocket-session.ts';
-import { anyJson, hostileString, notJson } from '../property/support.ts';
+import { anyJson, hostileString, notJson } from '../support/hostile-input.ts';
 import { startFaultStack } from './support/fault-run.ts';
 import { ApiClient, SocketClient, until } from './support/clients.ts';
 import { SINGLE_RUN } from './support/requests.ts';

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { ApiGatewayManagementApiClient, PostToConnectionCommand, GetConnectionCommand, DeleteConnectionCommand, GoneException } from '@aws-sdk/client-apigatewaymanagementapi';
@@ -9,6 +8,8 @@ import { startHttpGateway, type HttpGateway } from '../../local/http-gateway.ts'
 import { startWsGateway, type WsGateway } from '../../local/ws-gateway.ts';
 import { silentLogger } from '../../local/http-util.ts';
 import type { LambdaHandler } from '../../local/lambda-runtime.ts';
+import { until } from '../support/until.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 // The gateways with recording handlers in place of the production ones: what the handlers receive and what the
 // client sees must match API Gateway, independently of the handlers' own behaviour.
@@ -24,7 +25,7 @@ let ws: WsGateway;
 let token: string;
 
 beforeAll(async () => {
-  keys = await loadOrCreateKeys(mkdtempSync(join(tmpdir(), 'keys-')));
+  keys = await loadOrCreateKeys(tempDir('keys-'));
   token = await signToken(keys, { userId: 'alice', tier: 'pro', admin: true });
   http = await startHttpGateway({
     port: 0,
@@ -69,7 +70,7 @@ describe('local keys', () => {
 
   it('rejects an expired token and a token signed by another key', async () => {
     const expired = await signToken(keys, { userId: 'a', extraClaims: { exp: Math.floor(Date.now() / 1000) - 10 } });
-    const other = await loadOrCreateKeys(mkdtempSync(join(tmpdir(), 'keys-')));
+    const other = await loadOrCreateKeys(tempDir('keys-'));
     const foreign = await signToken(other, { userId: 'a' });
     await expect(verifyToken(keys.jwks, expired)).rejects.toThrow();
     await expect(verifyToken(keys.jwks, foreign)).rejects.toThrow();
@@ -159,14 +160,6 @@ function open(query: string): Promise<{ socket: WebSocket; messages: string[] }>
     socket.once('error', reject);
   });
 }
-
-const until = async (check: () => boolean, ms = 3000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
 
 describe('local WebSocket API', () => {
   it('refuses the upgrade with 401 when the authorizer throws', async () => {

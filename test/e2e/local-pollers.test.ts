@@ -10,6 +10,7 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/emulators.ts';
 import { startSqsPoller } from '../../local/sqs-poller.ts';
 import { startStreamPoller, type StreamFailure } from '../../local/stream-poller.ts';
 import { silentLogger } from '../../local/http-util.ts';
+import { until } from '../support/until.ts';
 
 // The local event source mappings against the real emulators, with recording functions: concurrency, partial
 // batch responses, redrive to the DLQ, the stream filter, and bisect-on-error isolating a poison record.
@@ -20,14 +21,6 @@ beforeAll(async () => {
 });
 afterAll(() => env?.close());
 
-const until = async (check: () => boolean, ms = 10_000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
-
 describe('local SQS event source mapping', () => {
   it('never runs more than maxConcurrency invocations, one record each, and deletes on success', async () => {
     const queueUrl = env.queues.basic.url;
@@ -35,6 +28,9 @@ describe('local SQS event source mapping', () => {
     let running = 0;
     let peak = 0;
     const bodies: number[] = [];
+    // Recorded and asserted after the run: an expect thrown in here would only fail the invocation, and the test
+    // would time out instead of saying what was wrong.
+    const batchSizes: number[] = [];
     const poller = await startSqsPoller({
       sqs: env.sqs,
       queueUrl,
@@ -42,7 +38,7 @@ describe('local SQS event source mapping', () => {
       waitTimeSeconds: 1,
       log: silentLogger,
       invoke: async (event: SQSEvent) => {
-        expect(event.Records).toHaveLength(1);
+        batchSizes.push(event.Records.length);
         running++;
         peak = Math.max(peak, running);
         await new Promise((r) => setTimeout(r, 100));
@@ -52,7 +48,8 @@ describe('local SQS event source mapping', () => {
       },
     });
     try {
-      await until(() => bodies.length === 6);
+      await until(() => bodies.length === 6, 10_000, 'six messages handled');
+      expect(batchSizes).toEqual([1, 1, 1, 1, 1, 1]);
       expect(peak).toBe(2);
       expect([...bodies].sort()).toEqual([0, 1, 2, 3, 4, 5]);
     } finally {
@@ -78,7 +75,7 @@ describe('local SQS event source mapping', () => {
       },
     });
     try {
-      await until(() => receiveCounts.length === 2);
+      await until(() => receiveCounts.length === 2, 10_000, 'two receives');
       // maxReceiveCount is 2: the third receive moves it to the DLQ instead of invoking again.
       let dead: string | undefined;
       const end = Date.now() + 8000;
@@ -119,9 +116,11 @@ describe('local DynamoDB stream event source mapping', () => {
       await env.doc.send(new PutCommand({ TableName: table, Item: { jobId: 'a', n: 1, blob: new Uint8Array([1, 2]), empty: {}, flag: false } }));
       await env.doc.send(new UpdateCommand({ TableName: table, Key: { jobId: 'a' }, UpdateExpression: 'SET n = :n', ExpressionAttributeValues: { ':n': 2 } }));
       await env.doc.send(new DeleteCommand({ TableName: table, Key: { jobId: 'a' } }));
-      await until(() => delivered.length >= 2);
-      await new Promise((r) => setTimeout(r, 300));
-      expect(delivered.map((r) => `${r.eventName}:${r.dynamodb?.NewImage?.n?.N}`)).toEqual(['INSERT:1', 'MODIFY:2']);
+      // A marker written after the delete: records of one key range come in order, so once the marker is here a
+      // REMOVE that slipped through the filter would be here too (no fixed wait that a slow delivery outlasts).
+      await env.doc.send(new PutCommand({ TableName: table, Item: { jobId: 'a', n: 3 } }));
+      await until(() => delivered.some((r) => r.dynamodb?.NewImage?.n?.N === '3'), 10_000, 'the marker delivered');
+      expect(delivered.map((r) => `${r.eventName}:${r.dynamodb?.NewImage?.n?.N}`)).toEqual(['INSERT:1', 'MODIFY:2', 'INSERT:3']);
       expect(delivered[0].dynamodb?.NewImage?.blob?.B).toBe(Buffer.from([1, 2]).toString('base64'));
       // Lambda's JSON attribute values, which unmarshall accepts (an empty map included).
       expect(unmarshall(delivered[0].dynamodb?.NewImage as Record<string, AttributeValue>)).toEqual({ jobId: 'a', n: 1, blob: 'AQI=', empty: {}, flag: false });
@@ -134,7 +133,7 @@ describe('local DynamoDB stream event source mapping', () => {
         env.doc.send(new PutCommand({ TableName: table, Item: { jobId: 'c', n: 1, poison: true } })),
         env.doc.send(new PutCommand({ TableName: table, Item: { jobId: 'd', n: 1 } })),
       ]);
-      await until(() => failures.length === 1 && delivered.length === 2);
+      await until(() => failures.length === 1 && delivered.length === 2, 10_000, 'poison isolated');
       expect(delivered.map((r) => r.dynamodb?.Keys?.jobId?.S).sort()).toEqual(['b', 'd']);
       expect(failures[0]).toMatchObject({ reason: 'RetryAttemptsExhausted', batchSize: 1 });
       expect(invocations).toBeGreaterThan(2);

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createConnection } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { tempDir } from '../support/temp-dir.ts';
 
 // `npm start` as a user runs it: its own emulators, the ready line, and a clean stop on SIGTERM that leaves no
 // DynamoDB Local (Java) behind.
@@ -23,7 +23,7 @@ function portOpen(url: string): Promise<boolean> {
 
 describe('npm start', () => {
   it('prints the ready line with working URLs and stops everything on SIGTERM', { timeout: 90_000 }, async () => {
-    const stackFile = join(mkdtempSync(join(tmpdir(), 'stack-')), 'stack.json');
+    const stackFile = join(tempDir('stack-'), 'stack.json');
     const child = spawn(process.execPath, [MAIN], {
       env: { ...process.env, HTTP_PORT: '0', WS_PORT: '0', LOCAL_STACK_FILE: stackFile, LOG_LEVEL: 'ERROR' },
       stdio: ['ignore', 'pipe', 'pipe'],

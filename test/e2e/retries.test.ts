@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { startLocalStack, type LocalStack } from '../../local/stack.ts';
@@ -9,6 +8,7 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/emulators.ts';
 import { MAX_RECEIVE_COUNT } from '../../lambdas/core/tiers.ts';
 import { emulatorEndpoints, freshPrefix } from '../support/emulator-env.ts';
 import { ApiClient, SocketClient } from './support/clients.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 // A job whose every attempt fails recoverably: its data file cannot be read (a folder sits where the CSV should be,
 // so the read fails with EISDIR: an I/O error, not an unknown symbol, hence retried). Real backoff 2, 4, 8 s.
@@ -16,7 +16,7 @@ let stack: LocalStack;
 let sqs: SQSClient;
 
 beforeAll(async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'e2e-data-'));
+  const dataDir = tempDir('e2e-data-');
   mkdirSync(join(dataDir, 'FLAKY-1d.csv'));
   stack = await startLocalStack({
     httpPort: 0,

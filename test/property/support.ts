@@ -1,4 +1,3 @@
-import fc from 'fast-check';
 import { expect } from 'vitest';
 import type { HttpResult } from '../../lambdas/handlers/shared/http.ts';
 
@@ -19,31 +18,5 @@ export function expectClientProblem(res: HttpResult): Record<string, unknown> {
   return problem;
 }
 
-/** Text that is not JSON (including the empty string). */
-export const notJson = fc.string({ unit: 'binary', maxLength: 200 }).filter((s) => {
-  try {
-    JSON.parse(s);
-    return false;
-  } catch {
-    return true;
-  }
-});
-
-/** Strings a client might send: odd unicode (astral, combining marks, RTL, NUL), very long, or plain. */
-export const hostileString = fc.oneof(
-  fc.string({ unit: 'binary', maxLength: 100 }),
-  fc.string({ unit: 'grapheme-composite', maxLength: 50 }),
-  fc.constantFrom('\u0000', '\u202e', 'ℌ𝔢𝔩𝔩𝔬', '👩‍👩‍👧‍👦', 'a\u0301', '../../etc/passwd', '<script>', "'; DROP TABLE jobs;--", '%00', '${jndi:x}'),
-  fc.integer({ min: 1_000, max: 80_000 }).map((n) => 'x'.repeat(n)),
-);
-
-/** JSON values of any type, for fields that expect something else. */
-export const anyJson = fc.oneof(
-  fc.integer(),
-  fc.double({ noNaN: true, noDefaultInfinity: true }),
-  fc.boolean(),
-  fc.constant(null),
-  hostileString,
-  fc.array(fc.integer(), { maxLength: 5 }),
-  fc.dictionary(fc.string({ maxLength: 8 }), fc.integer(), { maxKeys: 3 }),
-);
+/** The generators live in test/support/hostile-input.ts, shared with test/e2e; re-exported for older imports. */
+export { anyJson, hostileString, notJson } from '../support/hostile-input.ts';

@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import { sleep } from '../../support/until.ts';
 
 /** Thin HTTP client over fetch for the local HTTP API. */
 export class ApiClient {
@@ -105,14 +106,4 @@ export class SocketClient {
   }
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-export async function until(check: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = 'condition'): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`${what} not met in ${timeoutMs} ms`);
-    await sleep(25);
-  }
-}
+export { sleep, until } from '../../support/until.ts';

@@ -1,10 +1,10 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { addBacktestStacks, type BacktestStacks } from '../../../lib/backtest-app.ts';
 import { HANDLER_ENTRIES, REPO_ROOT } from '../../../lib/handler-entries.ts';
+import { tempDir } from '../../support/temp-dir.ts';
 
 export interface ValidationViolation {
   ruleName: string;
@@ -52,7 +52,7 @@ export function synthBacktestApp(options: SynthOptions = {}): SynthResult {
   const app = new App({
     // Bundles stay inside the repo (cdk.out/ is git-ignored) so they resolve @aws-sdk/* from node_modules, as
     // they resolve it from the Lambda runtime once deployed.
-    outdir: options.bundle ? mkdtempSync(join(REPO_ROOT, 'cdk.out', 'test-')) : mkdtempSync(join(tmpdir(), 'backtest-cdk-')),
+    outdir: options.bundle ? tempDir('test-', join(REPO_ROOT, 'cdk.out')) : tempDir('backtest-cdk-'),
     context: {
       ...cdkJson.context,
       // The CLI sets this; the queries find resources by the construct path it records.
