@@ -14,17 +14,18 @@ import { syntheticSeries } from './synthetic.ts';
 import { DAY_MS, parseTimestamp } from './time.ts';
 import { TIMEFRAMES, type BacktestResult, type BacktestSpec, type BarSeries, type ParamValue, type Sizing, type Timeframe } from './types.ts';
 
-const USAGE = `usage: npm run -s backtest -- (--csv <file> | --symbol SYNTH-<name> --timeframe <tf> --start <date> --end <date>)
+const USAGE = `usage: npx backtest run (--csv <file> | --symbol SYNTH-<name> --timeframe <tf> --start <date> --end <date>)
        --strategy <id> [--param k=v ...] [--cash N] [--commission R] [--sizing all-in|units:<n>|fraction:<f>]
        [--slippage-bps n] [--fractional] [--metric <stat>] [--top N] [--json]
   --param fast=10        a value;  fast=5,10,20 a list;  fast=5:50:5 a range (from:to:step)  (lists/ranges = sweep)
   --start/--end          also slice a CSV; a date alone covers that whole UTC day
   --list                 print the strategies and their parameters
-timeframes: ${TIMEFRAMES.join(', ')}`;
+timeframes: ${TIMEFRAMES.join(', ')}
+(npm run -s backtest -- <the same flags> runs the same code)`;
 
 class UsageError extends Error {}
 
-function parseParam(text: string): [string, ParamValue] {
+export function parseParam(text: string): [string, ParamValue] {
   const eq = text.indexOf('=');
   if (eq <= 0) throw new UsageError(`--param ${JSON.stringify(text)}: expected name=value`);
   const name = text.slice(0, eq).trim();
@@ -45,7 +46,7 @@ function parseParam(text: string): [string, ParamValue] {
   return [name, num(raw)];
 }
 
-function parseSizing(text: string): Sizing {
+export function parseSizing(text: string): Sizing {
   if (text === 'all-in') return 'all-in';
   const [kind, value] = text.split(':');
   const v = Number(value);
@@ -181,17 +182,24 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-try {
-  process.exitCode = await main(process.argv.slice(2));
-} catch (e) {
-  if (e instanceof EngineInputError) {
-    process.stderr.write(`error: ${e.issues.map((i) => `${i.path}: ${i.message}`).join('\n       ')}\n`);
-    process.exitCode = 2;
-  } else if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-    process.stderr.write(`error: ${(e as Error).message}\n${USAGE}\n`);
-    process.exitCode = 2;
-  } else {
+/**
+ * Runs the command line on `argv` and resolves to its exit code. Exported so `backtest run` (cli/) is this same code:
+ * one set of flags and one output format for local backtests.
+ */
+export async function runEngineCli(argv: string[]): Promise<number> {
+  try {
+    return await main(argv);
+  } catch (e) {
+    if (e instanceof EngineInputError) {
+      process.stderr.write(`error: ${e.issues.map((i) => `${i.path}: ${i.message}`).join('\n       ')}\n`);
+      return 2;
+    } else if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`error: ${(e as Error).message}\n${USAGE}\n`);
+      return 2;
+    }
     process.stderr.write(`error: ${(e as Error).stack ?? String(e)}\n`);
-    process.exitCode = 1;
+    return 1;
   }
 }
+
+if (import.meta.main) process.exitCode = await runEngineCli(process.argv.slice(2));
