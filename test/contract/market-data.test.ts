@@ -1,5 +1,5 @@
-import { existsSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineInputError, UnknownSymbolError } from '../../engine/index.ts';
@@ -12,10 +12,9 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/emulators.ts';
 import { emulatorEndpoints, freshPrefix } from '../support/emulator-env.ts';
 import { describeMarketDataContract } from './market-data-contract.ts';
 import { tempDir } from '../support/temp-dir.ts';
+import { describeWithSharedData, SHARED_DATA_DIR } from '../support/shared-data.ts';
 
-const SHARED_DATA = resolve(import.meta.dirname, '../../../shared/data');
-const hasSharedData = existsSync(join(SHARED_DATA, 'ORCL-1d.csv'));
-if (!hasSharedData) console.warn(`[market-data] SKIPPING the CSV folder tests on real data: ${SHARED_DATA} is absent`);
+const SHARED_DATA = SHARED_DATA_DIR;
 
 const utc = (iso: string): number => Date.parse(`${iso}T00:00:00Z`);
 
@@ -30,7 +29,7 @@ function tinyCsv(days: number): string {
   return `${lines.join('\n')}\n`;
 }
 
-describe.skipIf(!hasSharedData)('CsvFolderMarketData on ../shared/data', () => {
+describeWithSharedData('CsvFolderMarketData on ../shared/data', ['ORCL-1d.csv', 'EURUSD-1h.csv'], () => {
   describeMarketDataContract('CsvFolderMarketData', async () => new CsvFolderMarketData({ dir: SHARED_DATA }), {
     known: { symbol: 'ORCL', timeframe: '1d', startMs: utc('2004-01-01'), endMs: utc('2013-12-31') },
     unknown: 'NOPE',

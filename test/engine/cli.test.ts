@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { DATA_DIR, hasData } from './helpers.ts';
+import { DATA_DIR } from './helpers.ts';
+import { itWithSharedData } from '../support/shared-data.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const STATS_KEYS = [
@@ -15,10 +16,8 @@ function cli(...args: string[]) {
   return spawnSync(process.execPath, ['engine/cli.ts', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
 }
 
-if (!hasData('ORCL-1d.csv')) console.warn(`[engine tests] SKIPPED CLI test on ORCL-1d.csv: not found in ${DATA_DIR}`);
-
 describe('backtest CLI', () => {
-  it.skipIf(!hasData('ORCL-1d.csv'))('prints exactly {stats, trades} as JSON for ORCL-1d.csv', () => {
+  itWithSharedData('prints exactly {stats, trades} as JSON for ORCL-1d.csv', ['ORCL-1d.csv'], () => {
     const out = cli('--csv', `${DATA_DIR}ORCL-1d.csv`, '--strategy', 'sma-cross', '--param', 'fast=10', '--param', 'slow=30', '--commission', '0.001', '--json');
     expect(out.status, out.stderr).toBe(0);
     const json = JSON.parse(out.stdout);
@@ -35,7 +34,7 @@ describe('backtest CLI', () => {
     expect(pnl).toBeCloseTo(json.stats.equityFinal - 10_000, 6);
   });
 
-  it.skipIf(!hasData('ORCL-1d.csv'))('adds a sweep key for a grid and prints a readable table without --json', () => {
+  itWithSharedData('adds a sweep key for a grid and prints a readable table without --json', ['ORCL-1d.csv'], () => {
     const sweep = cli('--csv', `${DATA_DIR}ORCL-1d.csv`, '--strategy', 'sma-cross', '--param', 'fast=5,10', '--param', 'slow=20:40:20', '--metric', 'returnPct', '--top', '2', '--json');
     expect(sweep.status, sweep.stderr).toBe(0);
     const json = JSON.parse(sweep.stdout);

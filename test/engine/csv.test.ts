@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CsvFormatError, EngineInputError, parseCsv } from '../../engine/index.ts';
-import { DATA_DIR, hasData } from './helpers.ts';
+import { DATA_DIR } from './helpers.ts';
+import { itWithSharedData } from '../support/shared-data.ts';
+
+const SHARED_FILES = ['ORCL-1d.csv', 'NVDA-1d.csv', 'YHOO-1d.csv', 'GOOG-1d.csv', 'EURUSD-1h.csv', 'STOXX50E-2006-1d.csv'];
 
 const YAHOO = `Date,Open,High,Low,Close,Adj Close,Volume
 2004-01-02,10.5,11,10,10.75,9.1,1000
@@ -73,8 +76,8 @@ describe('parseCsv', () => {
     expect(e.issues[0].path).toBe('csv');
   });
 
-  it.skipIf(!hasData('ORCL-1d.csv'))('parses every file in ../shared/data', () => {
-    for (const file of ['ORCL-1d.csv', 'NVDA-1d.csv', 'YHOO-1d.csv', 'GOOG-1d.csv', 'EURUSD-1h.csv', 'STOXX50E-2006-1d.csv']) {
+  itWithSharedData('parses every file in ../shared/data', SHARED_FILES, () => {
+    for (const file of SHARED_FILES) {
       const text = readFileSync(`${DATA_DIR}${file}`, 'utf8');
       const bars = parseCsv(text, { source: file });
       const rows = text.trim().split('\n').length - 1;
@@ -82,5 +85,4 @@ describe('parseCsv', () => {
       for (let i = 1; i < bars.length; i++) expect(bars.time[i] > bars.time[i - 1]).toBe(true);
     }
   });
-  if (!hasData('ORCL-1d.csv')) console.warn(`[engine tests] SKIPPED real-data CSV parsing: ${DATA_DIR} is absent`);
 });

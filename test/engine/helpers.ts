@@ -1,7 +1,6 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { barsFromArrays } from '../../engine/bars.ts';
 import type { BarSeries } from '../../engine/types.ts';
+import { missingSharedData, SHARED_DATA_DIR } from '../support/shared-data.ts';
 
 export const DAY = 86_400_000;
 export const T0 = Date.UTC(2020, 0, 6);
@@ -19,9 +18,12 @@ export function daily(close: number[], open: number[] = close): BarSeries {
 
 export const iso = (i: number): string => new Date(T0 + i * DAY).toISOString();
 
-/** Real market data lives next to the repo, never inside it. */
-export const DATA_DIR = fileURLToPath(new URL('../../../shared/data/', import.meta.url));
-export const hasData = (file: string): boolean => existsSync(`${DATA_DIR}${file}`);
+/**
+ * Real market data lives next to the repo, never inside it. Tests that need it go through
+ * test/support/shared-data.ts (describeWithSharedData / itWithSharedData), which fails under CI=true when it is absent.
+ */
+export const DATA_DIR = `${SHARED_DATA_DIR}/`;
+export const hasData = (file: string): boolean => missingSharedData([file]).length === 0;
 
 /** Seeded PRNG (mulberry32) so randomized tests are reproducible. */
 export function rng(seed: number): () => number {

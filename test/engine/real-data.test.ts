@@ -3,13 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { parseCsv } from '../../engine/index.ts';
 import { runWithTrace } from '../../engine/run.ts';
 import type { BacktestSpec } from '../../engine/types.ts';
-import { closeTo, DATA_DIR, hasData } from './helpers.ts';
+import { closeTo, DATA_DIR } from './helpers.ts';
+import { describeWithSharedData } from '../support/shared-data.ts';
 
 const FILES = ['ORCL-1d.csv', 'NVDA-1d.csv', 'YHOO-1d.csv', 'GOOG-1d.csv', 'EURUSD-1h.csv', 'STOXX50E-2006-1d.csv'];
-const present = FILES.filter(hasData);
-if (present.length < FILES.length) {
-  console.warn(`[engine tests] SKIPPED real-data invariants for ${FILES.filter((f) => !present.includes(f)).join(', ')}: not found in ${DATA_DIR}`);
-}
 
 const STRATEGIES: { strategyId: string; params: BacktestSpec['params'] }[] = [
   { strategyId: 'sma-cross', params: {} },
@@ -22,8 +19,8 @@ const STRATEGIES: { strategyId: string; params: BacktestSpec['params'] }[] = [
   { strategyId: 'buy-and-hold', params: {} },
 ];
 
-describe.skipIf(present.length === 0)('invariants on real data', () => {
-  for (const file of present) {
+describeWithSharedData('invariants on real data', FILES, () => {
+  for (const file of FILES) {
     const bars = parseCsv(readFileSync(`${DATA_DIR}${file}`, 'utf8'), { source: file });
     const fractional = file.startsWith('EURUSD');
     const initialCash = fractional ? 10_000 : 100_000;
