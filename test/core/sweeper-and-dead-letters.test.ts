@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { newJob } from '../../lambdas/core/job.ts';
 import { submitRequestSchema } from '../../lambdas/core/submit-schema.ts';
-import { MAX_RECEIVE_COUNT, VISIBILITY_TIMEOUT_SECONDS } from '../../lambdas/core/tiers.ts';
+import { MAX_RECEIVE_COUNT, TIER_SETTINGS, VISIBILITY_TIMEOUT_SECONDS } from '../../lambdas/core/tiers.ts';
 import { listDeadLetters, redriveDeadLetters } from '../../lambdas/core/use-cases/dead-letters.ts';
 import { processJob } from '../../lambdas/core/use-cases/process-job.ts';
 import { requeueStuckJobs, STUCK_AFTER_MS } from '../../lambdas/core/use-cases/requeue-stuck-jobs.ts';
@@ -182,14 +182,88 @@ describe('dead-letter list and redrive', () => {
     expect(w.jobs.credits('hana')).toBe(charged);
   });
 
-  it('redrives at most --max messages', async () => {
+  it('lists at most --max messages and leaves every one in the DLQ', async () => {
     const w = world();
     const dlq = new InMemoryDeadLetterQueue();
-    for (let i = 0; i < 15; i++) dlq.park('free', 'junk');
+    for (let i = 0; i < 15; i++) dlq.park('free', `junk ${i}`);
 
     const rows = await listDeadLetters('free', 12, { dlq, jobs: w.jobs });
 
-    expect(rows).toHaveLength(12);
+    expect(rows.map((r) => r.body)).toEqual(Array.from({ length: 12 }, (_, i) => `junk ${i}`));
     expect(dlq.visible('free')).toBe(15);
   });
+
+  it('redrives at most --max messages: the rest stay in the DLQ, their jobs failed and refunded', async () => {
+    const w = world();
+    const dlq = new InMemoryDeadLetterQueue();
+    const jobIds: string[] = [];
+    for (let i = 0; i < 15; i++) {
+      const userId = `max-${i}`;
+      const { jobId } = await submitBacktest(principal(userId, 'pro'), submitBody(), undefined, w);
+      await exhaust(w, jobId, userId);
+      dlq.park('pro', { jobId, userId, tier: 'pro' });
+      jobIds.push(jobId);
+    }
+    w.queue.messages.pro.length = 0;
+
+    const rows = await redriveDeadLetters('pro', 12, { dlq, jobs: w.jobs, queue: w.queue, clock: w.clock });
+
+    expect(rows.map((r) => [r.jobId, r.outcome])).toEqual(jobIds.slice(0, 12).map((id) => [id, 'redriven']));
+    expect(w.queue.messages.pro.map((m) => m.jobId)).toEqual(jobIds.slice(0, 12));
+    expect(dlq.depth('pro')).toBe(3);
+    expect(dlq.visible('pro')).toBe(3);
+    for (const jobId of jobIds.slice(12)) expect(await w.jobs.get(jobId)).toMatchObject({ status: 'failed', error: { code: 'retries_exhausted' } });
+  });
+
+  it('list shows a message SQS hands out twice once, and the run ends with every message visible again', async () => {
+    const w = world();
+    const dlq = new InMemoryDeadLetterQueue();
+    const first = dlq.park('basic', 'one');
+    dlq.park('basic', 'two');
+    // The second receive hands out a copy of 'one' while the run still holds the first (at-least-once delivery).
+    const counted = copyOnSecondReceive(dlq, 'basic', first);
+
+    const rows = await listDeadLetters('basic', 10, { dlq, jobs: w.jobs });
+
+    expect(rows.map((r) => r.body)).toEqual(['one', 'two']);
+    expect(dlq.visible('basic')).toBe(2);
+    expect(counted.receives).toBeLessThanOrEqual(4);
+  });
+
+  it('redrive handles a message SQS hands out twice once, and still reaches the next one: one requeue, one charge', async () => {
+    const w = world();
+    const dlq = new InMemoryDeadLetterQueue();
+    const { jobId } = await submitBacktest(principal('ivy', 'pro'), submitBody(), undefined, w);
+    await exhaust(w, jobId, 'ivy');
+    const refunded = w.jobs.credits('ivy') ?? 0;
+    const junk = dlq.park('pro', 'not json');
+    dlq.park('pro', { jobId, userId: 'ivy', tier: 'pro' });
+    w.queue.messages.pro.length = 0;
+    const counted = copyOnSecondReceive(dlq, 'pro', junk);
+
+    const rows = await redriveDeadLetters('pro', 10, { dlq, jobs: w.jobs, queue: w.queue, clock: w.clock });
+
+    expect(rows.map((r) => r.outcome)).toEqual(['kept', 'redriven']);
+    expect(w.queue.messages.pro).toEqual([{ jobId, userId: 'ivy', tier: 'pro' }]);
+    expect(w.jobs.credits('ivy')).toBe(refunded - TIER_SETTINGS.pro.creditsPerJob);
+    expect(dlq.depth('pro')).toBe(1);
+    expect(dlq.visible('pro')).toBe(1);
+    expect(counted.receives).toBeLessThanOrEqual(4);
+  });
 });
+
+/**
+ * Makes the DLQ hand out one message per receive, and on the second receive a copy of `messageId` (already in the
+ * run's hands). Throws past 20 receives, so a reader that keeps taking the same copy fails with a reason, not a timeout.
+ */
+function copyOnSecondReceive(dlq: InMemoryDeadLetterQueue, tier: 'free' | 'basic' | 'pro', messageId: string): { receives: number } {
+  const counted = { receives: 0 };
+  const receive = dlq.receive.bind(dlq);
+  dlq.receive = async (t, _max, hideSeconds) => {
+    counted.receives += 1;
+    if (counted.receives > 20) throw new Error('the reader keeps receiving: a copy it released came straight back');
+    if (t === tier && counted.receives === 2) dlq.redeliver(tier, messageId);
+    return receive(t, 1, hideSeconds);
+  };
+  return counted;
+}

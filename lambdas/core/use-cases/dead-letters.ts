@@ -39,19 +39,32 @@ interface DlqDeps {
   jobs: JobRepository;
 }
 
-/** Reads up to `max` messages once each (SQS may hand one out twice; the second copy is released at once). */
+/**
+ * Reads up to `max` messages once each. SQS may hand one out twice: the second copy stays hidden until the run ends,
+ * because released at once it is visible again, comes straight back, and the loop never ends.
+ */
 async function drain(tier: Tier, max: number, dlq: DeadLetterQueue, handle: (letter: DeadLetter) => Promise<void>): Promise<void> {
   const seen = new Set<string>();
-  while (seen.size < max) {
-    const batch = await dlq.receive(tier, Math.min(10, max - seen.size), DLQ_HIDE_SECONDS);
-    if (batch.length === 0) return;
-    for (const letter of batch) {
-      if (seen.has(letter.messageId) || seen.size >= max) {
-        await dlq.release(tier, letter);
-        continue;
+  const copies: DeadLetter[] = [];
+  try {
+    while (seen.size < max) {
+      const batch = await dlq.receive(tier, Math.min(10, max - seen.size), DLQ_HIDE_SECONDS);
+      if (batch.length === 0) return;
+      for (const letter of batch) {
+        if (seen.has(letter.messageId)) {
+          copies.push(letter);
+        } else if (seen.size >= max) {
+          await dlq.release(tier, letter);
+        } else {
+          seen.add(letter.messageId);
+          await handle(letter);
+        }
       }
-      seen.add(letter.messageId);
-      await handle(letter);
+    }
+  } finally {
+    for (const copy of copies) {
+      // The run may have removed the message (redriven): then the copy has nothing left to release.
+      await dlq.release(tier, copy).catch(() => undefined);
     }
   }
 }
