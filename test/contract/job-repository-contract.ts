@@ -477,6 +477,21 @@ export function describeJobRepositoryContract(name: string, makeHarness: () => P
         expect(second.nextCursor).toBeUndefined();
       });
 
+      it('binds a cursor to the caller: another user’s cursor pages only through the caller’s own jobs', async () => {
+        const jobs = await fiveJobs();
+        const intruder = `${user}-other`;
+        const owners = new Set(jobs.map((j) => j.jobId));
+
+        const ownersPage = await repo.listByUser(user, { limit: 2 });
+        const withForeignCursor = await repo.listByUser(intruder, { limit: 10, cursor: ownersPage.nextCursor });
+
+        // The cursor is only a position in time: the intruder's one job older than it, and nothing of the owner's.
+        expect(ownersPage.nextCursor).toEqual(expect.any(String));
+        expect(withForeignCursor.items.map((j) => j.userId)).toEqual([intruder]);
+        expect(withForeignCursor.items.filter((j) => owners.has(j.jobId))).toEqual([]);
+        expect(withForeignCursor.nextCursor).toBeUndefined();
+      });
+
       it('rejects a cursor it did not issue, naming the field', async () => {
         const attempt = repo.listByUser(user, { limit: 2, cursor: 'not-a-cursor' });
 

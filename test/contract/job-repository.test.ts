@@ -1,7 +1,7 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JOB_RETENTION_DAYS } from '../../lambdas/adapters/dynamodb-job-item.ts';
+import { JOB_RETENTION_DAYS, jobToItem } from '../../lambdas/adapters/dynamodb-job-item.ts';
 import { MAX_RESULT_BYTES } from '../../lambdas/adapters/dynamodb-job-repository.ts';
 import { UnrecoverableJobError } from '../../lambdas/core/errors.ts';
 import { newJob } from '../../lambdas/core/job.ts';
@@ -49,6 +49,35 @@ describe('on the emulators', () => {
 
     await expect(attempt).rejects.toSatisfy((e) => e instanceof UnrecoverableJobError && e.code === 'result_too_large');
     expect((await repo.get(job.jobId))?.status).toBe('running');
+  });
+
+  it('reads at most 10 index pages when filtering by status, then hands back a cursor that reads on', async () => {
+    // Prepare: 520 succeeded jobs written straight to the table (fast), and one cancelled job older than all of them.
+    let queries = 0;
+    const counting = { send: (command: unknown) => ((command as { constructor: { name: string } }).constructor.name === 'QueryCommand' && (queries += 1), env.doc.send(command as never)) };
+    const repo = new DynamoDbJobRepository({ client: counting as unknown as typeof env.doc, jobsTable: env.tables.jobs, usersTable: env.tables.users });
+    const userId = `user-${randomUUID()}`;
+    const request = submitRequestSchema.parse({ strategyId: 'buy-and-hold', symbol: 'SYNTH-A' });
+    const t0 = Date.parse('2026-03-01T00:00:00.000Z');
+    const item = (i: number, status: 'succeeded' | 'cancelled') =>
+      jobToItem({ ...newJob({ jobId: randomUUID(), userId, tier: 'free', combinations: 1, creditsCharged: 1, request, now: new Date(t0 + i * 1000).toISOString() }), status });
+    const old = item(0, 'cancelled');
+    const items = [old, ...Array.from({ length: 520 }, (_, i) => item(i + 1, 'succeeded'))];
+    for (let i = 0; i < items.length; i += 25) {
+      await env.doc.send(new BatchWriteCommand({ RequestItems: { [env.tables.jobs]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) } }));
+    }
+
+    // Act
+    const first = await repo.listByUser(userId, { limit: 5, status: 'cancelled' });
+    const firstQueries = queries;
+    const second = await repo.listByUser(userId, { limit: 5, status: 'cancelled', cursor: first.nextCursor });
+
+    // Assess: the first call gave up after 10 pages (500 of 521 jobs) with nothing found but a cursor to go on.
+    expect(first.items).toEqual([]);
+    expect(first.nextCursor).toEqual(expect.any(String));
+    expect(firstQueries).toBe(10);
+    expect(second.items.map((j) => j.jobId)).toEqual([old.jobId]);
+    expect(second.nextCursor).toBeUndefined();
   });
 
   it('keeps live jobs in the sparse queue-state index and drops finished ones from it', async () => {

@@ -78,6 +78,20 @@ describe('WebSocket session', () => {
     await handleClientMessage(principal('alice', 'pro'), 'c1', JSON.stringify({ action: 'subscribe', jobId }), w);
     expect(w.push.to('c1')).toEqual([{ type: 'snapshot', job: expect.objectContaining({ jobId, status: 'queued' }) }]);
     expect(await w.connections.subscribers(jobId)).toEqual(['c1']);
+
+    // The worker claims the job and writes progress; the stream hands each change to the notifier.
+    const queued = (await w.jobs.get(jobId))!;
+    await w.jobs.claim(jobId, 1, '2024-03-01T12:00:01.000Z');
+    const running = (await w.jobs.get(jobId))!;
+    await w.jobs.saveProgress(jobId, 1, 0.5, 'Backtesting SYNTH-A: 50%', '2024-03-01T12:00:02.000Z');
+    const halfway = (await w.jobs.get(jobId))!;
+    await notifyProgress({ oldJob: queued, newJob: running }, w);
+    await notifyProgress({ oldJob: running, newJob: halfway }, w);
+
+    expect(w.push.to('c1').slice(1)).toEqual([
+      expect.objectContaining({ type: 'progress', jobId, status: 'running', progress: 0, at: '2024-03-01T12:00:01.000Z' }),
+      expect.objectContaining({ type: 'progress', jobId, status: 'running', progress: 0.5, message: 'Backtesting SYNTH-A: 50%', at: '2024-03-01T12:00:02.000Z' }),
+    ]);
   });
 
   it('sends a finished job its terminal snapshot, without trades or curve, and does not subscribe', async () => {

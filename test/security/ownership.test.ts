@@ -27,7 +27,10 @@ describe("another user's job", () => {
 
     expect(foreign.statusCode).toBe(404);
     expect(JSON.parse(foreign.body ?? '{}')).toMatchObject({ type: '/problems/not-found', status: 404 });
-    expect(JSON.parse(foreign.body ?? '{}').title).toBe(JSON.parse(missing.body ?? '{}').title);
+    // The same answer, byte for byte once the id each asked for is set aside: nothing tells that the job exists.
+    const withoutId = (body: string | undefined, jobId: string) => (body ?? '').replaceAll(jobId, '<jobId>');
+    expect(withoutId(foreign.body, t.jobId)).toBe(withoutId(missing.body, 'job-9999'));
+    expect(foreign.headers).toEqual(missing.headers);
     expect(foreign.body).not.toContain('alice');
   });
 
