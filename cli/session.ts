@@ -1,0 +1,30 @@
+import { createApiClient, type ApiClient } from '../client/api-client.ts';
+import { explain, type ExplainContext } from './errors.ts';
+import type { Output } from './output.ts';
+import { resolveTarget, type ConnectionOptions, type Target } from './target.ts';
+
+/** A connected command: the typed client, where it points, and how to turn its failures into one sentence. */
+export interface Session {
+  api: ApiClient;
+  target: Target;
+  /** Runs one API call; a failure becomes the CLI's one-sentence error (with the token's expiry, the subject). */
+  call<T>(what: Promise<T>, subject?: string): Promise<T>;
+}
+
+export async function openSession(options: ConnectionOptions, out: Output, resolve: { admin?: boolean } = {}): Promise<Session> {
+  const target = await resolveTarget(options, resolve);
+  if (target.found) out.note(target.found);
+  const api = createApiClient({ baseUrl: target.apiUrl, token: target.token });
+  const context: ExplainContext = { token: target.token, tokenSource: target.tokenSource };
+  return {
+    api,
+    target,
+    call: async (what, subject) => {
+      try {
+        return await what;
+      } catch (error) {
+        throw explain(error, { ...context, ...(subject ? { subject } : {}) });
+      }
+    },
+  };
+}

@@ -1,0 +1,125 @@
+import { userInfo } from 'node:os';
+import type { StackFile } from '../local/stack-file.ts';
+import { CliError, EXIT, UsageError } from './errors.ts';
+
+/** The flags every API command takes; each has an environment variable, and the flag wins. */
+export interface ConnectionOptions {
+  api?: string;
+  ws?: string;
+  token?: string;
+  /** Local stack only: the user the CLI signs its own token for. */
+  user?: string;
+  /** Local stack only: the tier of that token. */
+  tier?: string;
+}
+
+/** Where the CLI sends requests, with what token, and how it found them (said on stderr, once). */
+export interface Target {
+  apiUrl: string;
+  /** Absent when neither given nor known from a local stack: watching then polls. */
+  wsUrl?: string;
+  token: string;
+  /** `flag`, `env` or `local` (signed here with the local stack's key). */
+  tokenSource: 'flag' | 'env' | 'local';
+  /** The one line that says which stack and identity were found, when any were found rather than given. */
+  found?: string;
+}
+
+export interface ResolveOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Admin commands get a local token with the admin claim (locally you are the operator). */
+  admin?: boolean;
+  /** The running local stack, if any (injected by tests; default: .local/stack.json or LOCAL_STACK_FILE). */
+  readStack?: () => StackFile | undefined;
+}
+
+/** The user the CLI signs local tokens for when `--user` / BACKTEST_USER is not given. */
+export function defaultLocalUser(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.BACKTEST_USER) return env.BACKTEST_USER;
+  try {
+    const name = userInfo().username;
+    if (name && name !== 'root') return name;
+  } catch {
+    // No passwd entry (some containers): fall through to a fixed name.
+  }
+  return 'local-user';
+}
+
+const sameOrigin = (a: string, b: string): boolean => {
+  try {
+    const x = new URL(a);
+    const y = new URL(b);
+    return x.origin === y.origin;
+  } catch {
+    return false;
+  }
+};
+
+async function readRunningStack(): Promise<StackFile | undefined> {
+  const { readStackFile, STACK_FILE } = await import('../local/stack-file.ts');
+  try {
+    return readStackFile();
+  } catch (error) {
+    throw new CliError(`${STACK_FILE} is unreadable (${(error as Error).message}): delete it, or pass --api and --token.`, EXIT.usage, { cause: error });
+  }
+}
+
+/**
+ * Flags, then BACKTEST_API_URL / BACKTEST_WS_URL / BACKTEST_TOKEN, then a running `npm start` (its stack file). Against
+ * that local stack and without a token, the CLI signs one itself with the stack's key (the same key `npm run token`
+ * uses): user `--user` / BACKTEST_USER (default: the login name), tier `--tier`, else the tier an admin stored for
+ * that user, else free. A deployed stack has no such key: a token is required there.
+ */
+export async function resolveTarget(options: ConnectionOptions, resolve: ResolveOptions = {}): Promise<Target> {
+  const env = resolve.env ?? process.env;
+  let apiUrl = options.api ?? env.BACKTEST_API_URL;
+  let wsUrl = options.ws ?? env.BACKTEST_WS_URL;
+  const given = options.token ?? env.BACKTEST_TOKEN;
+  const tokenSource = options.token !== undefined ? 'flag' : given !== undefined ? 'env' : 'local';
+
+  // The stack file is only read when it can matter: no API URL, or a token to sign for a given local URL.
+  let stack: StackFile | undefined;
+  if (apiUrl === undefined || given === undefined || wsUrl === undefined) stack = resolve.readStack ? resolve.readStack() : await readRunningStack();
+  let found: string | undefined;
+  if (apiUrl === undefined) {
+    if (stack === undefined) {
+      throw new CliError(
+        'No API to talk to: no running `npm start` was found; start one, or pass --api URL and --token JWT (or set BACKTEST_API_URL and BACKTEST_TOKEN) for a deployed stack.',
+        EXIT.unreachable,
+      );
+    }
+    apiUrl = stack.httpUrl;
+    found = `using the local stack (npm start, pid ${stack.pid}) at ${stack.httpUrl}`;
+  } else if (stack !== undefined && !sameOrigin(apiUrl, stack.httpUrl)) {
+    stack = undefined;
+  }
+  try {
+    new URL(apiUrl);
+  } catch {
+    throw new UsageError(`--api ${JSON.stringify(apiUrl)} is not a URL (e.g. http://127.0.0.1:3000 or https://abc.execute-api.eu-west-1.amazonaws.com).`);
+  }
+  if (wsUrl === undefined && stack !== undefined) wsUrl = stack.wsUrl;
+
+  if (given !== undefined) {
+    if (given.trim() === '') throw new UsageError('The token is empty: pass --token JWT or set BACKTEST_TOKEN.');
+    return { apiUrl, ...(wsUrl !== undefined ? { wsUrl } : {}), token: given.trim(), tokenSource: tokenSource as 'flag' | 'env', ...(found ? { found } : {}) };
+  }
+  if (stack === undefined) {
+    throw new CliError(
+      `No token for ${apiUrl}: pass --token JWT or set BACKTEST_TOKEN (on AWS sign in to the user pool for an ID token, see docs/deploy.md; locally \`npm run -s token -- --user <id>\`).`,
+      EXIT.auth,
+    );
+  }
+  const userId = options.user ?? defaultLocalUser(env);
+  const [{ loadOrCreateKeys, signToken, TokenOptionsError }, { resolveTokenTier }] = await Promise.all([import('../local/keys.ts'), import('../local/token-tier.ts')]);
+  try {
+    const { tier } = await resolveTokenTier({ userId, tier: options.tier, stack });
+    const keys = await loadOrCreateKeys();
+    const token = await signToken(keys, { userId, tier, admin: resolve.admin ?? false, ttlSeconds: 3600 });
+    const who = `signed in as ${userId} (${tier}${resolve.admin ? ', admin' : ''}) with the local key`;
+    return { apiUrl, ...(wsUrl !== undefined ? { wsUrl } : {}), token, tokenSource: 'local', found: found ? `${found}, ${who}` : who };
+  } catch (error) {
+    if (error instanceof TokenOptionsError) throw new UsageError(`${error.message.replace(/\.$/, '')}.`);
+    throw new CliError(`Could not sign a local token: ${(error as Error).message.replace(/\.$/, '')}.`, EXIT.auth, { cause: error });
+  }
+}

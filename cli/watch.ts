@@ -1,0 +1,166 @@
+import cliProgress from 'cli-progress';
+import { ApiUnreachableError, type ApiClient } from '../client/api-client.ts';
+import type { JobStatus, JobView, ProgressMessage } from '../client/types.ts';
+import { connectProgress, type ProgressConnection } from '../client/ws-client.ts';
+import { CliError, EXIT } from './errors.ts';
+import type { Output } from './output.ts';
+
+const TERMINAL: ReadonlySet<JobStatus> = new Set(['succeeded', 'failed', 'cancelled']);
+export const isTerminal = (status: JobStatus): boolean => TERMINAL.has(status);
+
+interface Update {
+  status: JobStatus;
+  progress: number;
+  message: string;
+  queuePosition?: number;
+  etaSeconds?: number;
+}
+
+/** Shows progress: a bar on a terminal, one plain line per change otherwise, nothing with --json. */
+interface ProgressView {
+  update(update: Update): void;
+  stop(): void;
+}
+
+function progressView(out: Output, jobId: string): ProgressView {
+  if (out.json) return { update: () => undefined, stop: () => undefined };
+  if (out.tty) {
+    const bar = new cliProgress.SingleBar(
+      { format: ' {bar} {percentage}% | {status} {message}', hideCursor: true, stream: out.stdout, clearOnComplete: false, barsize: 30 },
+      cliProgress.Presets.shades_classic,
+    );
+    bar.start(100, 0, { status: 'queued', message: '' });
+    return {
+      update: (u) => bar.update(Math.round(u.progress * 100), { status: u.status, message: describe(u) }),
+      stop: () => bar.stop(),
+    };
+  }
+  let last = '';
+  return {
+    update: (u) => {
+      // One line per visible change (whole percent, status or message), so a log stays readable.
+      const text = `${u.status.padEnd(9)} ${String(Math.round(u.progress * 100)).padStart(3)}%  ${describe(u)}`.trimEnd();
+      if (text === last) return;
+      last = text;
+      out.line(`${new Date().toISOString().slice(11, 19)} ${jobId} ${text}`);
+    },
+    stop: () => undefined,
+  };
+}
+
+function describe(u: Update): string {
+  if (u.status === 'queued' && u.queuePosition !== undefined) return `${u.message ? `${u.message}; ` : ''}${u.queuePosition} ahead${u.etaSeconds !== undefined ? `, ~${u.etaSeconds} s` : ''}`;
+  return u.message;
+}
+
+export interface FollowOptions {
+  api: ApiClient;
+  jobId: string;
+  wsUrl?: string;
+  token: string;
+  out: Output;
+  /** How often to poll GET /backtests/{id} once the socket is gone. @default 1000 */
+  pollMs?: number;
+  /** While the socket is up, a GET now and then anyway, so a lost push cannot leave the CLI waiting. @default 15000 */
+  safetyPollMs?: number;
+}
+
+/**
+ * Follows a job to its end: WebSocket pushes while the socket is up (bar or lines), then polling GET /backtests/{id}
+ * if the socket cannot open or drops (said once on stderr). Resolves to the final job view, fetched over HTTP so the
+ * result summary is complete. Ctrl-C stops watching, not the job.
+ */
+export async function followJob(options: FollowOptions): Promise<JobView> {
+  const { api, jobId, out } = options;
+  const pollMs = options.pollMs ?? 1000;
+  const view = progressView(out, jobId);
+  let socket: ProgressConnection | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let settled = false;
+  let latestAt = '';
+
+  const result = new Promise<void>((resolve, reject) => {
+    const finish = (error?: unknown): void => {
+      if (settled) return;
+      settled = true;
+      if (timer) clearTimeout(timer);
+      socket?.close();
+      view.stop();
+      process.off('SIGINT', onInterrupt);
+      if (error) reject(error);
+      else resolve();
+    };
+    const apply = (u: Update, at: string): void => {
+      // The snapshot and the pushes are not ordered with each other: keep the newest (docs/decisions.md).
+      if (at && at < latestAt) return;
+      if (at) latestAt = at;
+      view.update(u);
+      if (isTerminal(u.status)) finish();
+    };
+    const onInterrupt = (): void => {
+      finish(new CliError(`Stopped watching; job ${jobId} goes on (\`backtest watch ${jobId}\` follows it again, \`backtest cancel ${jobId}\` stops it).`, EXIT.interrupted));
+    };
+    process.on('SIGINT', onInterrupt);
+
+    let failures = 0;
+    const poll = async (): Promise<void> => {
+      if (settled) return;
+      try {
+        const job = await api.getJob(jobId);
+        failures = 0;
+        apply({ status: job.status, progress: job.progress, message: job.message, queuePosition: job.queuePosition, etaSeconds: job.etaSeconds }, job.updatedAt);
+      } catch (error) {
+        // A restarting stack or a flaky network: a few misses are fine, a service that stays away is an error.
+        if (!(error instanceof ApiUnreachableError) || ++failures >= 5) return finish(error);
+      }
+      schedule(polling ? pollMs : (options.safetyPollMs ?? 15_000));
+    };
+    // One timer at a time drives the polls, whether they are the safety net or the fallback.
+    const schedule = (ms: number): void => {
+      if (settled) return;
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(() => void poll(), ms);
+    };
+    let polling = false;
+    const startPolling = (why: string): void => {
+      if (settled || polling) return;
+      polling = true;
+      out.note(`${why}; following job ${jobId} by polling GET /backtests/${jobId} every ${pollMs / 1000} s`);
+      const open = socket;
+      socket = undefined;
+      open?.close();
+      schedule(0);
+    };
+
+    if (options.wsUrl === undefined) {
+      startPolling('no WebSocket URL (--ws or BACKTEST_WS_URL)');
+      return;
+    }
+    let opened = false;
+    socket = connectProgress({
+      wsUrl: options.wsUrl,
+      token: options.token,
+      onOpen: () => {
+        opened = true;
+      },
+      onMessage: (message: ProgressMessage) => {
+        if (message.type === 'snapshot' && message.job.jobId === jobId) {
+          const j = message.job;
+          apply({ status: j.status, progress: j.progress, message: j.message, queuePosition: j.queuePosition, etaSeconds: j.etaSeconds }, j.updatedAt);
+        } else if (message.type === 'progress' && message.jobId === jobId) {
+          apply(message, message.at);
+        } else if (message.type === 'error' && (message.jobId === undefined || message.jobId === jobId)) {
+          if (message.code === 'not_found') finish(new CliError(`Job ${jobId} was not found (or is not yours).`, EXIT.notFound));
+          else startPolling(`the WebSocket answered ${message.code}${message.message ? ` (${message.message})` : ''}`);
+        }
+      },
+      onClose: ({ code }) => {
+        if (!settled) startPolling(opened ? `the WebSocket closed (code ${code})` : `the WebSocket at ${options.wsUrl} did not open (code ${code})`);
+      },
+    });
+    socket.subscribe(jobId);
+    schedule(options.safetyPollMs ?? 15_000);
+  });
+  await result;
+  return api.getJob(jobId);
+}
