@@ -1,9 +1,12 @@
 import { parseArgs } from 'node:util';
+import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { startLocalStack, REPO_ROOT, type LocalStack } from './stack.ts';
 import { readLocalConfig } from './config.ts';
 import { consoleLogger } from './http-util.ts';
-import { removeStackFile, stackFileOf, writeStackFile } from './stack-file.ts';
+import { readStackFile, removeStackFile, stackFileOf, writeStackFile, type StackFile } from './stack-file.ts';
+import { defaultDataDir } from './data-dir.ts';
+import { portConflict } from './port-in-use.ts';
 import { TIERS } from '../lambdas/core/tiers.ts';
 
 /**
@@ -13,6 +16,11 @@ import { TIERS } from '../lambdas/core/tiers.ts';
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { persist: { type: 'boolean', default: false } }, strict: true });
   const config = readLocalConfig();
+  const conflict = await portConflict({ host: '127.0.0.1', httpPort: config.HTTP_PORT, wsPort: config.WS_PORT, running: runningStack() });
+  if (conflict !== undefined) {
+    console.error(conflict);
+    process.exit(1);
+  }
   const persistDir = values.persist ? join(REPO_ROOT, '.local') : undefined;
   const startedAt = Date.now();
   console.log(`Starting the local stack${persistDir ? ` (data kept in ${relative(process.cwd(), persistDir) || '.'}/dynamodb)` : ' (in memory; --persist keeps data)'}...`);
@@ -21,7 +29,7 @@ async function main(): Promise<void> {
     httpPort: config.HTTP_PORT,
     wsPort: config.WS_PORT,
     persistDir,
-    dataDir: config.DATA_DIR,
+    dataDir: defaultDataDir(),
     workerThreads: config.LOCAL_WORKER_THREADS,
     concurrency: config.LOCAL_CONCURRENCY,
     ...(config.LOCAL_WORKER_NICE !== undefined ? { workerNice: config.LOCAL_WORKER_NICE } : {}),
@@ -32,6 +40,15 @@ async function main(): Promise<void> {
   installShutdown(stack);
   writeStackFile(stackFileOf(stack));
   printReady(stack, Date.now() - startedAt);
+}
+
+/** The stack file of a running `npm start`; an unreadable one is treated as no stack (this start rewrites it). */
+function runningStack(): StackFile | undefined {
+  try {
+    return readStackFile();
+  } catch {
+    return undefined;
+  }
 }
 
 function installShutdown(stack: LocalStack): void {
@@ -69,7 +86,8 @@ function installShutdown(stack: LocalStack): void {
 
 function printReady(stack: LocalStack, ms: number): void {
   const tiers = TIERS.map((t) => `${t} ${stack.tiers[t].maxConcurrency} (${stack.workerThreads[t]} thread${stack.workerThreads[t] > 1 ? 's' : ''})`).join(', ');
-  const body = JSON.stringify({ strategyId: 'sma-cross', params: { fast: { from: 5, to: 20, step: 5 }, slow: { from: 30, to: 60, step: 10 } }, symbol: 'SYNTH-DEMO', timeframe: '1d', startDate: '2010-01-01', endDate: '2020-12-31' });
+  // The example runs on real prices when the data folder has them (examples/data on a fresh clone), else synthetic.
+  const symbol = existsSync(join(stack.env.DATA_DIR, 'ORCL-1d.csv')) ? 'ORCL --start 2004-01-01 --end 2013-12-31' : 'SYNTH-DEMO --start 2010-01-01 --end 2020-12-31';
   const requeued = TIERS.reduce((n, t) => n + stack.requeued[t].length, 0);
   console.log(`
 Backtest service ready in ${(ms / 1000).toFixed(1)} s
@@ -79,19 +97,21 @@ Backtest service ready in ${(ms / 1000).toFixed(1)} s
   Concurrency ${tiers}
   DynamoDB    ${stack.dynamodbEndpoint}   SQS ${stack.sqsEndpoint}${requeued > 0 ? `\n  Requeued    ${requeued} job(s) left queued or running by the last run` : ''}
 
-Try it (another terminal):
-  TOKEN=$(npm run -s token -- --user alice --tier pro)
-  curl -s -X POST ${stack.httpUrl}/backtests -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\
-    -d '${body}'
-  curl -s ${stack.httpUrl}/backtests -H "authorization: Bearer $TOKEN"
-  # live progress (replace JOB_ID):
-  npx node -e "const ws=new (require('ws'))('${stack.wsUrl}/?token='+process.env.TOKEN);ws.on('open',()=>ws.send(JSON.stringify({action:'subscribe',jobId:process.argv[1]})));ws.on('message',m=>console.log(String(m)))" JOB_ID
+Try it (another terminal; npx backtest finds this stack and signs a local token, --tier pro for more):
+  npx backtest submit --strategy sma-cross --param fast=5:20:5 --param slow=30:60:10 --symbol ${symbol} --watch
+  npx backtest list                 # your jobs; npx backtest watch JOB_ID follows one live
+  npx backtest admin queues --watch # the operator's view of the three queues
   npm run demo        # one job per tier with live progress bars
 
 Ctrl-C stops everything.`);
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? `${error.name}: ${error.message}` : error);
+  if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+    // Taken between the check at start and the listen (another start racing this one).
+    console.error(`${(error as Error).message}: another program took the port; choose other ports with HTTP_PORT and WS_PORT`);
+  } else {
+    console.error(error instanceof Error ? `${error.name}: ${error.message}` : error);
+  }
   process.exit(1);
 });

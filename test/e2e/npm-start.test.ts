@@ -40,7 +40,7 @@ describe('npm start', () => {
       const wsUrl = /WebSocket\s+(ws:\/\/[^/\s]+)/.exec(output)?.[1];
       const dynamodb = /DynamoDB\s+(http:\/\/\S+)/.exec(output)?.[1];
       expect(httpUrl && wsUrl && dynamodb).toBeTruthy();
-      expect(output).toContain(`curl -s -X POST ${httpUrl}/backtests`);
+      expect(output).toContain('npx backtest submit --strategy sma-cross');
       expect((await fetch(`${httpUrl}/.well-known/jwks.json`)).status).toBe(200);
       expect((await fetch(`${httpUrl}/backtests`)).status).toBe(401);
       expect(existsSync(stackFile)).toBe(true);
