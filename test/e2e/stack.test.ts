@@ -84,7 +84,10 @@ describe('a job from submit to result', () => {
     const job = (await api.get(jobId)).body;
     expect(job).toMatchObject({ jobId, status: 'succeeded', progress: 1, tier: 'pro', attempts: 1 });
     expect(job.result.stats).toEqual(expect.objectContaining({ returnPct: expect.any(Number), sharpe: expect.anything(), trades: expect.any(Number) }));
-    expect(job.result.sweep).toBeDefined();
+    // 80 fast x 50 slow values, ranked by the default metric; the result is the best combination.
+    expect(job.result.sweep).toMatchObject({ metric: 'sharpe', combinations: 4000 });
+    expect(job.result.sweep.top).toHaveLength(10);
+    expect(job.result.params).toEqual(job.result.sweep.top[0].params);
 
     const second = await api.submit(SHORT_SWEEP);
     const list = await api.call('GET', '/backtests');
@@ -230,10 +233,11 @@ describe('tiers, the admin view and cancellation', () => {
 
 describe('WebSocket connection lifecycle', () => {
   it('removes a connection on close, and one that vanished without $disconnect after PostToConnection answers 410', async () => {
-    const { api, token } = await clientFor(user('ws'), 'basic');
+    const wsUser = user('ws');
+    const { api, token } = await clientFor(wsUser, 'basic');
     const live = await socketFor(token);
     const liveId = stack.connectionIds().at(-1)!;
-    expect(await connections.getConnection(liveId)).toBeDefined();
+    expect(await connections.getConnection(liveId)).toEqual({ userId: wsUser });
 
     const jobId = (await api.submit(SHORT_SWEEP)).body.jobId;
     // A connection whose socket is gone but whose $disconnect never ran (e.g. the function failed): only the 410 tells.
