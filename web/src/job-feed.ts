@@ -1,0 +1,194 @@
+/**
+ * The user's jobs as the page knows them, kept fresh from three sources: the job list (polled every few seconds,
+ * so jobs submitted from the CLI or another tab appear), the WebSocket (live progress of every unfinished job) and,
+ * while the socket is down, polling of each unfinished job. When the socket comes back, every unfinished job is
+ * subscribed again. Views listen to its events and never talk to each other.
+ */
+import { ApiError, type ApiClient } from '../../client/api-client.ts';
+import { connectProgress, type ProgressConnection } from '../../client/ws-client.ts';
+import type { JobListItem, JobStatus, JobView, ProgressMessage } from '../../client/types.ts';
+
+export type SocketState = 'connecting' | 'live' | 'down';
+
+export interface JobFeedOptions {
+  api: ApiClient;
+  wsUrl: string;
+  token: () => string;
+  /** @default 3000 */
+  listIntervalMs?: number;
+  /** Per-job polling while the socket is down. @default 1500 */
+  pollIntervalMs?: number;
+  /** A 401 from the API: the session is over. */
+  onUnauthorized: (error: ApiError) => void;
+}
+
+export type FeedJob = JobListItem;
+
+const TERMINAL: ReadonlySet<JobStatus> = new Set(['succeeded', 'failed', 'cancelled']);
+export const isTerminal = (status: JobStatus): boolean => TERMINAL.has(status);
+
+export class JobFeed extends EventTarget {
+  readonly jobs = new Map<string, FeedJob>();
+  /** Job ids newest first, as the list returned them (plus jobs submitted here before the next list). */
+  order: string[] = [];
+  socketState: SocketState = 'connecting';
+  listError: string | undefined;
+  private socket: ProgressConnection | undefined;
+  private readonly timers: number[] = [];
+  private reconnectDelayMs = 1000;
+  private stopped = false;
+  private polling = false;
+  private readonly options: Required<Omit<JobFeedOptions, 'onUnauthorized'>> & Pick<JobFeedOptions, 'onUnauthorized'>;
+
+  constructor(options: JobFeedOptions) {
+    super();
+    this.options = { listIntervalMs: 3000, pollIntervalMs: 1500, ...options };
+  }
+
+  start(): void {
+    this.connect();
+    void this.refreshList();
+    this.timers.push(window.setInterval(() => void this.refreshList(), this.options.listIntervalMs));
+    this.timers.push(window.setInterval(() => void this.pollUnfinished(), this.options.pollIntervalMs));
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const t of this.timers) window.clearInterval(t);
+    this.socket?.close();
+  }
+
+  /** Follows one job (a job opened by its address may be older than the list's first page). */
+  async track(jobId: string): Promise<JobView> {
+    const job = await this.options.api.getJob(jobId);
+    this.merge(job, Date.parse(job.updatedAt));
+    if (!this.order.includes(jobId)) this.order = [jobId, ...this.order];
+    if (!isTerminal(job.status)) this.socket?.subscribe(jobId);
+    this.changed(jobId);
+    return job;
+  }
+
+  async cancel(jobId: string): Promise<void> {
+    const job = await this.options.api.cancel(jobId);
+    this.merge(job, Date.parse(job.updatedAt));
+    this.changed(jobId);
+  }
+
+  private connect(): void {
+    if (this.stopped) return;
+    this.setSocketState('connecting');
+    const socket = connectProgress({
+      wsUrl: this.options.wsUrl,
+      token: this.options.token(),
+      onOpen: () => {
+        this.reconnectDelayMs = 1000;
+        this.setSocketState('live');
+      },
+      onMessage: (message) => this.onMessage(message),
+      onClose: () => {
+        if (this.socket !== socket) return;
+        this.socket = undefined;
+        if (this.stopped) return;
+        this.setSocketState('down');
+        // Back off so a server that refuses us (an expired token) is not hammered; polling carries on meanwhile.
+        const delay = this.reconnectDelayMs;
+        this.reconnectDelayMs = Math.min(this.reconnectDelayMs * 2, 10_000);
+        window.setTimeout(() => this.connect(), delay);
+      },
+    });
+    this.socket = socket;
+    // Subscriptions made before the socket opens are sent when it opens (client/ws-client.ts).
+    for (const [jobId, job] of this.jobs) if (!isTerminal(job.status)) socket.subscribe(jobId);
+  }
+
+  private setSocketState(state: SocketState): void {
+    if (this.socketState === state) return;
+    this.socketState = state;
+    this.dispatchEvent(new Event('socket'));
+  }
+
+  private onMessage(message: ProgressMessage): void {
+    if (message.type === 'snapshot') {
+      this.merge(message.job, Date.parse(message.job.updatedAt));
+      this.changed(message.job.jobId);
+    } else if (message.type === 'progress') {
+      const current = this.jobs.get(message.jobId);
+      if (current === undefined) return; // a job we never listed: the next list brings all of it
+      const { type: _type, at, ...fields } = message;
+      this.merge({ ...current, ...fields, updatedAt: at }, Date.parse(at));
+      this.changed(message.jobId);
+    }
+  }
+
+  /**
+   * Keeps the newest state of a job whichever source brought it: an answer that left the server before a pushed
+   * update must not move a bar back, and a finished job never becomes unfinished again.
+   */
+  private merge(job: FeedJob, at: number): void {
+    const current = this.jobs.get(job.jobId);
+    const wasTerminal = current !== undefined && isTerminal(current.status);
+    if (current !== undefined) {
+      if (wasTerminal && !isTerminal(job.status)) return;
+      if (!isTerminal(job.status) && at < Date.parse(current.updatedAt)) return;
+      if (!isTerminal(job.status) && job.status === current.status && job.progress < current.progress) return;
+    }
+    const next: FeedJob = { ...current, ...job };
+    this.jobs.set(job.jobId, next);
+    if (isTerminal(next.status)) {
+      this.socket?.unsubscribe(job.jobId);
+      if (!wasTerminal && current !== undefined) this.dispatchEvent(new CustomEvent('finished', { detail: next }));
+    } else {
+      this.socket?.subscribe(job.jobId);
+    }
+  }
+
+  private changed(jobId: string | undefined): void {
+    this.dispatchEvent(new CustomEvent('change', { detail: jobId }));
+  }
+
+  private async refreshList(): Promise<void> {
+    try {
+      const page = await this.options.api.listJobs({ limit: 50 });
+      const listed = page.items.map((j) => j.jobId);
+      for (const item of page.items) this.merge(item, Date.parse(item.updatedAt));
+      const extra = this.order.filter((id) => !listed.includes(id));
+      this.order = [...listed, ...extra].sort((a, b) => Date.parse(this.jobs.get(b)?.createdAt ?? '') - Date.parse(this.jobs.get(a)?.createdAt ?? ''));
+      this.listError = undefined;
+      this.changed(undefined);
+    } catch (error) {
+      this.onError(error);
+    }
+  }
+
+  /** While the socket is down, the unfinished jobs are read one by one, so their bars keep moving. */
+  private async pollUnfinished(): Promise<void> {
+    if (this.socketState === 'live' || this.polling) return;
+    this.polling = true;
+    try {
+      const unfinished = [...this.jobs.values()].filter((j) => !isTerminal(j.status)).slice(0, 20);
+      await Promise.all(
+        unfinished.map(async (j) => {
+          const job = await this.options.api.getJob(j.jobId);
+          this.merge(job, Date.parse(job.updatedAt));
+          this.changed(j.jobId);
+        }),
+      );
+    } catch (error) {
+      this.onError(error);
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  private onError(error: unknown): void {
+    if (error instanceof ApiError && error.status === 401) {
+      this.options.onUnauthorized(error);
+      return;
+    }
+    const text = error instanceof Error ? error.message : String(error);
+    if (this.listError !== text) {
+      this.listError = text;
+      this.changed(undefined);
+    }
+  }
+}
