@@ -47,6 +47,7 @@ export class ServiceStack extends Stack {
       tiers: config.tiers,
       jobsTable: stateful.jobsTable,
       usersTable: stateful.usersTable,
+      marketDataBucket,
       userDirectory: stateful.auth.userPool
         ? { kind: 'cognito', userPool: stateful.auth.userPool }
         : { kind: 'users-table', usersTable: stateful.usersTable },

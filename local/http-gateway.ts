@@ -2,11 +2,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { randomUUID } from 'node:crypto';
-import type { JSONWebKeySet, JWTPayload } from 'jose';
+import { errors as joseErrors, type JSONWebKeySet, type JWTPayload } from 'jose';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import { verifyToken } from './keys.ts';
 import { lambdaContext, type LambdaHandler } from './lambda-runtime.ts';
-import { routeKeyOf } from '../lib/definitions/http-routes.ts';
+import { publicRouteKeys, routeKeyOf } from '../lib/definitions/http-routes.ts';
 import { matchPath } from './http-routes.ts';
 import { apiGatewayTime, headersOf, problem, readBody, sendJson, BodyTooLargeError, type Logger } from './http-util.ts';
 
@@ -49,6 +49,7 @@ export interface HttpGateway {
 }
 
 const JWKS_PATH = '/.well-known/jwks.json';
+const PUBLIC_ROUTES = publicRouteKeys();
 
 /**
  * The HTTP API on one machine: verifies the bearer token as the JWT authorizer would, turns the request into an
@@ -93,12 +94,16 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
       sendJson(res, 404, problem(404, 'Not Found', `No route for ${method} ${url.pathname}`), 'application/problem+json');
       return;
     }
-    const claims = await authorize(req);
-    if (claims === undefined) {
-      res.setHeader('www-authenticate', 'Bearer error="invalid_token"');
-      sendJson(res, 401, problem(401, 'Unauthorized', 'A valid bearer token is required'), 'application/problem+json');
+    // Routes the table marks `auth: 'none'` (GET /openapi.json) have no authorizer on AWS either.
+    const open = PUBLIC_ROUTES.has(routeKeyOf(match.route));
+    const auth = open ? undefined : await authorize(req);
+    if (auth !== undefined && 'refused' in auth) {
+      // API Gateway's JWT authorizer says why in the header too (error_description "the token has expired").
+      res.setHeader('www-authenticate', `Bearer error="invalid_token"${auth.expiredAt ? ', error_description="the token has expired"' : ''}`);
+      sendJson(res, 401, problem(401, 'Unauthorized', auth.refused), 'application/problem+json');
       return;
     }
+    const claims = auth?.claims;
     let body: Buffer;
     try {
       body = await readBody(req, maxBodyBytes);
@@ -132,14 +137,20 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
     return undefined;
   }
 
-  async function authorize(req: IncomingMessage): Promise<JWTPayload | undefined> {
+  /** The verified claims, or why the token is refused (an expired one says when it expired). */
+  async function authorize(req: IncomingMessage): Promise<{ claims: JWTPayload } | { refused: string; expiredAt?: string }> {
     const header = req.headers.authorization;
     const token = header?.match(/^Bearer\s+(\S+)$/i)?.[1];
-    if (token === undefined) return undefined;
+    if (token === undefined) return { refused: 'A valid bearer token is required (Authorization: Bearer <JWT>)' };
     try {
-      return await verifyToken(options.jwks, token);
-    } catch {
-      return undefined;
+      return { claims: await verifyToken(options.jwks, token) };
+    } catch (error) {
+      // jose checks the signature before the expiry, so an expired token here was one of ours.
+      if (error instanceof joseErrors.JWTExpired && typeof error.payload.exp === 'number') {
+        const expiredAt = new Date(error.payload.exp * 1000).toISOString().replace(/\.000Z$/, 'Z');
+        return { refused: `The token expired at ${expiredAt} (UTC); get a new one (npm run -s token -- --user <id>)`, expiredAt };
+      }
+      return { refused: 'A valid bearer token is required' };
     }
   }
 
@@ -156,7 +167,8 @@ function buildEvent(
   url: URL,
   method: string,
   match: { route: HttpGatewayRoute; params: Record<string, string> },
-  payload: JWTPayload,
+  /** Verified claims; undefined on a route without an authorizer (the event then has no `authorizer`, as on AWS). */
+  payload: JWTPayload | undefined,
   body: Buffer,
 ): APIGatewayProxyEventV2WithJWTAuthorizer {
   const headers = headersOf(req);
@@ -166,7 +178,8 @@ function buildEvent(
   const routeKey = routeKeyOf(match.route);
   const text = isTextual(headers['content-type']);
   const cookies = headers.cookie?.split(/;\s*/).filter((c) => c.length > 0);
-  const scope = typeof payload.scope === 'string' ? payload.scope.split(' ').filter((s) => s.length > 0) : null;
+  const scope = typeof payload?.scope === 'string' ? payload.scope.split(' ').filter((s) => s.length > 0) : null;
+  // Cast: the type says every event has an authorizer, which a route without one (GET /openapi.json) does not get.
   return {
     version: '2.0',
     routeKey,
@@ -181,7 +194,9 @@ function buildEvent(
     requestContext: {
       accountId: '000000000000',
       apiId: 'local-http',
-      authorizer: { principalId: null, integrationLatency: null, jwt: { claims: claimsAsApiGatewayWrites(payload), scopes: scope } },
+      ...(payload !== undefined
+        ? { authorizer: { principalId: null, integrationLatency: null, jwt: { claims: claimsAsApiGatewayWrites(payload), scopes: scope } } }
+        : {}),
       domainName: headers.host ?? 'localhost',
       domainPrefix: (headers.host ?? 'localhost').split('.')[0],
       http: { method, path: url.pathname, protocol: `HTTP/${req.httpVersion}`, sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
@@ -191,7 +206,7 @@ function buildEvent(
       time: apiGatewayTime(now),
       timeEpoch: now.getTime(),
     },
-  };
+  } as APIGatewayProxyEventV2WithJWTAuthorizer;
 }
 
 /**

@@ -64,7 +64,7 @@ export class DynamoDbJobRepository implements JobRepository {
   async create(job: Job, charge: SubmissionCharge): Promise<CreateOutcome> {
     const nowMs = Date.parse(job.createdAt);
     if (charge.dailyLimit !== null && charge.dailyLimit <= 0) {
-      throw new RateLimitedError(charge.dailyLimit, secondsToEndOfDay(charge.day, nowMs));
+      throw new RateLimitedError(charge.dailyLimit, secondsToEndOfDay(charge.day, nowMs), dayResetAt(charge.day));
     }
     const userPk = `USER#${job.userId}`;
     const items: NonNullable<TransactWriteCommandInput['TransactItems']> = [];
@@ -132,7 +132,7 @@ export class DynamoDbJobRepository implements JobRepository {
           return this.#replay(job.userId, charge.idempotency);
         }
         if (reasons[dayIndex] === 'ConditionalCheckFailed' && charge.dailyLimit !== null) {
-          throw new RateLimitedError(charge.dailyLimit, secondsToEndOfDay(charge.day, nowMs));
+          throw new RateLimitedError(charge.dailyLimit, secondsToEndOfDay(charge.day, nowMs), dayResetAt(charge.day));
         }
         if (reasons[creditsIndex] === 'ConditionalCheckFailed') {
           const available = await this.#credits(job.userId);
@@ -551,6 +551,11 @@ function pickUsed(condition: string, values: Record<string, unknown>): Record<st
 function cancellationCodes(error: unknown): string[] | undefined {
   if (!(error instanceof TransactionCanceledException)) return undefined;
   return (error.CancellationReasons ?? []).map((reason) => reason.Code ?? 'None');
+}
+
+/** The next UTC midnight after `day` (YYYY-MM-DD): when its submission count stops counting. */
+function dayResetAt(day: string): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString();
 }
 
 function secondsToEndOfDay(day: string, nowMs: number): number {

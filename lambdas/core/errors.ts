@@ -56,10 +56,13 @@ export class RateLimitedError extends Error {
   override name = 'RateLimitedError';
   readonly limit: number;
   readonly retryAfterSeconds: number;
-  constructor(limit: number, retryAfterSeconds: number) {
+  /** When the limit resets (ISO 8601 UTC), for the 429 detail; absent = now + retryAfterSeconds. */
+  readonly resetAt: string | undefined;
+  constructor(limit: number, retryAfterSeconds: number, resetAt?: string) {
     super(`Daily limit of ${limit} submissions reached`);
     this.limit = limit;
     this.retryAfterSeconds = retryAfterSeconds;
+    this.resetAt = resetAt;
   }
 }
 

@@ -4,13 +4,14 @@ import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { JwtSettings } from '../app-config.ts';
 import { HTTP_API_CORS } from '../definitions/http-api-cors.ts';
 import { httpRouteList, routeKeyOf, type HttpRouteId } from '../definitions/http-routes.ts';
 import { HANDLER_ENTRIES } from '../handler-entries.ts';
-import { BacktestFunction, bindJobsTable, bindTierConcurrency, bindTierQueues, bindUserDirectory, bindUsersTable, type UserDirectorySource } from './backtest-function.ts';
+import { BacktestFunction, bindJobsTable, bindMarketData, bindTierConcurrency, bindTierQueues, bindUserDirectory, bindUsersTable, type UserDirectorySource } from './backtest-function.ts';
 import type { JobQueues } from './job-queues.ts';
 import type { Tier, TierSettings } from '../../lambdas/core/tiers.ts';
 
@@ -21,6 +22,8 @@ export interface HttpApiProps {
   readonly tiers: Readonly<Record<Tier, TierSettings>>;
   readonly jobsTable: ITable;
   readonly usersTable: ITable;
+  /** Submit checks symbols and dates against its listing; GET /symbols lists it. */
+  readonly marketDataBucket: IBucket;
   /**
    * Where the admin user routes read and change tiers: the Cognito pool (its `custom:tier` becomes the token's
    * `tier` claim), or the Users table when an external OIDC issuer signs the tokens (then a change is stored but
@@ -46,6 +49,8 @@ const ROUTE_GRANTS: Record<HttpRouteId, (fn: BacktestFunction, props: HttpApiPro
     bindJobsTable(fn, props.jobsTable, 'readWrite');
     bindUsersTable(fn, props.usersTable, 'readWrite');
     bindTierQueues(fn, props.queues, 'send');
+    // The symbol check reads the cached listing: ListBucket, and GetObject to learn each object's first and last bar.
+    bindMarketData(fn, props.marketDataBucket);
   },
   listJobs: (fn, props) => {
     bindJobsTable(fn, props.jobsTable, 'read');
@@ -80,12 +85,35 @@ const ROUTE_GRANTS: Record<HttpRouteId, (fn: BacktestFunction, props: HttpApiPro
     bindUsersTable(fn, props.usersTable, 'name');
     bindUserDirectory(fn, props.userDirectory, 'readWrite');
   },
+  // GET /me reads the caller's account: one GetItem on Users (DynamoDbAccountStore.get).
+  me: (fn, props) => {
+    bindUsersTable(fn, props.usersTable, { actions: ['dynamodb:GetItem'] });
+  },
+  // The strategies and the OpenAPI document are compiled in: no AWS access at all.
+  strategies: () => {},
+  openapi: () => {},
+  symbols: (fn, props) => {
+    bindMarketData(fn, props.marketDataBucket);
+  },
+  // The result sub-resources read one job, like GET /backtests/{jobId}.
+  jobEquity: (fn, props) => {
+    bindJobsTable(fn, props.jobsTable, 'read');
+    bindUsersTable(fn, props.usersTable, 'name');
+  },
+  jobTrades: (fn, props) => {
+    bindJobsTable(fn, props.jobsTable, 'read');
+    bindUsersTable(fn, props.usersTable, 'name');
+  },
+  jobSweep: (fn, props) => {
+    bindJobsTable(fn, props.jobsTable, 'read');
+    bindUsersTable(fn, props.usersTable, 'name');
+  },
 };
 
 /**
  * The HTTP API of DESIGN.md: one Lambda per route of HTTP_ROUTES (lib/definitions/http-routes.ts), each with only the
- * grants ROUTE_GRANTS gives it, and the JWT authorizer on every route (also set as the API default so a route added
- * later cannot be left open).
+ * grants ROUTE_GRANTS gives it, and the JWT authorizer on every route but the ones the table marks `auth: 'none'`
+ * (also set as the API default so a route added later cannot be left open by omission).
  */
 export class HttpApi extends Construct {
   readonly api: apigwv2.HttpApi;
@@ -149,7 +177,8 @@ export class HttpApi extends Construct {
         path: route.path,
         methods: [apigwv2.HttpMethod[route.method]],
         integration: new HttpLambdaIntegration(`${fnId}Integration`, fn.fn),
-        authorizer,
+        // `auth: 'none'` (GET /openapi.json only) must say so explicitly: the API's default authorizer applies otherwise.
+        authorizer: route.auth === 'none' ? new apigwv2.HttpNoneAuthorizer() : authorizer,
       });
       functions[routeId] = fn;
     }

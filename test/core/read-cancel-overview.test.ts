@@ -17,12 +17,15 @@ describe('getJob and listJobs', () => {
     await expect(getJob(principal('alice'), 'missing', w)).rejects.toBeInstanceOf(NotFoundError);
   });
 
-  it('returns the full result for one job but only a summary in lists', async () => {
+  it('returns the summary and links for one job, never the trades or curve, and only a summary in lists', async () => {
     const w = world();
     const { jobId } = await submitBacktest(principal('alice', 'pro'), submitBody(), undefined, w);
     await processJob(w.queue.messages.pro[0], 1, { jobs: w.jobs, marketData: w.marketData, clock: w.clock });
     const full = await getJob(principal('alice', 'pro'), jobId, w);
-    expect(full.result?.trades.length).toBeGreaterThan(0);
+    expect(full.result?.tradesTotal).toBeGreaterThan(0);
+    expect(full.result).not.toHaveProperty('trades');
+    expect(full.result).not.toHaveProperty('equityCurve');
+    expect(full.links).toEqual({ self: `/backtests/${jobId}`, equity: `/backtests/${jobId}/equity`, trades: `/backtests/${jobId}/trades` });
     const page = await listJobs(principal('alice', 'pro'), {}, w);
     expect(page.items[0].result).toEqual({ params: full.result?.params, stats: full.result?.stats, tradesTotal: full.result?.tradesTotal });
     expect(page.items[0]).not.toHaveProperty('result.trades');

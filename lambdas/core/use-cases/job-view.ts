@@ -3,6 +3,10 @@ import { summarize, type JobResult, type ResultSummary } from '../job-result.ts'
 
 export interface JobLinks {
   self: string;
+  /** The sub-resources of the full result, present once the job succeeded (`sweep` only for a sweep). */
+  equity?: string;
+  trades?: string;
+  sweep?: string;
 }
 
 /** A job without its trade list and equity curve: what lists and WebSocket snapshots carry (a few KB at most). */
@@ -11,18 +15,32 @@ export type CompactJobView = Omit<Job, 'userId' | 'creditsCharged' | 'result'> &
   links: JobLinks;
 };
 
-/** The full job as `GET /backtests/{jobId}` returns it, result included. */
+/** The result as `GET /backtests/{jobId}` shows it: the summary and the sweep's top rows, never the curve or trades. */
+export interface ResultView extends ResultSummary {
+  sweep?: { metric: string; combinations: number; top: NonNullable<JobResult['sweep']>['top'] };
+}
+
+/**
+ * `GET /backtests/{jobId}`: small (a few KB, the top rows of a sweep being the largest part); the equity curve, the
+ * trades and the sweep grid live at the `links`, so a client that polls a job does not download them each time.
+ */
 export interface JobView extends Omit<CompactJobView, 'result'> {
   userId: string;
   creditsCharged: number;
-  result?: JobResult;
+  result?: ResultView;
 }
 
-export function jobLinks(jobId: string): JobLinks {
-  return { self: `/backtests/${encodeURIComponent(jobId)}` };
+export function jobLinks(jobId: string, result?: JobResult): JobLinks {
+  const self = `/backtests/${encodeURIComponent(jobId)}`;
+  if (!result) return { self };
+  return { self, equity: `${self}/equity`, trades: `${self}/trades`, ...(result.sweep ? { sweep: `${self}/sweep` } : {}) };
 }
+
+/** The stored result of a job that succeeded (a result only exists on a succeeded job). */
+const resultOf = (job: Job): JobResult | undefined => (job.status === 'succeeded' ? job.result : undefined);
 
 export function compactJob(job: Job): CompactJobView {
+  const result = resultOf(job);
   return {
     jobId: job.jobId,
     tier: job.tier,
@@ -37,13 +55,26 @@ export function compactJob(job: Job): CompactJobView {
     request: job.request,
     combinations: job.combinations,
     ...(job.cancelRequested ? { cancelRequested: true } : {}),
-    ...(job.result ? { result: summarize(job.result) } : {}),
+    ...(result ? { result: summarize(result) } : {}),
     ...(job.error ? { error: job.error } : {}),
-    links: jobLinks(job.jobId),
+    links: jobLinks(job.jobId, result),
   };
 }
 
-export function fullJob(job: Job): JobView {
+export function jobView(job: Job): JobView {
   const { result: _summary, ...compact } = compactJob(job);
-  return { ...compact, userId: job.userId, creditsCharged: job.creditsCharged, ...(job.result ? { result: job.result } : {}) };
+  const result = resultOf(job);
+  return {
+    ...compact,
+    userId: job.userId,
+    creditsCharged: job.creditsCharged,
+    ...(result
+      ? {
+          result: {
+            ...summarize(result),
+            ...(result.sweep ? { sweep: { metric: result.sweep.metric, combinations: result.sweep.combinations, top: result.sweep.top } } : {}),
+          },
+        }
+      : {}),
+  };
 }

@@ -2,7 +2,7 @@ import { NotFoundError, ValidationError, type FieldIssue } from '../errors.ts';
 import { JOB_STATUSES, type Job, type JobStatus } from '../job.ts';
 import type { Principal } from '../principal.ts';
 import type { JobRepository } from '../ports/job-repository.ts';
-import { compactJob, fullJob, type CompactJobView, type JobView } from './job-view.ts';
+import { compactJob, jobView, type CompactJobView, type JobView } from './job-view.ts';
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
@@ -21,8 +21,9 @@ export async function readableJob(principal: Principal, jobId: string, jobs: Job
   return job;
 }
 
+/** `GET /backtests/{jobId}`: the small view; the full result is at its links (result-views.ts). */
 export async function getJob(principal: Principal, jobId: string, deps: { jobs: JobRepository }): Promise<JobView> {
-  return fullJob(await readableJob(principal, jobId, deps.jobs));
+  return jobView(await readableJob(principal, jobId, deps.jobs));
 }
 
 /** Query string values as they arrive (strings or absent). */

@@ -6,12 +6,14 @@ import type { Principal } from '../principal.ts';
 import { isoNow, type Clock } from '../ports/clock.ts';
 import type { JobQueue } from '../ports/job-queue.ts';
 import type { JobRepository, SubmissionCharge } from '../ports/job-repository.ts';
+import type { SymbolCatalog } from '../ports/symbol-catalog.ts';
 import { submitRequestSchema } from '../submit-schema.ts';
 import { TIER_SETTINGS, type Tier, type TierSettings } from '../tiers.ts';
 import { specFromRequest } from './backtest-spec.ts';
 import { fieldIssues } from './field-issues.ts';
 import { jobLinks, type JobLinks } from './job-view.ts';
 import { requestHash } from './request-hash.ts';
+import { dataIssues } from './symbols.ts';
 import { estimateWork, MAX_BAR_EVALUATIONS } from './work-estimate.ts';
 
 /** How long an Idempotency-Key replays its job (DESIGN: 24 h). */
@@ -26,6 +28,11 @@ export interface SubmitDeps {
   tiers?: Readonly<Record<Tier, TierSettings>>;
   /** @default crypto.randomUUID */
   newJobId?: () => string;
+  /**
+   * The data that exists (cached): an unknown symbol or dates outside the data are refused here with a 400 instead
+   * of a job that fails in the worker. Absent = not checked (the worker still fails such a job, unretried).
+   */
+  symbols?: SymbolCatalog;
 }
 
 export interface SubmitResponse {
@@ -63,6 +70,10 @@ export async function submitBacktest(principal: Principal, body: unknown, idempo
   } catch (error) {
     if (error instanceof EngineInputError) throw new ValidationError(error.issues);
     throw error;
+  }
+  if (deps.symbols) {
+    const issues = dataIssues(request, await deps.symbols.list());
+    if (issues.length > 0) throw new ValidationError(issues);
   }
   if (combinations > settings.maxCombinations) {
     throw new ValidationError([

@@ -3,6 +3,7 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Clock } from '../../core/ports/clock.ts';
 import type { JobQueue } from '../../core/ports/job-queue.ts';
 import type { JobRepository } from '../../core/ports/job-repository.ts';
+import type { SymbolCatalog } from '../../core/ports/symbol-catalog.ts';
 import { submitBacktest } from '../../core/use-cases/submit-backtest.ts';
 import { header, httpHandler, json, jsonBody, principalOf } from '../shared/http.ts';
 import { createLogger } from '../shared/logger.ts';
@@ -17,6 +18,8 @@ export interface SubmitHandlerDeps {
   /** JobsSubmitted per tier, SubmitRejected per reason (submit-metrics.ts). @default createMetrics('api') */
   metrics?: Metrics;
   newJobId?: () => string;
+  /** The data that exists; absent = symbols and dates are not checked at submit. */
+  symbols?: SymbolCatalog;
 }
 
 /** `POST /backtests`: 202 with the queued job; a replay under the same Idempotency-Key answers the same way. */

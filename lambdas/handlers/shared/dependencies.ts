@@ -24,6 +24,9 @@ import { S3MarketData } from '../../adapters/s3-market-data.ts';
 import { SqsJobQueue } from '../../adapters/sqs-job-queue.ts';
 import { SqsMessageVisibility } from '../../adapters/sqs-message-visibility.ts';
 import { SyntheticMarketData } from '../../adapters/synthetic-market-data.ts';
+import { CachedSymbolCatalog } from '../../adapters/cached-symbol-catalog.ts';
+import { CsvFolderSymbolCatalog } from '../../adapters/csv-folder-symbol-catalog.ts';
+import { S3SymbolCatalog } from '../../adapters/s3-symbol-catalog.ts';
 import { systemClock, type Clock } from '../../core/ports/clock.ts';
 import type { ClientPush } from '../../core/ports/client-push.ts';
 import type { AccountStore } from '../../core/ports/account-store.ts';
@@ -33,6 +36,7 @@ import type { JobQueue } from '../../core/ports/job-queue.ts';
 import type { JobRepository } from '../../core/ports/job-repository.ts';
 import type { MarketData } from '../../core/ports/market-data.ts';
 import type { MessageVisibility } from '../../core/ports/message-visibility.ts';
+import type { SymbolCatalog } from '../../core/ports/symbol-catalog.ts';
 import { tierSettingsWith, type Tier, type TierSettings } from '../../core/tiers.ts';
 import { envSchemas, parseEnv } from './env.ts';
 import { createJwtVerifier, type TokenVerifier } from './jwt-verifier.ts';
@@ -97,8 +101,31 @@ function marketData(env: Env): MarketData {
   return new RoutingMarketData({ synthetic: new SyntheticMarketData(), real });
 }
 
-export function submitDependencies(env: Env = process.env): { jobs: JobRepository; queue: JobQueue; clock: Clock } {
-  return { jobs: jobRepository(env), queue: jobQueue(env), clock: systemClock };
+/**
+ * What data exists (S3 listing on AWS, the CSV folder locally), cached for 5 minutes per process. The first listing
+ * starts at cold start, so the first submit rarely waits for it.
+ */
+function symbolCatalog(env: Env): SymbolCatalog {
+  const e = parseEnv(envSchemas.marketData, env);
+  const inner = e.DATA_DIR !== undefined ? new CsvFolderSymbolCatalog({ dir: e.DATA_DIR }) : new S3SymbolCatalog({ client: new S3Client({}), bucket: e.MARKET_DATA_BUCKET! });
+  const catalog = new CachedSymbolCatalog(inner);
+  catalog.list().catch(() => {}); // warm-up only: a failure here is retried by the first request that needs it
+  return catalog;
+}
+
+export function submitDependencies(env: Env = process.env): { jobs: JobRepository; queue: JobQueue; clock: Clock; symbols: SymbolCatalog } {
+  return { jobs: jobRepository(env), queue: jobQueue(env), clock: systemClock, symbols: symbolCatalog(env) };
+}
+
+/** `GET /symbols`: the market data listing only. */
+export function symbolsDependencies(env: Env = process.env): { symbols: SymbolCatalog } {
+  return { symbols: symbolCatalog(env) };
+}
+
+/** `GET /me`: the caller's account (Users GetItem). */
+export function meDependencies(env: Env = process.env): { accounts: AccountStore; clock: Clock } {
+  const { USERS_TABLE } = parseEnv(envSchemas.usersTable, env);
+  return { accounts: new DynamoDbAccountStore({ client: documentClient(dynamo()), usersTable: USERS_TABLE }), clock: systemClock };
 }
 
 /** get-job and list-jobs read only the Jobs table, but the repository also needs USERS_TABLE's name (it never writes it here). */

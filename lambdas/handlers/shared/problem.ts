@@ -71,7 +71,10 @@ export function mapError(error: unknown): ProblemMapping {
   if (error instanceof ConflictError) return ok(problem('conflict', 'Conflict', 409, error.message));
   if (error instanceof InsufficientCreditsError) return ok(problem('insufficient-credits', 'Not enough credits', 402, error.message));
   if (error instanceof RateLimitedError) {
-    return ok(problem('rate-limited', 'Daily submission limit reached', 429, `${error.message}; try again in ${error.retryAfterSeconds} s`), {
+    // The reset as a UTC time a person can read (Retry-After keeps the seconds for programs).
+    const resetAt = error.resetAt ?? new Date(Math.ceil((Date.now() + error.retryAfterSeconds * 1000) / 1000) * 1000).toISOString();
+    const detail = `${error.message}; the limit resets at ${resetAt.replace(/\.000Z$/, 'Z')} (UTC), in ${error.retryAfterSeconds} s`;
+    return ok(problem('rate-limited', 'Daily submission limit reached', 429, detail), {
       'Retry-After': String(error.retryAfterSeconds),
     });
   }

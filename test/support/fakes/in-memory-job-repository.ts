@@ -65,7 +65,7 @@ export class InMemoryJobRepository implements JobRepository {
     const account = this.#account(job.userId, charge.initialCredits);
     const usedToday = account.submissionsByDay.get(charge.day) ?? 0;
     if (charge.dailyLimit !== null && usedToday >= charge.dailyLimit) {
-      throw new RateLimitedError(charge.dailyLimit, secondsToEndOfDay(charge.day, nowMs));
+      throw new RateLimitedError(charge.dailyLimit, secondsToEndOfDay(charge.day, nowMs), dayResetAt(charge.day));
     }
     if (account.credits < charge.credits) throw new InsufficientCreditsError(charge.credits, account.credits);
 
@@ -274,6 +274,11 @@ function decodeCursor(cursor: string): Pick<Job, 'createdAt' | 'jobId'> {
     // fall through: any undecodable cursor is the client's error
   }
   throw new ValidationError([{ path: 'cursor', message: 'is not a cursor this API issued' }]);
+}
+
+/** The next UTC midnight after `day` (YYYY-MM-DD): when its submission count stops counting. */
+function dayResetAt(day: string): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString();
 }
 
 function secondsToEndOfDay(day: string, nowMs: number): number {

@@ -7,3 +7,4 @@ export { ManualClock } from './manual-clock.ts';
 export { InMemoryAccountStore } from './in-memory-account-store.ts';
 export { InMemoryUserDirectory } from './in-memory-user-directory.ts';
 export { InMemoryDeadLetterQueue } from './in-memory-dead-letter-queue.ts';
+export { InMemorySymbolCatalog } from './in-memory-symbol-catalog.ts';

@@ -1,0 +1,169 @@
+import { z } from 'zod';
+import { httpRouteList, type HttpRouteId } from '../../../lib/definitions/http-routes.ts';
+import {
+  compactJobSchema,
+  creditsResponseSchema,
+  equitySchema,
+  jobPageSchema,
+  jobViewSchema,
+  meSchema,
+  problemSchema,
+  queuesSchema,
+  strategiesSchema,
+  submitResponseSchema,
+  sweepViewSchema,
+  symbolsPageSchema,
+  tierResponseSchema,
+  tradesPageSchema,
+  userAccountSchema,
+} from '../../core/api-schemas.ts';
+import { JOB_STATUSES } from '../../core/job.ts';
+import { submitRequestSchema } from '../../core/submit-schema.ts';
+import { creditsBodySchema, tierBodySchema } from '../../core/use-cases/admin-users.ts';
+import { MAX_PAGE_SIZE } from '../../core/use-cases/read-jobs.ts';
+import { MAX_TRADES_PAGE } from '../../core/use-cases/result-views.ts';
+import { MAX_SYMBOLS_PAGE } from '../../core/use-cases/symbols.ts';
+
+interface QueryParameter {
+  name: string;
+  description: string;
+  schema: Record<string, unknown>;
+}
+
+/** What the route table does not say about a route: its request and response shapes and its refusals. */
+interface OperationSpec {
+  description?: string;
+  query?: QueryParameter[];
+  headers?: QueryParameter[];
+  body?: z.ZodType;
+  /** The success status and its body. */
+  success: { status: number; description: string; schema: z.ZodType };
+  /** Error statuses besides 401 (every authorized route) and 500. */
+  errors: number[];
+}
+
+const cursor = (what: string): QueryParameter => ({ name: 'cursor', description: `the nextCursor of the previous page of ${what}`, schema: { type: 'string' } });
+const limit = (max: number): QueryParameter => ({ name: 'limit', description: `page size, 1-${max}`, schema: { type: 'integer', minimum: 1, maximum: max } });
+
+/**
+ * One entry per route id of lib/definitions/http-routes.ts: a Record over every id, so a route added to the table
+ * without its shapes here does not compile (and test/handlers/openapi.test.ts checks the document has every route).
+ */
+const OPERATIONS: Record<HttpRouteId, OperationSpec> = {
+  submit: {
+    description: 'Unknown keys are refused. An unknown symbol, a timeframe the symbol lacks, or dates outside its data are a 400 naming the field and what exists.',
+    headers: [{ name: 'Idempotency-Key', description: 'replays the job of an earlier submit with the same key and body for 24 h', schema: { type: 'string', maxLength: 128 } }],
+    body: submitRequestSchema,
+    success: { status: 202, description: 'queued (or replayed); Location names the job', schema: submitResponseSchema },
+    errors: [400, 402, 413, 422, 429, 503],
+  },
+  listJobs: {
+    query: [limit(MAX_PAGE_SIZE), cursor('jobs'), { name: 'status', description: 'only jobs in this status', schema: { type: 'string', enum: [...JOB_STATUSES] } }],
+    success: { status: 200, description: "the caller's jobs, newest first", schema: jobPageSchema },
+    errors: [400],
+  },
+  getJob: {
+    description: 'A few KB: status, progress, summary stats, the best parameters and a sweep\'s top rows. The curve, trades and sweep grid are at `links`.',
+    success: { status: 200, description: 'the job', schema: jobViewSchema },
+    errors: [404],
+  },
+  cancelJob: {
+    success: { status: 202, description: 'cancelled (queued job) or cancelRequested (running job)', schema: compactJobSchema },
+    errors: [404, 409],
+  },
+  adminQueues: { success: { status: 200, description: 'per-tier queue state', schema: queuesSchema }, errors: [403] },
+  adminUser: { success: { status: 200, description: "the user's account", schema: userAccountSchema }, errors: [400, 403] },
+  adminCredits: { body: creditsBodySchema, success: { status: 200, description: 'the new balance', schema: creditsResponseSchema }, errors: [400, 403] },
+  adminTier: { body: tierBodySchema, success: { status: 200, description: 'the tier of the next token', schema: tierResponseSchema }, errors: [400, 403] },
+  me: { success: { status: 200, description: "the caller's account and limits", schema: meSchema }, errors: [] },
+  strategies: { success: { status: 200, description: 'the strategies', schema: strategiesSchema }, errors: [] },
+  symbols: {
+    query: [limit(MAX_SYMBOLS_PAGE), cursor('symbols')],
+    success: { status: 200, description: 'data sets by symbol and timeframe', schema: symbolsPageSchema },
+    errors: [400],
+  },
+  jobEquity: {
+    success: { status: 200, description: 'the stored equity curve (at most 500 points) and its drawdown', schema: equitySchema },
+    errors: [404, 409],
+  },
+  jobTrades: {
+    query: [limit(MAX_TRADES_PAGE), cursor('trades')],
+    success: { status: 200, description: 'a page of the stored trades (the first 1,000 of the run)', schema: tradesPageSchema },
+    errors: [400, 404, 409],
+  },
+  jobSweep: {
+    success: { status: 200, description: 'the ranking and, for two varying parameters, the grid', schema: sweepViewSchema },
+    errors: [404, 409],
+  },
+  openapi: { success: { status: 200, description: 'this document', schema: z.looseObject({ openapi: z.string() }) }, errors: [] },
+};
+
+const ERROR_TEXT: Record<number, string> = {
+  400: 'invalid request: `errors` names each field',
+  401: 'missing, invalid or expired token',
+  402: 'not enough credits',
+  403: 'not allowed (admin only)',
+  404: 'no such job for this caller (or no such sub-resource)',
+  409: 'the job is not in a state that allows this (e.g. its result does not exist yet)',
+  413: 'body too large',
+  422: 'Idempotency-Key reused with a different body',
+  429: 'daily limit reached: the detail names the reset time (UTC); Retry-After in seconds',
+  500: 'failure on the service side',
+  503: 'a dependency is unavailable; retry (Retry-After)',
+};
+
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as Record<string, unknown>;
+  return rest;
+}
+
+const problemContent = () => ({ 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } });
+
+/**
+ * The OpenAPI 3.1 document of the HTTP API: paths from the route table, shapes from the same zod schemas the
+ * use cases validate with (requests, as `input`) and the response schemas (as `output`).
+ */
+export function openApiDocument(options: { serverUrl?: string } = {}): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const { id, route } of httpRouteList()) {
+    const op = OPERATIONS[id];
+    const open = route.auth === 'none';
+    const pathParams = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+    const parameters = [
+      ...pathParams,
+      ...(op.query ?? []).map((q) => ({ name: q.name, in: 'query', required: false, description: q.description, schema: q.schema })),
+      ...(op.headers ?? []).map((h) => ({ name: h.name, in: 'header', required: false, description: h.description, schema: h.schema })),
+    ];
+    const responses: Record<string, unknown> = {
+      [String(op.success.status)]: { description: op.success.description, content: { 'application/json': { schema: jsonSchema(op.success.schema, 'output') } } },
+    };
+    for (const status of [...op.errors, ...(open ? [] : [401]), 500].sort((a, b) => a - b)) {
+      responses[String(status)] = { description: ERROR_TEXT[status] ?? 'error', content: problemContent() };
+    }
+    paths[route.path] ??= {};
+    paths[route.path][route.method.toLowerCase()] = {
+      operationId: id,
+      summary: route.summary,
+      ...(op.description ? { description: op.description } : {}),
+      ...(open ? { security: [] } : {}),
+      ...(parameters.length > 0 ? { parameters } : {}),
+      ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(op.body, 'input') } } } } : {}),
+      responses,
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Backtest queue API',
+      version: '1',
+      description: 'Submit backtests and parameter sweeps, follow them, read their results. Live progress is on the WebSocket API (not described here).',
+    },
+    ...(options.serverUrl ? { servers: [{ url: options.serverUrl }] } : {}),
+    security: [{ bearerAuth: [] }],
+    components: {
+      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      schemas: { Problem: jsonSchema(problemSchema, 'output') },
+    },
+    paths,
+  };
+}
