@@ -1,3 +1,4 @@
+import { detectPrecision } from './precision.ts';
 import type { BarSeries } from './types.ts';
 
 /** Allocates an empty columnar series of `length` bars (all zero); callers fill the columns. */
@@ -33,7 +34,7 @@ export function barsFromArrays(columns: {
   bars.low.set(columns.low);
   bars.close.set(columns.close);
   if (columns.volume !== undefined) bars.volume.set(columns.volume);
-  return bars;
+  return { ...bars, closePrecision: detectPrecision(bars.close) };
 }
 
 /** First index whose time is >= t (or > t when `inclusive`); binary search, times are strictly increasing. */
@@ -61,5 +62,8 @@ export function sliceByTime(bars: BarSeries, startMs?: number, endMs?: number): 
     low: bars.low.subarray(from, end),
     close: bars.close.subarray(from, end),
     volume: bars.volume.subarray(from, end),
+    // Still true of a part of the series (its tick bounds are then loose, which only makes the exactness checks
+    // more conservative); absent stays absent, and the engine detects it on first use.
+    ...(bars.closePrecision !== undefined && { closePrecision: bars.closePrecision }),
   };
 }

@@ -1,4 +1,5 @@
 import { allocateBars } from './bars.ts';
+import { detectPrecision } from './precision.ts';
 import { CsvFormatError } from './errors.ts';
 import { parseTimestamp, toIso } from './time.ts';
 import type { BarSeries } from './types.ts';
@@ -85,13 +86,15 @@ export function parseCsv(text: string, opts: { source?: string } = {}): BarSerie
     n++;
   }
   if (n === 0) throw new CsvFormatError(headerIdx + 2, 'no data rows after the header', src);
+  const closes = close.subarray(0, n);
   return {
+    closePrecision: detectPrecision(closes),
     length: n,
     time: time.subarray(0, n),
     open: open.subarray(0, n),
     high: high.subarray(0, n),
     low: low.subarray(0, n),
-    close: close.subarray(0, n),
+    close: closes,
     volume: volume.subarray(0, n),
   };
 }

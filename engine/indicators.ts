@@ -4,6 +4,10 @@
  * loop between chunks of a long series. Warm-up values are NaN. `computeIndicator` runs a kernel in one go.
  */
 import { takeFloat64 } from './buffer-pool.ts';
+import { detectPrecision, maxAbsTicks, TO_INTEGER } from './precision.ts';
+import type { ClosePrecision } from './types.ts';
+
+export { bollingerKernel } from './bollinger.ts';
 
 export interface IndicatorKernel {
   readonly length: number;
@@ -26,33 +30,102 @@ function checkPeriod(period: number): void {
   if (!Number.isInteger(period) || period < 1) throw new RangeError(`period must be an integer >= 1, got ${period}`);
 }
 
-/** Simple moving average of `period` values ending at i. Period 1 is the source itself (no rounding error). */
-export function smaKernel(src: Float64Array, period: number): IndicatorKernel {
+/**
+ * Simple moving average of `period` values ending at i. Period 1 is the source itself (no rounding error).
+ *
+ * On a decimal series (`precision`, detected from `src` when not given) the window sum is kept in integer ticks, exact
+ * while `period * max|ticks|` stays within 2^53, and each average is that exact sum divided once by `period * 10^d`:
+ * the double nearest the true average, whatever the chunking or the summation order. Two averages that are equal in
+ * exact arithmetic are then the same double, and (while `fast * slow * max|ticks| < 2^52`) two that differ are
+ * different doubles in the same order, so crosses between them are decided exactly. Otherwise the rolling sum is
+ * Neumaier-compensated and re-summed at each chunk start, so rounding cannot drift.
+ */
+export function smaKernel(src: Float64Array, period: number, precision: ClosePrecision | null = detectPrecision(src)): IndicatorKernel {
   checkPeriod(period);
   const n = src.length;
   if (period === 1) return { length: n, outputs: [src], step() {} };
   const out = nanArray(n);
+  if (precision !== null && exactWindowSums(precision, period)) return exactSma(src, period, precision.scale, out);
   return {
     length: n,
     outputs: [out],
     step(from, to) {
-      // Re-sum the window at each chunk start so rolling-sum rounding error cannot accumulate across a long series.
       let sum = 0;
-      for (let j = Math.max(0, from - period); j < from; j++) sum += src[j];
-      // Warm-up and steady state in separate loops: no per-bar branches in the long one.
-      const warm = Math.min(to, period);
-      let i = from;
-      for (; i < warm; i++) {
-        sum += src[i];
-        out[i] = i === period - 1 ? sum / period : Number.NaN;
+      let comp = 0;
+      for (let j = Math.max(0, from - period); j < from; j++) {
+        const x = src[j];
+        const t = sum + x;
+        comp += Math.abs(sum) >= Math.abs(x) ? sum - t + x : x - t + sum;
+        sum = t;
       }
-      for (; i < to; i++) {
-        sum += src[i];
-        sum -= src[i - period];
-        out[i] = sum / period;
+      for (let i = from; i < to; i++) {
+        // Neumaier: the rounding error of each addition is recovered exactly and carried in `comp`.
+        const x = src[i];
+        let t = sum + x;
+        comp += Math.abs(sum) >= Math.abs(x) ? sum - t + x : x - t + sum;
+        sum = t;
+        if (i >= period) {
+          const y = -src[i - period];
+          t = sum + y;
+          comp += Math.abs(sum) >= Math.abs(y) ? sum - t + y : y - t + sum;
+          sum = t;
+        }
+        out[i] = i >= period - 1 ? (sum + comp) / period : Number.NaN;
       }
     },
   };
+}
+
+/** Whether window sums of `period` ticks (and one more during an update) are exact integers in a double. */
+export function exactWindowSums(precision: ClosePrecision, period: number): boolean {
+  return (period + 1) * maxAbsTicks(precision) <= 2 ** 53;
+}
+
+/**
+ * The exact sum of the last `period` closes in ticks (`round(close * scale)`), an integer double, NaN in warm-up; the
+ * caller checks `exactWindowSums` first. Crosses of averages are decided on these sums (strategies/exact-cross.ts).
+ */
+export function tickSumKernel(src: Float64Array, period: number, scale: number): IndicatorKernel {
+  checkPeriod(period);
+  return exactSma(src, period, scale, nanArray(src.length), false);
+}
+
+function exactSma(src: Float64Array, period: number, scale: number, out: Float64Array, average = true): IndicatorKernel {
+  // An exact integer (period <= 1e5, scale <= 1e8); dividing by 1 leaves the sum itself.
+  const den = average ? period * scale : 1;
+  let sum = 0; // exact tick sum of the window ending at the last bar stepped; carried across chunks
+  return {
+    length: src.length,
+    outputs: [out],
+    step(from, to) {
+      let s = sum;
+      const warm = Math.min(to, period);
+      let i = from;
+      for (; i < warm; i++) {
+        s += src[i] * scale + TO_INTEGER - TO_INTEGER;
+        out[i] = i === period - 1 ? s / den : Number.NaN;
+      }
+      // Integer arithmetic: adding the difference is the same sum as adding then subtracting, with one dependent add.
+      for (; i < to; i++) {
+        s += (src[i] * scale + TO_INTEGER - TO_INTEGER) - (src[i - period] * scale + TO_INTEGER - TO_INTEGER);
+        out[i] = s / den;
+      }
+      sum = s;
+    },
+  };
+}
+
+/** Sum of src[from..to) with Neumaier's compensation: the rounding error of every addition is carried and added back. */
+export function neumaierSum(src: ArrayLike<number>, from: number, to: number): number {
+  let sum = 0;
+  let comp = 0;
+  for (let j = from; j < to; j++) {
+    const x = src[j];
+    const t = sum + x;
+    comp += Math.abs(sum) >= Math.abs(x) ? sum - t + x : x - t + sum;
+    sum = t;
+  }
+  return sum + comp;
 }
 
 /**
@@ -73,9 +146,7 @@ export function emaKernel(src: Float64Array, period: number, start = 0): Indicat
       for (let i = from; i < Math.min(to, first); i++) out[i] = Number.NaN;
       for (let i = Math.max(from, first); i < to; i++) {
         if (i === first) {
-          let s = 0;
-          for (let j = start; j <= first; j++) s += src[j];
-          e = s / period;
+          e = neumaierSum(src, start, first + 1) / period;
         } else {
           e = alpha * src[i] + (1 - alpha) * e;
         }
@@ -96,6 +167,9 @@ export function rsiKernel(close: Float64Array, period: number): IndicatorKernel 
   const out = nanArray(n);
   let avgGain = 0;
   let avgLoss = 0;
+  // Neumaier compensation of the seed sums (the first `period` changes), carried across chunks.
+  let compGain = 0;
+  let compLoss = 0;
   return {
     length: n,
     outputs: [out],
@@ -108,11 +182,15 @@ export function rsiKernel(close: Float64Array, period: number): IndicatorKernel 
         const gain = d > 0 ? d : 0;
         const loss = d < 0 ? -d : 0;
         if (i <= period) {
-          g += gain;
-          l += loss;
+          const tg = g + gain;
+          compGain += g >= gain ? g - tg + gain : gain - tg + g;
+          g = tg;
+          const tl = l + loss;
+          compLoss += l >= loss ? l - tl + loss : loss - tl + l;
+          l = tl;
           if (i < period) continue;
-          g /= period;
-          l /= period;
+          g = (g + compGain) / period;
+          l = (l + compLoss) / period;
         } else {
           g = (g * (period - 1) + gain) / period;
           l = (l * (period - 1) + loss) / period;
@@ -121,47 +199,6 @@ export function rsiKernel(close: Float64Array, period: number): IndicatorKernel 
       }
       avgGain = g;
       avgLoss = l;
-    },
-  };
-}
-
-/** Bollinger bands: outputs [middle (SMA), upper, lower], bands at middle ± k * population standard deviation. */
-export function bollingerKernel(src: Float64Array, period: number, k: number): IndicatorKernel {
-  checkPeriod(period);
-  const n = src.length;
-  const mid = nanArray(n);
-  const upper = nanArray(n);
-  const lower = nanArray(n);
-  return {
-    length: n,
-    outputs: [mid, upper, lower],
-    step(from, to) {
-      let sum = 0;
-      let sumSq = 0;
-      for (let j = Math.max(0, from - period); j < from; j++) {
-        sum += src[j];
-        sumSq += src[j] * src[j];
-      }
-      for (let i = from; i < to; i++) {
-        const x = src[i];
-        sum += x;
-        sumSq += x * x;
-        if (i >= period) {
-          const y = src[i - period];
-          sum -= y;
-          sumSq -= y * y;
-        }
-        if (i >= period - 1) {
-          const m = sum / period;
-          const variance = sumSq / period - m * m;
-          const sd = variance > 0 ? Math.sqrt(variance) : 0;
-          mid[i] = m;
-          upper[i] = m + k * sd;
-          lower[i] = m - k * sd;
-        } else {
-          mid[i] = upper[i] = lower[i] = Number.NaN;
-        }
-      }
     },
   };
 }
@@ -202,6 +239,7 @@ export function atrKernel(high: Float64Array, low: Float64Array, close: Float64A
   const n = close.length;
   const out = nanArray(n);
   let acc = 0;
+  let comp = 0; // Neumaier compensation of the seed sum, carried across chunks
   return {
     length: n,
     outputs: [out],
@@ -217,10 +255,12 @@ export function atrKernel(high: Float64Array, low: Float64Array, close: Float64A
           if (down > tr) tr = down;
         }
         if (i < period) {
-          a += tr;
+          const t = a + tr;
+          comp += a >= tr ? a - t + tr : tr - t + a;
+          a = t;
           out[i] = Number.NaN;
           if (i === period - 1) {
-            a /= period;
+            a = (a + comp) / period;
             out[i] = a;
           }
         } else {

@@ -59,17 +59,18 @@ async function runCombination(
   ws.trades.clear();
   const tracker = new EquityTracker(bars.time, bars.close, n, withCurve, trace);
   const fresh: { key: string; kernel: IndicatorKernel }[] = [];
-  let orders: SignalKernel;
-  let executor: Executor;
+  let orders: SignalKernel | undefined;
+  let executor: Executor | undefined;
   const direct = path === 'direct' ? plan.strategy.direct : undefined;
   if (direct !== undefined) {
     executor = new Executor(bars, NO_SIGNALS, plan.execution, tracker, ws.trades);
     orders = direct(bars, params, executor);
-  } else {
+  }
+  // The array path: for a sweep, or when the one-pass form does not apply to these bars.
+  if (orders === undefined) {
     const signals = (ws.signals ??= takeInt8(n));
-    executor = new Executor(bars, signals, plan.execution, tracker, ws.trades);
     const indicators: Float64Array[][] = [];
-    for (const req of plan.strategy.indicators(params)) {
+    for (const req of plan.strategy.indicators(params, bars)) {
       const hit = cache.get(req.key);
       if (hit !== undefined) {
         indicators.push(hit);
@@ -80,10 +81,11 @@ async function runCombination(
       }
     }
     const signalKernel = plan.strategy.signals(bars, indicators, params, signals);
+    const exec = (executor = new Executor(bars, signals, plan.execution, tracker, ws.trades));
     orders = (from, to) => {
       for (const f of fresh) f.kernel.step(from, to);
       signalKernel(from, to);
-      executor.step(from, to);
+      exec.step(from, to);
     };
   }
 
@@ -97,7 +99,7 @@ async function runCombination(
   }
   for (const f of fresh) cache.put(f.key, f.kernel);
   tracker.finish();
-  const stats = computeStats(bars, tracker, ws.trades, plan.execution.initialCash, executor.barsInMarket());
+  const stats = computeStats(bars, tracker, ws.trades, plan.execution.initialCash, executor!.barsInMarket());
   return withCurve ? { stats, curve: tracker.curvePoints() } : { stats };
 }
 

@@ -1,5 +1,6 @@
 import { allocateBars } from './bars.ts';
 import { EngineInputError, UnknownSymbolError } from './errors.ts';
+import { detectPrecision } from './precision.ts';
 import { DAY_MS } from './time.ts';
 import { TIMEFRAMES, type BarSeries, type Timeframe } from './types.ts';
 
@@ -147,13 +148,13 @@ export function syntheticSeries(symbol: string, timeframe: Timeframe, startMs: n
     dayRng.seed(mix(symbolSeed, d * 8 + TIMEFRAMES.indexOf(timeframe)));
     const barSd = sd * Math.sqrt((1 - GAP_SHARE) / perDay);
     if (daily) {
-      const o = Math.exp(logOpen);
-      const c = Math.exp(logClose);
+      const o = cents(Math.exp(logOpen));
+      const c = cents(Math.exp(logClose));
       time[k] = barTime(d, 0);
       open[k] = o;
       close[k] = c;
-      high[k] = Math.max(o, c) * Math.exp(barSd * 0.8 * dayRng.uniform());
-      low[k] = Math.min(o, c) * Math.exp(-barSd * 0.8 * dayRng.uniform());
+      high[k] = cents(Math.max(o, c) * Math.exp(barSd * 0.8 * dayRng.uniform()));
+      low[k] = cents(Math.min(o, c) * Math.exp(-barSd * 0.8 * dayRng.uniform()));
       volume[k] = Math.round(baseVolume * (0.5 + dayRng.uniform()) * (1 + Math.abs(shock) / sd));
       k++;
       continue;
@@ -164,7 +165,7 @@ export function syntheticSeries(symbol: string, timeframe: Timeframe, startMs: n
     let q = 1;
     let prev = 0;
     let lastLog = logOpen;
-    let lastPrice = Math.exp(logOpen);
+    let lastPrice = cents(Math.exp(logOpen));
     const barDrift = dailyMean / perDay;
     for (let j = 0; j < perDay; j++) {
       q = 1 - GARCH_ALPHA - GARCH_BETA + GARCH_ALPHA * prev * prev + GARCH_BETA * q;
@@ -175,15 +176,15 @@ export function syntheticSeries(symbol: string, timeframe: Timeframe, startMs: n
       const uHigh = dayRng.uniform();
       const uLow = dayRng.uniform();
       const uVol = dayRng.uniform();
-      const c = Math.exp(logC);
+      const c = cents(Math.exp(logC));
       if (ts >= startMs && ts <= endMs) {
         const o = lastPrice;
         const wick = barSd * 0.8;
         time[k] = ts;
         open[k] = o;
         close[k] = c;
-        high[k] = (o > c ? o : c) * (1 + wick * uHigh);
-        low[k] = (o < c ? o : c) * (1 - wick * uLow);
+        high[k] = cents((o > c ? o : c) * (1 + wick * uHigh));
+        low[k] = cents((o < c ? o : c) * (1 - wick * uLow));
         volume[k] = Math.round((baseVolume / perDay) * (0.5 + uVol) * (1 + Math.abs(logC - lastLog) / barSd));
         k++;
       }
@@ -191,5 +192,14 @@ export function syntheticSeries(symbol: string, timeframe: Timeframe, startMs: n
       lastPrice = c;
     }
   }
-  return bars;
+  return { ...bars, closePrecision: detectPrecision(bars.close) };
+}
+
+/**
+ * Prices are quoted in cents, as real market data is decimal: demos and the bench then take the same exact-tick path
+ * through the engine as real data (docs/engine.md, "Numerics"). Rounding is monotone, so OHLC stays ordered; a price
+ * never rounds to 0.
+ */
+function cents(x: number): number {
+  return Math.max(0.01, Math.round(x * 100) / 100);
 }

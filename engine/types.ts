@@ -6,7 +6,10 @@
 export const TIMEFRAMES = ['1m', '5m', '15m', '1h', '1d'] as const;
 export type Timeframe = (typeof TIMEFRAMES)[number];
 
-/** Columnar OHLCV bars; `time` is epoch milliseconds, strictly increasing. */
+/**
+ * Columnar OHLCV bars; `time` is epoch milliseconds, strictly increasing. The columns must not change once the series
+ * is handed to the engine (its close precision is detected once).
+ */
 export interface BarSeries {
   readonly length: number;
   readonly time: Float64Array;
@@ -15,6 +18,23 @@ export interface BarSeries {
   readonly low: Float64Array;
   readonly close: Float64Array;
   readonly volume: Float64Array;
+  /**
+   * Decimal precision of the closes, detected at load (`parseCsv`, `barsFromArrays`, `syntheticSeries`); `null` when
+   * the closes have no fixed precision of at most 8 decimals. When absent the engine detects it on first use.
+   */
+  readonly closePrecision?: ClosePrecision | null;
+}
+
+/**
+ * Every close is the double nearest to `ticks / scale` for an integer `ticks` (what parsing `"12.61"` gives), with
+ * `scale = 10^decimals`; `minTicks` and `maxTicks` bound the closes in ticks. Signals on such a series are decided on
+ * exact integer tick sums (docs/engine.md, "Numerics").
+ */
+export interface ClosePrecision {
+  readonly decimals: number;
+  readonly scale: number;
+  readonly minTicks: number;
+  readonly maxTicks: number;
 }
 
 /** A numeric parameter may be a value, a list of values, or an inclusive range; lists and ranges make a sweep. */

@@ -1,5 +1,6 @@
-import { bollingerKernel } from '../indicators.ts';
-import { EXIT_LONG, EXIT_SHORT, LONG, NONE, SHORT, allowShortParam, periodParam, schemaFor, type ParamRule, type StrategyDefinition } from './strategy.ts';
+import { ABOVE_MIDDLE, ABOVE_UPPER, BELOW_LOWER, BELOW_MIDDLE, bollingerZoneKernel } from '../bollinger.ts';
+import { closePrecisionOf } from '../precision.ts';
+import { EXIT_LONG, EXIT_SHORT, LONG, NONE, SHORT, allowShortParam, periodParam, schemaFor, type StrategyDefinition } from './strategy.ts';
 
 const params = {
   period: periodParam(20, 'SMA period of the middle band', 2),
@@ -16,22 +17,22 @@ export const bollingerReversion: StrategyDefinition = {
   rules: [],
   schema: schemaFor(params),
   warmup: (p) => (p.period as number) - 1,
+  // The zone of each close (decided exactly on decimal data), not the band values: no square root decides a signal.
   indicators: (p) => [
-    { key: `bb:${p.period}:${p.k}`, make: (bars) => bollingerKernel(bars.close, p.period as number, p.k as number) },
+    {
+      key: `bbzone:${p.period}:${p.k}`,
+      make: (bars) => bollingerZoneKernel(bars.close, p.period as number, p.k as number, closePrecisionOf(bars)),
+    },
   ],
-  signals: (bars, ind, p, out) => {
-    const [mid, upper, lower] = ind[0];
-    const close = bars.close;
-    const allowShort = p.allowShort as boolean;
+  signals: (_bars, ind, p, out) => {
+    const zone = ind[0][0];
+    // Below the lower band wins; above the upper band shorts (with allowShort), which also reverses a long at once;
+    // else beyond the middle exits the position on the other side. On the middle: nothing. Warm-up (NaN): nothing.
+    const above = p.allowShort ? SHORT : EXIT_LONG;
     return (from, to) => {
       for (let t = from; t < to; t++) {
-        const c = close[t];
-        let code = NONE;
-        if (c < lower[t]) code = LONG;
-        else if (allowShort && c > upper[t]) code = SHORT;
-        else if (c > mid[t]) code = EXIT_LONG;
-        else if (c < mid[t]) code = EXIT_SHORT;
-        out[t] = code;
+        const z = zone[t];
+        out[t] = z === BELOW_LOWER ? LONG : z === ABOVE_UPPER ? above : z === ABOVE_MIDDLE ? EXIT_LONG : z === BELOW_MIDDLE ? EXIT_SHORT : NONE;
       }
     };
   },

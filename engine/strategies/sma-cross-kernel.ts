@@ -1,6 +1,8 @@
 import type { Executor } from '../execution.ts';
 import { CHUNK } from '../scheduler.ts';
+import { closePrecisionOf, TO_INTEGER } from '../precision.ts';
 import type { BarSeries } from '../types.ts';
+import { crossSign, exactProducts, exactSmaCross } from './exact-cross.ts';
 import { FLAT, LONG, NONE, SHORT, type SignalKernel } from './strategy.ts';
 
 /**
@@ -9,23 +11,34 @@ import { FLAT, LONG, NONE, SHORT, type SignalKernel } from './strategy.ts';
  * reuses nothing, so writing and re-reading three columns of n values was most of its time). The run of bars between
  * two crosses is marked in one call, in the equity tracker's own tight loop.
  *
- * Bit-for-bit the same signals as `smaKernel` + `crossSignals` under the same chunking: each average re-sums its
- * window at a chunk start and then adds the new close before subtracting the old one, exactly as the kernel does, and
- * period 1 is the close itself. The sweep path (cached SMA arrays) and this path must agree, and a test checks it.
+ * Exact: the window sums are integer tick counts (the closes' decimal precision, detected at load) and the averages
+ * are compared cross-multiplied, `sumFast * slow` against `sumSlow * fast` (strategies/exact-cross.ts), so a tie in
+ * exact arithmetic is a tie here and no division rounds anything; the array path of a sweep decides with the same
+ * functions, and a test holds the two paths to the same trades. Returns undefined (the engine then takes the array
+ * path, on compensated averages) for data without a decimal precision or sums beyond 2^53.
  */
-export function smaCrossDirect(bars: BarSeries, fast: number, slow: number, allowShort: boolean, exec: Executor): SignalKernel {
-  const kernel = new SmaCrossDirect(bars.close, bars.length, fast, slow, allowShort ? SHORT : FLAT, exec);
+export function smaCrossDirect(bars: BarSeries, fast: number, slow: number, allowShort: boolean, exec: Executor): SignalKernel | undefined {
+  if (!exactSmaCross(bars, slow)) return undefined;
+  const scale = closePrecisionOf(bars)!.scale;
+  const products = exactProducts(bars, fast, slow);
+  const kernel = new SmaCrossDirect(bars.close, bars.length, scale, fast, slow, allowShort ? SHORT : FLAT, products, exec);
   return (from, to) => kernel.step(from, to);
 }
 
 class SmaCrossDirect {
   private readonly close: Float64Array;
   private readonly n: number;
+  private readonly scale: number;
   private readonly fast: number;
   private readonly slow: number;
   private readonly down: number;
+  /** Every `sum * period` is an integer below 2^53, so the plain difference is exact (see exactProducts). */
+  private readonly products: boolean;
   private readonly exec: Executor;
-  /** fast average minus slow average at the previous bar; NaN while either is undefined (NaN never crosses). */
+  /** Exact tick sums of the two windows ending at the last bar stepped, carried across chunks. */
+  private sumFast = 0;
+  private sumSlow = 0;
+  /** sumFast * slow - sumSlow * fast at the previous bar; NaN while the slow window is not full (NaN never crosses). */
   private d0 = Number.NaN;
   /** A cross on a chunk's last bar, acted on at the next chunk's first open. */
   private pending = NONE;
@@ -33,21 +46,15 @@ class SmaCrossDirect {
   private evT = new Int32Array(CHUNK);
   private evC = new Int8Array(CHUNK);
 
-  constructor(close: Float64Array, n: number, fast: number, slow: number, down: number, exec: Executor) {
+  constructor(close: Float64Array, n: number, scale: number, fast: number, slow: number, down: number, products: boolean, exec: Executor) {
     this.close = close;
     this.n = n;
+    this.scale = scale;
     this.fast = fast;
     this.slow = slow;
     this.down = down;
+    this.products = products;
     this.exec = exec;
-  }
-
-  /** The kernel's chunk-start sum: the `period` closes before `from` (fewer during warm-up), in index order. */
-  private windowSum(from: number, period: number): number {
-    const close = this.close;
-    let sum = 0;
-    for (let j = Math.max(0, from - period); j < from; j++) sum += close[j];
-    return sum;
   }
 
   /**
@@ -65,14 +72,14 @@ class SmaCrossDirect {
   }
 
   step(from: number, to: number): void {
-    const { close, fast, slow, down, exec } = this;
+    const { close, scale, fast, slow, down, exec } = this;
     exec.touchColumns(from, to);
     if (this.pending !== NONE) {
       exec.act(from, this.pending);
       this.pending = NONE;
     }
-    let sa = this.windowSum(from, fast);
-    let sb = this.windowSum(from, slow);
+    let sa = this.sumFast;
+    let sb = this.sumSlow;
     let d0 = this.d0;
     // Crosses are collected and handed to the executor after the loop: a call inside the loop (even on the rare branch)
     // costs the loop its registers, measured at about a third of the kernel's time.
@@ -84,29 +91,27 @@ class SmaCrossDirect {
     const evC = this.evC;
     let k = 0;
     let t = from;
-    // Warm-up bars (before the slow average's window is full): per-bar branches, as the kernel's warm-up loop.
+    // Warm-up bars (before the slow window is full): per-bar branches.
     const steady = Math.min(to, slow);
     for (; t < steady; t++) {
-      const c = close[t];
-      sa += c;
-      if (t >= fast) sa -= close[t - fast];
+      const c = close[t] * scale + TO_INTEGER - TO_INTEGER;
+      sa += t >= fast ? c - (close[t - fast] * scale + TO_INTEGER - TO_INTEGER) : c;
       sb += c;
-      const a = fast === 1 ? c : t >= fast - 1 ? sa / fast : Number.NaN;
-      const b = t >= slow - 1 ? sb / slow : Number.NaN;
-      const d1 = a - b;
+      const d1 = t >= slow - 1 ? crossSign(sa, slow, sb, fast) : Number.NaN;
       if (d0 * d1 < 0) {
         evT[k] = t;
         evC[k++] = d1 > 0 ? LONG : down;
       }
       d0 = d1;
     }
-    // Steady state: both windows full. One rarely-true branch per bar; everything else is two running sums.
-    if (fast === 1) {
+    // Steady state: both windows full. One rarely-true branch per bar; everything else is integer arithmetic in
+    // doubles. Adding the difference of the entering and leaving ticks keeps one dependent add per sum (exact).
+    if (this.products) {
       for (; t < to; t++) {
-        const c = close[t];
-        sb += c;
-        sb -= close[t - slow];
-        const d1 = c - sb / slow;
+        const c = close[t] * scale + TO_INTEGER - TO_INTEGER;
+        sa += c - (close[t - fast] * scale + TO_INTEGER - TO_INTEGER);
+        sb += c - (close[t - slow] * scale + TO_INTEGER - TO_INTEGER);
+        const d1 = sa * slow - sb * fast;
         if (d0 * d1 < 0) {
           evT[k] = t;
           evC[k++] = d1 > 0 ? LONG : down;
@@ -114,13 +119,15 @@ class SmaCrossDirect {
         d0 = d1;
       }
     } else {
+      // Products beyond 2^53 (huge tick counts or periods): the difference decides unless it is within rounding of 0.
       for (; t < to; t++) {
-        const c = close[t];
-        sa += c;
-        sa -= close[t - fast];
-        sb += c;
-        sb -= close[t - slow];
-        const d1 = sa / fast - sb / slow;
+        const c = close[t] * scale + TO_INTEGER - TO_INTEGER;
+        sa += c - (close[t - fast] * scale + TO_INTEGER - TO_INTEGER);
+        sb += c - (close[t - slow] * scale + TO_INTEGER - TO_INTEGER);
+        const p = sa * slow;
+        const q = sb * fast;
+        let d1 = p - q;
+        if (Math.abs(d1) <= (Math.abs(p) + Math.abs(q)) * 2 ** -50) d1 = crossSign(sa, slow, sb, fast);
         if (d0 * d1 < 0) {
           evT[k] = t;
           evC[k++] = d1 > 0 ? LONG : down;
@@ -128,6 +135,8 @@ class SmaCrossDirect {
         d0 = d1;
       }
     }
+    this.sumFast = sa;
+    this.sumSlow = sb;
     this.d0 = d0;
     let marked = from; // bars before this one are marked
     for (let j = 0; j < k; j++) marked = this.cross(evT[j], to, marked, evC[j]);

@@ -1,4 +1,7 @@
-import { smaKernel } from '../indicators.ts';
+import { smaKernel, tickSumKernel } from '../indicators.ts';
+import { closePrecisionOf } from '../precision.ts';
+import type { BarSeries } from '../types.ts';
+import { exactCrossSignals, exactProducts, exactSmaCross } from './exact-cross.ts';
 import { smaCrossDirect } from './sma-cross-kernel.ts';
 import { allowShortParam, crossSignals, periodParam, schemaFor, type ParamRule, type StrategyDefinition } from './strategy.ts';
 
@@ -21,10 +24,23 @@ export const smaCross: StrategyDefinition = {
   rules,
   schema: schemaFor(params, rules),
   warmup: (p) => p.slow as number,
-  indicators: (p) => [
-    { key: `sma:${p.fast}`, make: (bars) => smaKernel(bars.close, p.fast as number) },
-    { key: `sma:${p.slow}`, make: (bars) => smaKernel(bars.close, p.slow as number) },
-  ],
-  signals: (_bars, ind, p, out) => crossSignals(ind[0][0], ind[1][0], p.allowShort as boolean, out),
+  // On decimal data (nearly always) the strategy reads exact tick sums and decides each cross exactly; otherwise it
+  // compares the (Neumaier-compensated) averages. docs/engine.md, "Numerics".
+  indicators: (p, bars) => {
+    const periods = [p.fast as number, p.slow as number];
+    if (exactSmaCross(bars, p.slow as number)) {
+      const scale = closePrecisionOf(bars)!.scale;
+      return periods.map((n) => ({ key: `ticksum:${n}`, make: (b: BarSeries) => tickSumKernel(b.close, n, scale) }));
+    }
+    return periods.map((n) => ({ key: `sma:${n}`, make: (b: BarSeries) => smaKernel(b.close, n, closePrecisionOf(b)) }));
+  },
+  signals: (bars, ind, p, out) => {
+    const fast = p.fast as number;
+    const slow = p.slow as number;
+    const allowShort = p.allowShort as boolean;
+    return exactSmaCross(bars, slow)
+      ? exactCrossSignals(ind[0][0], fast, ind[1][0], slow, allowShort, exactProducts(bars, fast, slow), out)
+      : crossSignals(ind[0][0], ind[1][0], allowShort, out);
+  },
   direct: (bars, p, exec) => smaCrossDirect(bars, p.fast as number, p.slow as number, p.allowShort as boolean, exec),
 };

@@ -43,14 +43,16 @@ export interface StrategyDefinition {
   schema: z.ZodType<ScalarParams>;
   /** Index of the first bar on which a signal can occur; a series needs at least warmup + 2 bars to trade. */
   warmup(p: ScalarParams): number;
-  indicators(p: ScalarParams): IndicatorRequest[];
+  /** The indicators a combination needs; `bars` lets a strategy pick an exact form for the series (e.g. tick sums). */
+  indicators(p: ScalarParams, bars: BarSeries): IndicatorRequest[];
   signals(bars: BarSeries, indicators: Float64Array[][], p: ScalarParams, out: Int8Array): SignalKernel;
   /**
    * Optional one-pass form for a single run, where no indicator is reused: computes the signals from the bars and
    * hands each one to `exec` (`act`, `mark`, `endOfData`) itself, marking every bar, instead of filling arrays for
    * `signals` and the executor. It must give exactly the trades and equity of `indicators` + `signals` + the executor.
+   * Returns undefined when it does not apply to these bars (the engine then takes the array path).
    */
-  direct?(bars: BarSeries, p: ScalarParams, exec: Executor): SignalKernel;
+  direct?(bars: BarSeries, p: ScalarParams, exec: Executor): SignalKernel | undefined;
 }
 
 /** The schema of one scalar value of a parameter (no default). */
