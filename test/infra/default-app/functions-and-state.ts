@@ -16,7 +16,7 @@ export function describeFunctionsAndState(): void {
 
     it('runs every function on nodejs24.x and arm64, traced, with Powertools settings and its own log group', () => {
       // 8 HTTP routes + 3 workers + sweeper + notifier + 4 WebSocket functions + the Cognito trigger.
-      expect(allFunctions()).toHaveLength(18);
+      expect(allFunctions()).toHaveLength(25);
       for (const [id, fn] of allFunctions()) {
         const props = fn.Properties ?? {};
         expect(props.Runtime, id).toBe('nodejs24.x');

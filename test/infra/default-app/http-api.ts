@@ -18,7 +18,16 @@ const HANDLER_OF_ROUTE: Record<string, readonly [fnPath: string, handlerFile: st
   'GET /admin/users/{userId}': ['HttpApi/AdminUser', 'api/admin-user.ts'],
   'POST /admin/users/{userId}/credits': ['HttpApi/AdminCredits', 'api/admin-credits.ts'],
   'PUT /admin/users/{userId}/tier': ['HttpApi/AdminTier', 'api/admin-tier.ts'],
+  'GET /me': ['HttpApi/Me', 'api/me.ts'],
+  'GET /strategies': ['HttpApi/Strategies', 'api/strategies.ts'],
+  'GET /symbols': ['HttpApi/Symbols', 'api/symbols.ts'],
+  'GET /backtests/{jobId}/equity': ['HttpApi/JobEquity', 'api/job-equity.ts'],
+  'GET /backtests/{jobId}/trades': ['HttpApi/JobTrades', 'api/job-trades.ts'],
+  'GET /backtests/{jobId}/sweep': ['HttpApi/JobSweep', 'api/job-sweep.ts'],
+  'GET /openapi.json': ['HttpApi/Openapi', 'api/openapi.ts'],
 };
+/** Routes anyone may call: the API's own description, nothing else. */
+const PUBLIC_ROUTES = ['GET /openapi.json'];
 const ROUTES = Object.keys(HANDLER_OF_ROUTE);
 /** Resources whose FunctionName points at an existing function (a reference), rather than naming a new one. */
 const REFERENCES_BY_NAME = ['AWS::Lambda::EventSourceMapping', 'AWS::Lambda::Permission', 'AWS::Lambda::EventInvokeConfig'];
@@ -38,11 +47,15 @@ export function describeHttpApi(): void {
       expect(httpRoutes().map((r) => r.Properties?.RouteKey).sort()).toEqual([...ROUTES].sort());
     });
 
-    it('puts the JWT authorizer on every route', () => {
+    it('puts the JWT authorizer on every route but GET /openapi.json, which has none', () => {
       const authorizerId = logicalIdAt(synth.service, 'AWS::ApiGatewayV2::Authorizer', 'HttpApi/Api/JwtAuthorizer');
       const authorizer = resources(synth.service, 'AWS::ApiGatewayV2::Authorizer')[authorizerId];
+      const open = httpRoutes().filter((r) => r.Properties?.AuthorizationType !== 'JWT');
 
-      for (const route of httpRoutes()) {
+      expect(open.map((r) => r.Properties?.RouteKey)).toEqual(PUBLIC_ROUTES);
+      expect(open[0].Properties?.AuthorizationType).toBe('NONE');
+      expect(open[0].Properties?.AuthorizerId).toBeUndefined();
+      for (const route of httpRoutes().filter((r) => !PUBLIC_ROUTES.includes(String(r.Properties?.RouteKey)))) {
         expect(route.Properties?.AuthorizationType, String(route.Properties?.RouteKey)).toBe('JWT');
         expect(route.Properties?.AuthorizerId, String(route.Properties?.RouteKey)).toEqual({ Ref: authorizerId });
       }

@@ -6,7 +6,13 @@ import { actionsOfRole, cdkPath, logicalIdAt, mentions, resources, roleOfFunctio
 
 const cap = (tier: Tier): string => tier[0].toUpperCase() + tier.slice(1);
 const ADMIN_USER_FUNCTIONS = ['HttpApi/AdminUser', 'HttpApi/AdminCredits', 'HttpApi/AdminTier'];
-const API_FUNCTIONS = ['HttpApi/Submit', 'HttpApi/GetJob', 'HttpApi/ListJobs', 'HttpApi/CancelJob', 'HttpApi/AdminQueues', ...ADMIN_USER_FUNCTIONS];
+const RESULT_FUNCTIONS = ['HttpApi/JobEquity', 'HttpApi/JobTrades', 'HttpApi/JobSweep'];
+/** Routes whose code is compiled in: the strategies table and the OpenAPI document. */
+const NO_AWS_FUNCTIONS = ['HttpApi/Strategies', 'HttpApi/Openapi'];
+const API_FUNCTIONS = [
+  'HttpApi/Submit', 'HttpApi/GetJob', 'HttpApi/ListJobs', 'HttpApi/CancelJob', 'HttpApi/AdminQueues', ...ADMIN_USER_FUNCTIONS,
+  'HttpApi/Me', 'HttpApi/Symbols', ...RESULT_FUNCTIONS, ...NO_AWS_FUNCTIONS,
+];
 /** Logical ids of the stateful stack's resources appear in the service stack inside the names of its imports. */
 const importsOf = (value: unknown, logicalId: string): boolean => JSON.stringify(value).includes(logicalId);
 
@@ -146,7 +152,7 @@ export function describePermissions(): void {
     });
 
     it('the read-only routes cannot write jobs', () => {
-      for (const fnPath of ['HttpApi/GetJob', 'HttpApi/ListJobs', 'HttpApi/AdminQueues', 'WebSocketApi/Message', ...ADMIN_USER_FUNCTIONS]) {
+      for (const fnPath of ['HttpApi/GetJob', 'HttpApi/ListJobs', 'HttpApi/AdminQueues', 'WebSocketApi/Message', ...ADMIN_USER_FUNCTIONS, 'HttpApi/Me', ...RESULT_FUNCTIONS]) {
         const role = roleOfFunction(synth.service, fnPath);
         const jobsGrants = statementsGranting(synth.service, role, 'dynamodb:PutItem').concat(statementsGranting(synth.service, role, 'dynamodb:UpdateItem'));
 
@@ -175,13 +181,34 @@ export function describePermissions(): void {
       }
     });
 
-    it('only the workers may read market data', () => {
+    it('only the workers, submit (its symbol check) and GET /symbols may read market data, and only read it', () => {
       const readers = functionPaths()
         .filter((path) => statementsGranting(synth.service, roleOfFunction(synth.service, path), 's3:GetObject').length > 0)
         .sort();
 
-      expect(readers).toEqual(['Workers/Basic', 'Workers/Free', 'Workers/Pro']);
-      expect(env('Workers/Pro').MARKET_DATA_BUCKET).toBeDefined();
+      expect(readers).toEqual(['HttpApi/Submit', 'HttpApi/Symbols', 'Workers/Basic', 'Workers/Free', 'Workers/Pro']);
+      for (const fnPath of readers) {
+        const s3 = actionsOfRole(synth.service, roleOfFunction(synth.service, fnPath)).filter((a) => a.startsWith('s3:'));
+        expect(s3.sort(), fnPath).toEqual(['s3:GetObject', 's3:ListBucket']);
+        expect(env(fnPath).MARKET_DATA_BUCKET, fnPath).toBeDefined();
+      }
+    });
+
+    it('GET /me may only GetItem on Users; the result routes only read Jobs; strategies and openapi get no AWS permission', () => {
+      const tableId = (id: string) => logicalIdAt(synth.stateful, 'AWS::DynamoDB::Table', `Tables/${id}/`);
+      const me = dynamoStatements(roleOfFunction(synth.service, 'HttpApi/Me'));
+      expect(me.flatMap((s) => [s.Action].flat())).toEqual(['dynamodb:GetItem']);
+      expect(me.every((s) => importsOf(s.Resource, tableId('Users')))).toBe(true);
+
+      for (const fnPath of RESULT_FUNCTIONS) {
+        const actions = actionsOfRole(synth.service, roleOfFunction(synth.service, fnPath));
+        expect(actions.filter((a) => /^dynamodb:(Put|Update|Delete|BatchWrite|TransactWrite)/.test(a)), fnPath).toEqual([]);
+        expect(actions.filter((a) => !a.startsWith('dynamodb:') && !a.startsWith('logs:') && !a.startsWith('xray:')), fnPath).toEqual([]);
+      }
+      for (const fnPath of NO_AWS_FUNCTIONS) {
+        const actions = actionsOfRole(synth.service, roleOfFunction(synth.service, fnPath));
+        expect(actions.filter((a) => !a.startsWith('logs:') && !a.startsWith('xray:')), fnPath).toEqual([]);
+      }
     });
 
     it('no role has an AWS managed policy or an action wildcard', () => {
