@@ -44,13 +44,14 @@ export interface ChartFigure {
  * A figure with caption, chart and a data table behind a disclosure. `table` renders the accessible alternative
  * (built only when opened, as a long curve has thousands of points).
  */
-export function chartFigure(options: { caption: string; className?: string; height?: number; table: () => HTMLTableElement; percent?: boolean; intraday?: boolean }): ChartFigure {
+export function chartFigure(options: { caption: string; className?: string; height?: number; table: () => HTMLTableElement; percent?: boolean; intraday?: boolean; integer?: boolean }): ChartFigure {
   const captionId = uid('fig');
   const holder = h('div', { class: 'chart', 'aria-hidden': 'true' });
   holder.style.height = `${options.height ?? 240}px`;
   const details = h('details', { class: 'data-table' }, h('summary', {}, `${options.caption}: data as a table`));
   details.addEventListener('toggle', () => {
-    if (details.open && details.querySelector('table') === null) details.append(options.table());
+    // A focusable region, so keyboard users can scroll the long table.
+    if (details.open && details.querySelector('table') === null) details.append(h('div', { class: 'table-region', tabindex: 0, role: 'region', 'aria-label': `${options.caption} data` }, options.table()));
   });
   const figure = h('figure', { class: `chart-figure ${options.className ?? ''}`, 'aria-labelledby': captionId }, h('figcaption', { id: captionId }, options.caption), holder, details);
   let chart: IChartApi | undefined;
@@ -73,7 +74,13 @@ export function chartFigure(options: { caption: string; className?: string; heig
           lines[i] =
             s.kind === 'area'
               ? c.addSeries(AreaSeries, { lineColor: s.color, topColor: `${s.color}10`, bottomColor: `${s.color}55`, lineWidth: 1, title: s.name, invertFilledArea: true })
-              : c.addSeries(LineSeries, { color: s.color, lineWidth: 2, title: series.length > 1 ? s.name : '', priceLineVisible: false });
+              : c.addSeries(LineSeries, {
+                  color: s.color,
+                  lineWidth: 2,
+                  title: series.length > 1 ? s.name : '',
+                  priceLineVisible: false,
+                  ...(options.integer === true ? { priceFormat: { type: 'price' as const, precision: 0, minMove: 1 }, autoscaleInfoProvider: (base: () => { priceRange: { minValue: number; maxValue: number } } | null) => { const r = base(); return { priceRange: { minValue: 0, maxValue: Math.max(4, r?.priceRange.maxValue ?? 0) } }; } } : {}),
+                });
         }
         lines[i].setData(toSeries(s.points));
       });

@@ -76,7 +76,8 @@ export class JobFeed extends EventTarget {
 
   private connect(): void {
     if (this.stopped) return;
-    this.setSocketState('connecting');
+    // After a drop the page stays 'down' (polling) through reconnect attempts, until one opens.
+    if (this.socketState !== 'down') this.setSocketState('connecting');
     const socket = connectProgress({
       wsUrl: this.options.wsUrl,
       token: this.options.token(),

@@ -24,6 +24,7 @@ export function operatorView(ctx: AppContext, signal: AbortSignal): HTMLElement 
   const depth = chartFigure({
     caption: 'Queue depth over the last minutes (waiting + in flight)',
     height: 180,
+    integer: true,
     table: () =>
       dataTable(
         'Queue depth samples, newest first',

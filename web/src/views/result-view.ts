@@ -117,7 +117,8 @@ export function resultView(ctx: AppContext, signal: AbortSignal, jobId: string):
   const loadTrades = async (job: JobView, box: HTMLElement): Promise<void> => {
     const cursors: (string | undefined)[] = [undefined];
     let page = 0;
-    const tableBox = h('div', { class: 'table-scroll' });
+    // Focusable so a narrow window's horizontal scroll works from the keyboard.
+    const tableBox = h('div', { class: 'table-scroll', tabindex: 0, role: 'region', 'aria-labelledby': 'trades-title' });
     const info = h('p', { class: 'hint', 'aria-live': 'polite' });
     const prev = h('button', { type: 'button', class: 'small' }, 'Previous') as HTMLButtonElement;
     const next = h('button', { type: 'button', class: 'small' }, 'Next') as HTMLButtonElement;
