@@ -91,6 +91,7 @@ function printReady(stack: LocalStack, ms: number): void {
   const requeued = TIERS.reduce((n, t) => n + stack.requeued[t].length, 0);
   console.log(`
 Backtest service ready in ${(ms / 1000).toFixed(1)} s
+  Web app     ${stack.httpUrl}/            sign in: npm run -s token -- --user alice --tier pro --link
   HTTP API    ${stack.httpUrl}            JWKS ${stack.jwksUrl}
   WebSocket   ${stack.wsUrl}/?token=<JWT>
   Market data SYNTH-* built in; CSV files from ${relative(process.cwd(), stack.env.DATA_DIR) || '.'}/<SYMBOL>-<timeframe>.csv
