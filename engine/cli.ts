@@ -173,7 +173,8 @@ async function main(argv: string[]): Promise<number> {
   }
   const result = await runBacktest(bars, spec);
   if (values.json) {
-    const out: Record<string, unknown> = { stats: result.stats, trades: result.trades };
+    // params: the parameters the stats and trades belong to (for a sweep, the best combination's).
+    const out: Record<string, unknown> = { params: result.params, stats: result.stats, trades: result.trades };
     if (result.sweep !== undefined) out.sweep = result.sweep;
     process.stdout.write(`${JSON.stringify(out)}\n`);
   } else {

@@ -156,11 +156,12 @@ export function planBacktest(spec: BacktestSpec): BacktestPlan {
     const expanded = expandParam(name, s.params[name], strategy.params[name].type, issues);
     if (expanded === undefined) continue;
     // Every candidate value must pass the parameter's own rules: only cross-parameter rules may skip a combination.
-    const scalar = scalarSchema(strategy.params[name]);
+    const scalar = scalarSchema(strategy.params[name], name);
     const bad = expanded.values.map((v) => ({ v, r: scalar.safeParse(v) })).find((x) => !x.r.success);
     if (bad !== undefined && !bad.r.success) {
       const detail = bad.r.error.issues[0]?.message ?? 'invalid value';
-      issues.push({ path: `params.${name}`, message: expanded.sweep ? `value ${String(bad.v)}: ${detail}` : detail });
+      // The message names the parameter and the offending value (of a list or range too).
+      issues.push({ path: `params.${name}`, message: detail });
       continue;
     }
     axes.push({ name, values: expanded.values });

@@ -54,8 +54,12 @@ export function computeStats(
   const variance = m > 1 ? varSum / (m - 1) : Number.NaN;
   const gmean = m > 0 ? Math.exp(logSum / m) - 1 : Number.NaN;
   const annualDays = scan.weekendBars / n > (2 / 7) * 0.6 ? 365 : 252;
-  const annReturn = (1 + gmean) ** annualDays - 1;
-  const volAnn = Math.sqrt((variance + (1 + gmean) ** 2) ** annualDays - (1 + gmean) ** (2 * annualDays));
+  // Once equity has reached zero or below at some close (a drawdown of 100 % or more), returns past that point are
+  // undefined (division by zero or a sign change), so the return-based risk measures are NaN (null in JSON) however
+  // the days fall, instead of the meaningless finite values a last-day ruin would give.
+  const ruined = scan.maxDrawdown >= 1;
+  const annReturn = ruined ? Number.NaN : (1 + gmean) ** annualDays - 1;
+  const volAnn = ruined ? Number.NaN : Math.sqrt((variance + (1 + gmean) ** 2) ** annualDays - (1 + gmean) ** (2 * annualDays));
   const downside = m > 0 ? Math.sqrt(downSq / m) * Math.sqrt(annualDays) : Number.NaN;
 
   const years = (time[n - 1] - time[0]) / YEAR_MS;

@@ -55,12 +55,18 @@ export interface StrategyDefinition {
   direct?(bars: BarSeries, p: ScalarParams, exec: Executor): SignalKernel | undefined;
 }
 
-/** The schema of one scalar value of a parameter (no default). */
-export function scalarSchema(info: ParamInfo): z.ZodType<number | boolean> {
-  if (info.type === 'boolean') return z.boolean();
-  let num = info.type === 'integer' ? z.number().int() : z.number();
-  if (info.min !== undefined) num = num.min(info.min);
-  if (info.max !== undefined) num = num.max(info.max);
+/**
+ * The schema of one scalar value of a parameter (no default). Its messages are plain sentences naming the parameter
+ * and the value given ("fast must be a whole number, got 2.5"), not zod's generic "Invalid input: expected int".
+ */
+export function scalarSchema(info: ParamInfo, name = 'the value'): z.ZodType<number | boolean> {
+  const got = (input: unknown): string => (typeof input === 'number' ? String(input) : JSON.stringify(input) ?? String(input));
+  if (info.type === 'boolean') return z.boolean({ error: (iss) => `${name} must be true or false, got ${got(iss.input)}` });
+  let num = z.number({ error: (iss) => `${name} must be a number, got ${got(iss.input)}` });
+  if (info.type === 'integer') num = num.int({ error: (iss) => `${name} must be a whole number, got ${got(iss.input)}` });
+  const { min, max } = info;
+  if (min !== undefined) num = num.min(min, { error: (iss) => `${name} must be at least ${min}, got ${got(iss.input)}` });
+  if (max !== undefined) num = num.max(max, { error: (iss) => `${name} must be at most ${max}, got ${got(iss.input)}` });
   return num;
 }
 
@@ -75,7 +81,7 @@ export interface ParamRule {
 export function schemaFor(params: Record<string, ParamInfo>, rules: ParamRule[] = []): z.ZodType<ScalarParams> {
   const shape: Record<string, z.ZodType> = {};
   for (const [name, info] of Object.entries(params)) {
-    const scalar = scalarSchema(info);
+    const scalar = scalarSchema(info, name);
     shape[name] = info.default === undefined ? scalar : scalar.default(info.default as never);
   }
   let schema: z.ZodType<ScalarParams> = z.strictObject(shape) as unknown as z.ZodType<ScalarParams>;

@@ -17,11 +17,12 @@ function cli(...args: string[]) {
 }
 
 describe('backtest CLI', () => {
-  itWithSharedData('prints exactly {stats, trades} as JSON for ORCL-1d.csv', ['ORCL-1d.csv'], () => {
+  itWithSharedData('prints exactly {params, stats, trades} as JSON for ORCL-1d.csv', ['ORCL-1d.csv'], () => {
     const out = cli('--csv', `${DATA_DIR}ORCL-1d.csv`, '--strategy', 'sma-cross', '--param', 'fast=10', '--param', 'slow=30', '--commission', '0.001', '--json');
     expect(out.status, out.stderr).toBe(0);
     const json = JSON.parse(out.stdout);
-    expect(Object.keys(json)).toEqual(['stats', 'trades']);
+    expect(Object.keys(json)).toEqual(['params', 'stats', 'trades']);
+    expect(json.params).toEqual({ fast: 10, slow: 30, allowShort: false });
     expect(Object.keys(json.stats)).toEqual(STATS_KEYS);
     expect(json.stats.bars).toBe(5036);
     expect(json.stats.trades).toBe(json.trades.length);
@@ -38,7 +39,8 @@ describe('backtest CLI', () => {
     const sweep = cli('--csv', `${DATA_DIR}ORCL-1d.csv`, '--strategy', 'sma-cross', '--param', 'fast=5,10', '--param', 'slow=20:40:20', '--metric', 'returnPct', '--top', '2', '--json');
     expect(sweep.status, sweep.stderr).toBe(0);
     const json = JSON.parse(sweep.stdout);
-    expect(Object.keys(json)).toEqual(['stats', 'trades', 'sweep']);
+    expect(Object.keys(json)).toEqual(['params', 'stats', 'trades', 'sweep']);
+    expect(json.params).toEqual(json.sweep.top[0].params); // the best combination's parameters
     expect(json.sweep).toMatchObject({ metric: 'returnPct', combinations: 4 });
     expect(json.sweep.top).toHaveLength(2);
     const table = cli('--csv', `${DATA_DIR}ORCL-1d.csv`, '--strategy', 'buy-and-hold');
@@ -56,6 +58,7 @@ describe('backtest CLI', () => {
     [['--csv', 'no-such-file.csv', '--strategy', 'sma-cross'], /cannot read/],
     [['--symbol', 'SYNTH-X', '--timeframe', '1h', '--start', '2024-01-01', '--end', '2024-02-01', '--strategy', 'nope'], /strategyId: unknown strategy/],
     [['--symbol', 'SYNTH-X', '--timeframe', '1h', '--start', '2024-01-01', '--end', '2024-02-01', '--strategy', 'sma-cross', '--param', 'fast=50'], /params.fast: fast must be less than slow/],
+    [['--symbol', 'SYNTH-X', '--timeframe', '1d', '--start', '2024-01-01', '--end', '2024-06-01', '--strategy', 'sma-cross', '--param', 'fast=2.5'], /^error: params\.fast: fast must be a whole number, got 2\.5$/m],
     [['--symbol', 'ORCL', '--timeframe', '1d', '--start', '2024-01-01', '--end', '2024-02-01', '--strategy', 'sma-cross'], /unknown symbol/],
     [['--symbol', 'SYNTH-X', '--start', '2024-01-01', '--end', '2024-02-01', '--strategy', 'sma-cross', '--sizing', 'lots'], /--sizing/],
     [['--strategy', 'sma-cross', '--bogus'], /Unknown option/],
