@@ -8,6 +8,7 @@ import { MAX_RECEIVE_COUNT, TIERS, type Tier } from '../../lambdas/core/tiers.ts
 import { freshEmulatorEnv, type EmulatorEnv } from '../support/emulator-env.ts';
 import { InMemoryJobQueue } from '../support/fakes/in-memory-job-queue.ts';
 import { describeJobQueueContract } from './job-queue-contract.ts';
+import { until } from '../support/until.ts';
 
 const urls = (env: EmulatorEnv, key: 'url' | 'dlqUrl'): Record<Tier, string> =>
   Object.fromEntries(TIERS.map((t) => [t, env.queues[t][key]])) as Record<Tier, string>;
@@ -73,11 +74,12 @@ describe('on the emulators', () => {
 
       await visibility.changeVisibility('free', held.ReceiptHandle!, 1.2);
       const during = await receive();
-      await new Promise((r) => setTimeout(r, 2_200));
-      const after = await receive();
+      // SQS visibility is whole seconds (1.2 -> 1 or 2 s): wait for the message to come back, not for a fixed time.
+      let after: Awaited<ReturnType<typeof receive>> | undefined;
+      await until(async () => ((after = await receive()).Messages ?? []).length > 0, 10_000, 'the message visible again');
 
       expect(during.Messages ?? []).toEqual([]);
-      expect(after.Messages?.[0]?.MessageId).toBe(held.MessageId);
+      expect(after?.Messages?.[0]?.MessageId).toBe(held.MessageId);
     });
 
     it('reports a send that fails as ServiceUnavailableError', async () => {
