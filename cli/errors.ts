@@ -83,15 +83,23 @@ export function explain(error: unknown, context: ExplainContext = {}): CliError 
       return new CliError(`The API refused the token${detail ? ` (${detail.replace(/\.$/, '')})` : ''}. ${renewHint(context.tokenSource)}`, EXIT.auth, { cause: error });
     }
     if (status === 403) return new CliError(`The API refused: ${endSentence(detail || 'this needs the admin claim in the token')}`, EXIT.auth, { cause: error });
-    if (status === 404) return new CliError(`${context.subject ? `${capitalize(context.subject)} was not found` : 'Not found'}${detail ? `: ${endSentence(detail)}` : '.'}`, EXIT.notFound, { cause: error });
+    if (status === 404) {
+      // Someone else's job is a 404 too, by design: say so rather than repeat the API's "No job X".
+      const text = context.subject ? `${capitalize(context.subject)} was not found (or is not yours).` : `Not found${detail ? `: ${endSentence(detail)}` : '.'}`;
+      return new CliError(text, EXIT.notFound, { cause: error });
+    }
     if (error.fieldErrors.length > 0) {
       const fields = error.fieldErrors.map((f) => `${f.path || '(body)'}: ${f.message.replace(/\.$/, '')}`).join('; ');
       return new CliError(`The API refused the job: ${fields}.`, EXIT.usage, { cause: error });
     }
     if (status === 400 || status === 413 || status === 422) return new CliError(`The API refused the request: ${endSentence(detail || problem.title)}`, EXIT.usage, { cause: error });
-    if (status === 429 && error.retryAfterSeconds !== undefined && !/UTC|Z\b/.test(detail)) {
-      return new CliError(`${endSentence(detail || problem.title)} Try again in ${error.retryAfterSeconds} s.`, EXIT.failed, { cause: error });
+    if (status === 429) {
+      // The API names the reset as a UTC time; API Gateway's own throttling only gives Retry-After.
+      const when = /UTC|\dZ\b/.test(detail) || error.retryAfterSeconds === undefined ? '' : ` Try again in ${error.retryAfterSeconds} s.`;
+      const local = context.tokenSource === 'local' ? ' Locally, --tier basic or --tier pro has a higher limit.' : '';
+      return new CliError(`${endSentence(detail || problem.title)}${when}${local}`, EXIT.failed, { cause: error });
     }
+    if (status === 402) return new CliError(`${endSentence(detail || problem.title)} An admin can grant more: backtest admin credits <user> <amount>.`, EXIT.failed, { cause: error });
     return new CliError(`The API answered ${status} ${problem.title}${detail ? `: ${endSentence(detail)}` : '.'}`, EXIT.failed, { cause: error });
   }
   const message = error instanceof Error ? error.message : String(error);

@@ -1,10 +1,14 @@
 import { Command, Option } from 'commander';
-import { adminCreditsCommand, adminQueuesCommand, adminTierCommand, adminUserCommand } from './commands/admin.ts';
-import { meCommand, strategiesCommand, symbolsCommand } from './commands/catalog.ts';
-import { cancelCommand, listCommand, statusCommand, submitCommand, watchCommand } from './commands/jobs.ts';
-import { runCommand } from './commands/run.ts';
+import type { adminQueuesCommand } from './commands/admin.ts';
+import type { symbolsCommand } from './commands/catalog.ts';
+import type { listCommand, submitCommand } from './commands/jobs.ts';
 import { createOutput, type Output } from './output.ts';
 import type { ConnectionOptions } from './target.ts';
+
+// Commands load when chosen: the engine alone takes a few hundred ms to import, and only run and submit need it.
+const admin = () => import('./commands/admin.ts');
+const catalog = () => import('./commands/catalog.ts');
+const jobs = () => import('./commands/jobs.ts');
 
 /** What every command's options carry besides its own. */
 type Common = ConnectionOptions & { json?: boolean; debug?: boolean };
@@ -80,18 +84,18 @@ export function buildProgram(setExit: (code: number) => void, makeOutput: (json:
     .allowExcessArguments()
     .passThroughOptions()
     .argument('[engine-flags...]')
-    .action(async (engineFlags: string[]) => setExit(await runCommand(engineFlags)));
+    .action(async (engineFlags: string[]) => setExit(await (await import('./commands/run.ts')).runCommand(engineFlags)));
 
   withConnection(withJobFlags(program.command('submit').description('submit a backtest (engine-style flags or --file); --watch follows it to the end')))
     .option('--watch', 'show live progress, then the stats and best parameters; exit 1 if the job fails')
     .option('--idempotency-key <key>', 'resubmitting with the same key and body returns the same job')
-    .action(act<Parameters<typeof submitCommand>[0]>((_, options, out) => submitCommand(options, out)));
+    .action(act<Parameters<typeof submitCommand>[0]>(async (_, options, out) => (await jobs()).submitCommand(options, out)));
 
   withConnection(program.command('watch').description('follow a job live (WebSocket, polling if it drops) to its end').argument('<jobId>'))
-    .action(act(([jobId], options, out) => watchCommand(jobId, options, out)));
+    .action(act(async ([jobId], options, out) => (await jobs()).watchCommand(jobId, options, out)));
 
   withConnection(program.command('status').description('a job: status, progress, request, result summary or error').argument('<jobId>'))
-    .action(act(([jobId], options, out) => statusCommand(jobId, options, out)));
+    .action(act(async ([jobId], options, out) => (await jobs()).statusCommand(jobId, options, out)));
 
   withConnection(
     program
@@ -100,16 +104,16 @@ export function buildProgram(setExit: (code: number) => void, makeOutput: (json:
       .addOption(new Option('--status <status>', 'only jobs in this status').choices(['queued', 'running', 'succeeded', 'failed', 'cancelled']))
       .option('--limit <n>', 'jobs per page, 1-100 (default 20)')
       .option('--cursor <cursor>', 'the page after the one that printed this cursor'),
-  ).action(act<Parameters<typeof listCommand>[0]>((_, options, out) => listCommand(options, out)));
+  ).action(act<Parameters<typeof listCommand>[0]>(async (_, options, out) => (await jobs()).listCommand(options, out)));
 
   withConnection(program.command('cancel').description('cancel a queued or running job').argument('<jobId>'))
-    .action(act(([jobId], options, out) => cancelCommand(jobId, options, out)));
+    .action(act(async ([jobId], options, out) => (await jobs()).cancelCommand(jobId, options, out)));
 
   withConnection(program.command('me').description('your tier, credits, today\'s submissions and limits'))
-    .action(act((_, options, out) => meCommand(options, out)));
+    .action(act(async (_, options, out) => (await catalog()).meCommand(options, out)));
 
   withConnection(program.command('strategies').description('strategies and their parameters (defaults, bounds)'))
-    .action(act((_, options, out) => strategiesCommand(options, out)));
+    .action(act(async (_, options, out) => (await catalog()).strategiesCommand(options, out)));
 
   withConnection(
     program
@@ -117,27 +121,27 @@ export function buildProgram(setExit: (code: number) => void, makeOutput: (json:
       .description('market data the service can run on')
       .option('--limit <n>', 'one page of this many (default: all)')
       .option('--cursor <cursor>', 'the page after the one that printed this cursor'),
-  ).action(act<Parameters<typeof symbolsCommand>[0]>((_, options, out) => symbolsCommand(options, out)));
+  ).action(act<Parameters<typeof symbolsCommand>[0]>(async (_, options, out) => (await catalog()).symbolsCommand(options, out)));
 
-  const admin = program.command('admin').description('operator commands (the token needs the admin claim)');
+  const adminGroup = program.command('admin').description('operator commands (the token needs the admin claim)');
   withConnection(
-    admin
+    adminGroup
       .command('queues')
       .description('per tier: waiting, in flight, DLQ depth, oldest queued age, concurrency')
       .option('--watch', 'refresh until Ctrl-C')
       .option('--interval <seconds>', 'refresh period with --watch (default 2)'),
-  ).action(act<Parameters<typeof adminQueuesCommand>[0]>((_, options, out) => adminQueuesCommand(options, out)));
-  withConnection(admin.command('user').description('a user\'s tier, credits and submissions today').argument('<userId>'))
-    .action(act(([userId], options, out) => adminUserCommand(userId, options, out)));
-  withConnection(admin.command('credits').description('grant credits (a negative amount takes them away)').argument('<userId>').argument('<amount>'))
-    .action(act(([userId, amount], options, out) => adminCreditsCommand(userId, amount, options, out)));
+  ).action(act<Parameters<typeof adminQueuesCommand>[0]>(async (_, options, out) => (await admin()).adminQueuesCommand(options, out)));
+  withConnection(adminGroup.command('user').description('a user\'s tier, credits and submissions today').argument('<userId>'))
+    .action(act(async ([userId], options, out) => (await admin()).adminUserCommand(userId, options, out)));
+  withConnection(adminGroup.command('credits').description('grant credits (a negative amount takes them away)').argument('<userId>').argument('<amount>'))
+    .action(act(async ([userId, amount], options, out) => (await admin()).adminCreditsCommand(userId, amount, options, out)));
   withConnection(
-    admin
+    adminGroup
       .command('tier')
       .description('change a user\'s tier')
       .argument('<userId>')
       .argument('<tier>', 'free, basic or pro'),
-  ).action(act(([userId, tier], options, out) => adminTierCommand(userId, tier, options, out)));
+  ).action(act(async ([userId, tier], options, out) => (await admin()).adminTierCommand(userId, tier, options, out)));
 
   return program;
 }

@@ -1,5 +1,6 @@
 import { userInfo } from 'node:os';
 import type { StackFile } from '../local/stack-file.ts';
+import { isTier } from '../lambdas/core/tiers.ts';
 import { CliError, EXIT, UsageError } from './errors.ts';
 
 /** The flags every API command takes; each has an environment variable, and the flag wins. */
@@ -111,9 +112,12 @@ export async function resolveTarget(options: ConnectionOptions, resolve: Resolve
     );
   }
   const userId = options.user ?? defaultLocalUser(env);
-  const [{ loadOrCreateKeys, signToken, TokenOptionsError }, { resolveTokenTier }] = await Promise.all([import('../local/keys.ts'), import('../local/token-tier.ts')]);
+  const { loadOrCreateKeys, signToken, TokenOptionsError } = await import('../local/keys.ts');
   try {
-    const { tier } = await resolveTokenTier({ userId, tier: options.tier, stack });
+    // The stored tier needs the DynamoDB client (slow to load): only when --tier does not say.
+    const { tier } = options.tier !== undefined && isTier(options.tier)
+      ? { tier: options.tier }
+      : await (await import('../local/token-tier.ts')).resolveTokenTier({ userId, tier: options.tier, stack });
     const keys = await loadOrCreateKeys();
     const token = await signToken(keys, { userId, tier, admin: resolve.admin ?? false, ttlSeconds: 3600 });
     const who = `signed in as ${userId} (${tier}${resolve.admin ? ', admin' : ''}) with the local key`;

@@ -16,7 +16,8 @@ const USAGE = `npm run dlq -- <list|redrive> --tier <free|basic|pro> [--max N] [
     --env-file FILE      dotenv file with JOBS_TABLE, USERS_TABLE, QUEUE_URL_<TIER>, DLQ_URL_<TIER> (and AWS_ENDPOINT_URL_* locally)
     --stack-file FILE    JSON with an "env" object, as the local stack writes it (default .local/stack.json when present)
     the environment      the same variables; AWS credentials and region as the AWS CLI finds them
-  list     shows each message's body, receive count and its job's status; leaves every message in the DLQ
+  list     shows each message's body, its job's status and attempts (from the job row), and SQS's receive count
+           (which also counts the DLQ's own reads, this listing's included); leaves every message in the DLQ
   redrive  puts dead-lettered jobs back to queued (attempts 0, credits debited again) and moves their messages
            to the tier queue; finished jobs' messages are removed; anything else stays, with the reason`;
 
@@ -66,10 +67,13 @@ function target(values: Record<string, string | boolean | undefined>): Target {
 function printList(rows: DeadLetterRow[]): void {
   if (rows.length === 0) return void console.log('the DLQ is empty');
   for (const r of rows) {
-    const job = r.jobId ? `job ${r.jobId}: ${r.jobStatus ?? 'missing'}${r.jobError ? ` (${r.jobError.code}: ${r.jobError.message})` : ''}` : 'names no job';
-    console.log(`${r.messageId}  receives=${r.receiveCount}${r.sentAt ? `  sent=${r.sentAt}` : ''}\n  ${job}\n  body: ${r.body.slice(0, 500)}`);
+    const attempts = r.jobAttempts === undefined ? '' : ` after ${r.jobAttempts} attempt${r.jobAttempts === 1 ? '' : 's'}`;
+    const job = r.jobId ? `job ${r.jobId}: ${r.jobStatus ?? 'missing'}${attempts}${r.jobError ? ` (${r.jobError.code}: ${r.jobError.message})` : ''}` : 'names no job';
+    // The attempts come from the job row. SQS's receive count also counts the move to the DLQ and every DLQ read
+    // (this listing too: SQS has no peek), so it grows each time the DLQ is listed; it is shown, labelled, for support.
+    console.log(`${r.messageId}${r.sentAt ? `  sent=${r.sentAt}` : ''}  sqsReceiveCount=${r.receiveCount}\n  ${job}\n  body: ${r.body.slice(0, 500)}`);
   }
-  console.log(`${rows.length} message(s)`);
+  console.log(`${rows.length} message(s); sqsReceiveCount includes the DLQ's own reads, this listing's too`);
 }
 
 function printRedrive(rows: RedriveRow[]): void {

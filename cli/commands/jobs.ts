@@ -3,7 +3,7 @@ import { CliError, EXIT, UsageError, explain } from '../errors.ts';
 import { jobsTable, jobText, percent, resultText } from '../format.ts';
 import type { Output } from '../output.ts';
 import { openSession, type Session } from '../session.ts';
-import { submitBody, type JobFlags } from '../submit-body.ts';
+import type { JobFlags } from '../submit-body.ts';
 import type { ConnectionOptions } from '../target.ts';
 import { followJob, isTerminal } from '../watch.ts';
 
@@ -30,7 +30,9 @@ async function follow(session: Session, jobId: string, out: Output): Promise<num
 }
 
 export async function submitCommand(flags: JobFlags & ConnectionOptions & { watch?: boolean; idempotencyKey?: string }, out: Output): Promise<number> {
-  // The body first: a bad flag is reported before anything is looked up or sent.
+  // The body first: a bad flag is reported before anything is looked up or sent. (Loaded here: it parses --param
+  // with the engine CLI's parser, and the engine takes a few hundred ms to import, which no other command needs.)
+  const { submitBody } = await import('../submit-body.ts');
   const body = submitBody(flags);
   const session = await openSession(flags, out);
   const submitted = await session.call(session.api.submit(body, flags.idempotencyKey !== undefined ? { idempotencyKey: flags.idempotencyKey } : {}));

@@ -30,7 +30,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
 }
 
 /** Test folders whose files talk to the emulators. */
-const EMULATOR_FOLDERS = ['test/contract/', 'test/e2e/', 'test/browser/'];
+const EMULATOR_FOLDERS = ['test/contract/', 'test/e2e/', 'test/cli/', 'test/browser/'];
 /** Vitest options that take a value as the next argument (so that value is not a file filter). */
 const VALUE_FLAGS = new Set([
   '-t', '--testNamePattern', '--reporter', '--project', '-c', '--config', '-r', '--root', '--dir', '--pool', '--maxWorkers',

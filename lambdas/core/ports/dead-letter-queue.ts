@@ -7,7 +7,10 @@ export interface DeadLetter {
   receiptHandle: string;
   /** The raw body, as the worker gave up on it (it may not even be JSON). */
   body: string;
-  /** Receives so far, the source queue's included (SQS carries the count over to the DLQ). */
+  /**
+   * SQS's receive count: the source queue's receives carried over, plus every receive from the DLQ, the one that
+   * returned this letter included. Reading a DLQ therefore raises it; the job's own attempts are on its row.
+   */
   receiveCount: number;
   /** When the message was first sent, ISO 8601. */
   sentAt?: string;

@@ -12,7 +12,13 @@ export const DLQ_HIDE_SECONDS = 60;
 
 export interface DeadLetterRow {
   messageId: string;
+  /**
+   * SQS's ApproximateReceiveCount: the source queue's receives, plus the one that moved the message to the DLQ (on
+   * fauxqs) and every read of the DLQ since, this listing's included (SQS has no peek). Not the job's attempts.
+   */
   receiveCount: number;
+  /** The attempts the job ran, from its row: what "how many times did it run" means. */
+  jobAttempts?: number;
   sentAt?: string;
   body: string;
   jobId?: string;
@@ -88,6 +94,7 @@ async function describe(letter: DeadLetter, jobs: JobRepository): Promise<{ row:
   const job = await jobs.get(message.data.jobId);
   if (job) {
     row.jobStatus = job.status;
+    row.jobAttempts = job.attempts;
     if (job.error) row.jobError = job.error;
   }
   return { row, message: message.data };
