@@ -96,6 +96,33 @@ function queryString(query: Query | undefined): string {
 
 const seg = (value: string): string => encodeURIComponent(value);
 
+/** The `exp` claim of a JWT (epoch seconds), read without verifying it: only to explain a 401. */
+export function tokenExpiry(token: string | undefined): number | undefined {
+  const payload = token?.split('.')[1];
+  if (!payload) return undefined;
+  try {
+    const json = JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(payload.length / 4) * 4, '='))) as { exp?: unknown };
+    return typeof json.exp === 'number' ? json.exp : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * On AWS the JWT authorizer answers a 401 itself, `{"message":"Unauthorized"}`, with the reason only in
+ * WWW-Authenticate; the local gateway says when the token expired. Make both say the same: when the token we sent
+ * has expired, the detail names the time (the caller can then ask for a new token instead of guessing).
+ */
+function explainUnauthorized(problem: Problem, token: string | undefined, wwwAuthenticate: string | null, nowMs: number): Problem {
+  if (/expired/i.test(problem.detail)) return problem;
+  const exp = tokenExpiry(token);
+  if (exp !== undefined && exp * 1000 <= nowMs) {
+    return { ...problem, detail: `The token expired at ${new Date(exp * 1000).toISOString().replace(/\.000Z$/, 'Z')} (UTC); get a new one` };
+  }
+  const reason = wwwAuthenticate?.match(/error_description="([^"]*)"/)?.[1];
+  return reason ? { ...problem, detail: `The token was refused: ${reason}` } : problem;
+}
+
 /** A problem body, or one made from the status when the answer was not problem JSON (so callers have one shape). */
 function problemFrom(status: number, statusText: string, body: unknown): Problem {
   if (typeof body === 'object' && body !== null && typeof (body as Problem).title === 'string') {
@@ -121,10 +148,8 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
   async function request<T>(method: string, path: string, init: { query?: Query; body?: unknown; headers?: Record<string, string>; auth?: boolean } = {}): Promise<T> {
     const url = `${base}${path}${queryString(init.query)}`;
     const headers: Record<string, string> = { Accept: 'application/json', ...init.headers };
-    if (init.auth !== false) {
-      const token = tokenOf();
-      if (token) headers.Authorization = `Bearer ${token}`;
-    }
+    const token = init.auth !== false ? tokenOf() : undefined;
+    if (token) headers.Authorization = `Bearer ${token}`;
     if (init.body !== undefined) headers['Content-Type'] = 'application/json';
     let response: Response;
     try {
@@ -142,7 +167,9 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     if (!response.ok) {
       const retryAfter = response.headers.get('Retry-After');
       const seconds = retryAfter !== null && /^\d+$/.test(retryAfter) ? Number(retryAfter) : undefined;
-      throw new ApiError(response.status, problemFrom(response.status, response.statusText, body), seconds);
+      let problem = problemFrom(response.status, response.statusText, body);
+      if (response.status === 401) problem = explainUnauthorized(problem, token, response.headers.get('WWW-Authenticate'), Date.now());
+      throw new ApiError(response.status, problem, seconds);
     }
     if (body === undefined) throw new ApiError(response.status, { type: 'about:blank', title: 'Unreadable response', status: response.status, detail: `${method} ${url} did not answer with JSON` });
     return body as T;

@@ -120,6 +120,20 @@ describe('createApiClient', () => {
     expect(gateway.problem).toMatchObject({ status: 502, title: 'Bad Gateway' });
   });
 
+  it("explains AWS's bare 401 for an expired token with the token's own expiry, and other refusals from WWW-Authenticate", async () => {
+    const jwt = (claims: object) => `h.${btoa(JSON.stringify(claims)).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_')}.s`;
+    const bare = () => new Response(JSON.stringify({ message: 'Unauthorized' }), { status: 401, headers: { 'WWW-Authenticate': 'Bearer scope="" error="invalid_token" error_description="the token does not have a valid audience"' } });
+    const { fetch } = fakeFetch([bare, bare]);
+    const expired = createApiClient({ baseUrl: 'http://api.test', token: jwt({ sub: 'a', exp: 1_700_000_000 }), fetch });
+    const wrongAudience = createApiClient({ baseUrl: 'http://api.test', token: jwt({ sub: 'a', exp: 4_000_000_000 }), fetch });
+
+    const e1 = (await expired.me().catch((e: unknown) => e)) as ApiError;
+    const e2 = (await wrongAudience.me().catch((e: unknown) => e)) as ApiError;
+
+    expect(e1.problem.detail).toBe('The token expired at 2023-11-14T22:13:20Z (UTC); get a new one');
+    expect(e2.problem.detail).toBe('The token was refused: the token does not have a valid audience');
+  });
+
   it('throws ApiUnreachableError naming the URL when no answer comes', async () => {
     const fetch: FetchLike = async () => {
       throw new TypeError('fetch failed');
