@@ -34,14 +34,14 @@ function userEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return env;
 }
 
-function start(args: string[], extra: Record<string, string> = {}): { child: ChildProcess; done: Promise<Run>; stdout: () => string } {
+function start(args: string[], extra: Record<string, string> = {}): { child: ChildProcess; done: Promise<Run>; stdout: () => string; stderr: () => string } {
   const child = spawn(process.execPath, [BIN, ...args], { env: userEnv(extra), stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const done = new Promise<Run>((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
-  return { child, done, stdout: () => stdout };
+  return { child, done, stdout: () => stdout, stderr: () => stderr };
 }
 
 const cli = (args: string[], extra: Record<string, string> = {}): Promise<Run> => start(args, extra).done;
@@ -121,6 +121,28 @@ describe('backtest submit --watch', () => {
     expect(run.stderr).toMatch(/following job \S+ by polling GET \/backtests\/\S+ every 1 s/);
     expect(run.stdout).toMatch(/succeeded +100%/);
     expect(run.stdout).toMatch(/best parameters: fast=\d+ slow=\d+/);
+  });
+
+  it('goes on by polling when the socket drops mid-job, and says so on stderr', { timeout: 60_000 }, async () => {
+    const owner = user('drop');
+    const api = new ApiClient(stack.httpUrl, await stack.token({ userId: owner, tier: 'pro' }));
+    const jobId = (await api.submit({ ...LONG_SWEEP, symbol: 'SYNTH-DROP' })).body.jobId as string;
+    const before = new Set(stack.connectionIds());
+    const watching = start(['watch', jobId, '--tier', 'pro'], { BACKTEST_USER: owner });
+    await until(() => new RegExp(`${jobId} running +\\d+%`).test(watching.stdout()), 20_000, 'the watcher shows the job running');
+
+    // The server side hangs up, as API Gateway does on its idle or 2-hour limits (DELETE /@connections/{id}).
+    const mine = stack.connectionIds().filter((id) => !before.has(id));
+    expect(mine).toHaveLength(1);
+    expect((await fetch(`${stack.managementEndpoint}/@connections/${encodeURIComponent(mine[0])}`, { method: 'DELETE' })).status).toBe(204);
+    await until(() => watching.stderr().includes('polling'), 10_000, 'the watcher falls back to polling');
+    // The job goes on to its end, seen by polling alone: cancel it so the test does not wait for the whole sweep.
+    await api.call('DELETE', `/backtests/${jobId}`);
+    const watched = await watching.done;
+
+    expect(watched.stderr).toMatch(new RegExp(`the WebSocket closed \\(code \\d+\\); following job ${jobId} by polling GET /backtests/${jobId} every 1 s`));
+    expect(watched.stdout).toMatch(/cancelled +\d+%/);
+    expect(watched.code).toBe(1);
   });
 
   it('submits a --file job with flags on top, and an Idempotency-Key returns the same job', { timeout: 30_000 }, async () => {
@@ -265,6 +287,21 @@ describe('--json for every command', () => {
     expect(queues.stdout).toMatch(/^tier +waiting +in flight +DLQ +oldest +concurrency$/m);
     expect(queues.stdout).toMatch(/^pro +\d+ +\d+ +\d+ +\S+( s)? +\d+$/m);
     expect(me.stdout).toMatch(/^today +0 of 3 submissions today \(resets \d{4}-\d{2}-\d{2}T00:00:00/m);
+  });
+});
+
+describe('backtest admin queues --watch', () => {
+  it('refreshes until Ctrl-C: one JSON document per refresh with --json, exit 0', { timeout: 30_000 }, async () => {
+    const watching = start(['admin', 'queues', '--watch', '--interval', '0.5', '--json'], { BACKTEST_USER: user('ops') });
+    await until(() => watching.stdout().split('\n').filter(Boolean).length >= 3, 20_000, 'three refreshes');
+    watching.child.kill('SIGINT');
+    const run = await watching.done;
+
+    expect(run.code).toBe(0);
+    const views = run.stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line));
+    expect(views.length).toBeGreaterThanOrEqual(3);
+    for (const view of views) expect(view.tiers.map((t: { tier: string }) => t.tier)).toEqual(['free', 'basic', 'pro']);
+    expect(new Set(views.map((v) => v.at)).size).toBe(views.length);
   });
 });
 
