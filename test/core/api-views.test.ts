@@ -170,6 +170,24 @@ describe('submit checks the symbol and dates against the listing', () => {
   });
 });
 
+describe('queue position', () => {
+  it('counts the queued jobs of the same tier created before a queued job, and is absent once it runs', async () => {
+    const w = world();
+    const ids: string[] = [];
+    for (const [user, tier] of [['a', 'pro'], ['b', 'free'], ['c', 'pro'], ['d', 'pro']] as const) {
+      ids.push((await submitBacktest(principal(user, tier), submitBody(), undefined, w)).jobId);
+      w.clock.advance(1000);
+    }
+    expect((await getJob(principal('a', 'pro'), ids[0], w)).queuePosition).toBe(0);
+    expect((await getJob(principal('b', 'free'), ids[1], w)).queuePosition).toBe(0);
+    expect((await getJob(principal('d', 'pro'), ids[3], w)).queuePosition).toBe(2);
+
+    await processJob(w.queue.messages.pro[0], 1, { jobs: w.jobs, marketData: w.marketData, clock: w.clock });
+    expect((await getJob(principal('d', 'pro'), ids[3], w)).queuePosition).toBe(1);
+    expect(await getJob(principal('a', 'pro'), ids[0], w)).not.toHaveProperty('queuePosition');
+  });
+});
+
 describe('job view and result sub-resources', () => {
   it('keeps the job view small and links the equity, trades and sweep of a succeeded sweep', async () => {
     const w = world();

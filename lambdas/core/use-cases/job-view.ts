@@ -27,6 +27,8 @@ export interface ResultView extends ResultSummary {
 export interface JobView extends Omit<CompactJobView, 'result'> {
   userId: string;
   creditsCharged: number;
+  /** While queued: queued jobs of the same tier created before this one (see read-jobs.ts queuePosition). */
+  queuePosition?: number;
   result?: ResultView;
 }
 
@@ -61,13 +63,14 @@ export function compactJob(job: Job): CompactJobView {
   };
 }
 
-export function jobView(job: Job): JobView {
+export function jobView(job: Job, queuePosition?: number): JobView {
   const { result: _summary, ...compact } = compactJob(job);
   const result = resultOf(job);
   return {
     ...compact,
     userId: job.userId,
     creditsCharged: job.creditsCharged,
+    ...(queuePosition !== undefined && job.status === 'queued' ? { queuePosition } : {}),
     ...(result
       ? {
           result: {

@@ -21,9 +21,24 @@ export async function readableJob(principal: Principal, jobId: string, jobs: Job
   return job;
 }
 
-/** `GET /backtests/{jobId}`: the small view; the full result is at its links (result-views.ts). */
+/** Most queued jobs read to place one job in its tier's queue; a job further back reports this many ahead. */
+export const QUEUE_POSITION_SCAN = 1000;
+
+/**
+ * Jobs ahead of a queued job in its tier: the tier's queued jobs created before it (oldest first, as the workers
+ * mostly take them; SQS does not promise order, and a job waiting out a retry delay counts as queued). One Query on
+ * the sparse byQueueState index, keys only. Undefined unless the job is queued.
+ */
+export async function queuePosition(job: Job, jobs: JobRepository): Promise<number | undefined> {
+  if (job.status !== 'queued') return undefined;
+  const live = await jobs.listLive(job.tier, 'queued', QUEUE_POSITION_SCAN);
+  return live.filter((l) => l.jobId !== job.jobId && (l.createdAt < job.createdAt || (l.createdAt === job.createdAt && l.jobId < job.jobId))).length;
+}
+
+/** `GET /backtests/{jobId}`: the small view (with queuePosition while queued); the full result is at its links. */
 export async function getJob(principal: Principal, jobId: string, deps: { jobs: JobRepository }): Promise<JobView> {
-  return jobView(await readableJob(principal, jobId, deps.jobs));
+  const job = await readableJob(principal, jobId, deps.jobs);
+  return jobView(job, await queuePosition(job, deps.jobs));
 }
 
 /** Query string values as they arrive (strings or absent). */
