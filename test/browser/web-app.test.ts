@@ -8,6 +8,7 @@ import { createApiClient, type ApiClient } from '../../client/api-client.ts';
 import type { SubmitBody } from '../../client/types.ts';
 import { emulatorEndpoints, freshPrefix } from '../support/emulator-env.ts';
 import { until } from '../support/until.ts';
+import { serveBuiltWeb, startFakeCognito, type FakeCognito, type Listening } from './support/fake-cognito.ts';
 import { chromiumAvailable, launchChromium, screenshot, seriousViolations, switchableSockets, type LaunchedBrowser, type SocketSwitch } from './support/browser.ts';
 
 // The web app in real headless Chromium against the whole local stack (production handlers, DynamoDB Local,
@@ -196,8 +197,12 @@ describe.runIf(run)('the web app', () => {
     await expectAccessible(page, 'result');
 
     // Choosing a cell runs that combination as its own backtest and opens it; choosing it again opens the same job.
-    const cell = heat.getByRole('button', { name: /^fast 10, slow 40:/ });
-    await cell.click();
+    // Keyboard: one tab stop in the grid, arrows move, Enter chooses.
+    await heat.getByRole('button').first().focus();
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowRight');
+    expect(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { getAttribute(n: string): string | null } | null } }).document.activeElement?.getAttribute('aria-label'))).toMatch(/^fast 10, slow 40: sharpe/);
+    await page.keyboard.press('Enter');
     await page.waitForURL((url) => /#\/jobs\//.test(url.hash) && !url.hash.includes(jobId));
     const single = decodeURIComponent(new URL(page.url()).hash.replace('#/jobs/', ''));
     const view = await api.getJob(single);
@@ -240,12 +245,16 @@ describe.runIf(run)('the web app', () => {
     expect(await page.locator('#socket-state').textContent()).toContain('Polling');
     await screenshot(page, 'web-polling');
 
+    // A second job, submitted while the socket is down: queued behind the first, so unfinished when the socket returns.
+    const second = (await api.submit({ ...LONG_JOB, symbol: 'SYNTH-WEB2' })).jobId;
+    await page.locator(`tr[data-job-id="${second}"]`).waitFor({ timeout: 10_000 });
     sockets.restore();
     await expect.poll(() => page.locator('#socket-state').textContent(), { timeout: 20_000 }).toBe('Live');
     expect(sockets.opened).toBe(openedBefore + 1);
-    // Re-subscribed: the server holds a subscription for the job on the new connection, and the job finishes live.
-    await expect.poll(() => valueOf(page, jobId), { timeout: 60_000 }).toBe(100);
-    await api.cancel(jobId).catch(() => undefined);
+    // Unfinished jobs are subscribed again on the new connection.
+    const subscribe = JSON.stringify({ action: 'subscribe', jobId: second });
+    await expect.poll(() => sockets.sent.some((m) => m.connection === sockets.opened && m.message === subscribe)).toBe(true);
+    await Promise.all([jobId, second].map((id) => api.cancel(id).catch(() => undefined)));
   });
 
   it('shows the operator queue depths change, and looks up a user, grants credits and changes the tier', async () => {
@@ -281,5 +290,46 @@ describe.runIf(run)('the web app', () => {
     await page.getByRole('button', { name: 'Grant credits' }).click();
     await expect.poll(() => page.locator('#admin-credits-error').textContent()).toContain('whole number');
     await expectAccessible(page, 'operator with user');
+  });
+});
+
+describe.runIf(run)('sign-in with Cognito managed login (as deployed)', () => {
+  let cognito: FakeCognito;
+  let site: Listening;
+  let cognitoUser: string;
+
+  beforeAll(async () => {
+    cognitoUser = user('cog');
+    cognito = await startFakeCognito({ issueIdToken: () => stack.token({ userId: cognitoUser, tier: 'basic' }) });
+    site = await serveBuiltWeb((origin) => ({
+      apiUrl: stack.httpUrl,
+      wsUrl: stack.wsUrl,
+      auth: { type: 'cognito', domain: cognito.url, clientId: cognito.clientId, redirectUri: `${origin}/`, scopes: ['openid', 'email'] },
+    }));
+  });
+  afterAll(async () => {
+    await site?.close();
+    await cognito?.close();
+  });
+
+  it('signs in with the authorization code and PKCE, cleans the address bar and uses the ID token', async () => {
+    const context = await launched.browser.newContext();
+    contexts.push(context);
+    const page = await context.newPage();
+    await page.goto(`${site.url}/`);
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('definition').filter({ hasText: cognitoUser }).waitFor();
+    expect(cognito.exchanges).toBe(1);
+    expect(page.url()).toBe(`${site.url}/`);
+    await expect.poll(() => page.locator('.account').textContent()).toContain('basic');
+    await expect.poll(() => page.locator('#socket-state').textContent()).toBe('Live');
+
+    // A callback this tab did not start (state unknown) is refused without a token exchange.
+    const other = await context.newPage();
+    await other.goto(`${site.url}/?code=stolen&state=forged`);
+    await other.getByRole('heading', { name: 'Sign-in failed' }).waitFor();
+    expect(cognito.exchanges).toBe(1);
+    expect(other.url()).toBe(`${site.url}/`);
   });
 });

@@ -93,7 +93,7 @@ export class JobFeed extends EventTarget {
         this.setSocketState('down');
         // Back off so a server that refuses us (an expired token) is not hammered; polling carries on meanwhile.
         const delay = this.reconnectDelayMs;
-        this.reconnectDelayMs = Math.min(this.reconnectDelayMs * 2, 10_000);
+        this.reconnectDelayMs = Math.min(this.reconnectDelayMs * 2, 5000);
         window.setTimeout(() => this.connect(), delay);
       },
     });

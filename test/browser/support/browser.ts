@@ -84,12 +84,15 @@ export interface SocketSwitch {
   restore(): void;
   /** Connections opened through the proxy so far. */
   readonly opened: number;
+  /** What the page sent, with the 1-based number of the connection it went on. */
+  readonly sent: { connection: number; message: string }[];
 }
 
 export async function switchableSockets(context: BrowserContext, wsUrl: string): Promise<SocketSwitch> {
   const open = new Set<{ close: () => Promise<void> }>();
   let blocked = false;
   let opened = 0;
+  const sent: { connection: number; message: string }[] = [];
   const origin = new URL(wsUrl).host;
   await context.routeWebSocket(
     (url) => url.host === origin,
@@ -99,7 +102,13 @@ export async function switchableSockets(context: BrowserContext, wsUrl: string):
         return;
       }
       opened += 1;
+      const connection = opened;
       const server = ws.connectToServer();
+      // With an onMessage handler Playwright no longer forwards the page's messages: record, then forward.
+      ws.onMessage((message) => {
+        sent.push({ connection, message: String(message) });
+        server.send(message);
+      });
       const pair = {
         close: async () => {
           await server.close({ code: 4000, reason: 'cut by test' }).catch(() => undefined);
@@ -126,5 +135,6 @@ export async function switchableSockets(context: BrowserContext, wsUrl: string):
     get opened() {
       return opened;
     },
+    sent,
   };
 }
