@@ -165,8 +165,11 @@ function welfordBollinger(src: Float64Array, period: number, k: number, outputs:
     length: src.length,
     outputs,
     step(from, to) {
-      // Two-pass seed: the window ending at from − 1.
+      // Everything relative to a value of the chunk (differences of nearby doubles are exact), so a large price level
+      // adds no rounding to the mean: at 5e7 the running mean's own rounding otherwise drifts the deviation by 1e-4.
       const start = Math.max(0, from - period);
+      const ref = src[start];
+      // Two-pass seed: the window ending at from − 1.
       const count = from - start;
       let mean = 0;
       let m2 = 0;
@@ -174,18 +177,18 @@ function welfordBollinger(src: Float64Array, period: number, k: number, outputs:
         let sum = 0;
         let comp = 0;
         for (let j = start; j < from; j++) {
-          const x = src[j];
+          const x = src[j] - ref;
           const t = sum + x;
           comp += Math.abs(sum) >= Math.abs(x) ? sum - t + x : x - t + sum;
           sum = t;
         }
         mean = (sum + comp) / count;
-        for (let j = start; j < from; j++) m2 += (src[j] - mean) * (src[j] - mean);
+        for (let j = start; j < from; j++) m2 += (src[j] - ref - mean) * (src[j] - ref - mean);
       }
       for (let i = from; i < to; i++) {
-        const x = src[i];
+        const x = src[i] - ref;
         if (i >= period) {
-          const y = src[i - period];
+          const y = src[i - period] - ref;
           const before = mean;
           mean += (x - y) / period;
           m2 += (x - y) * (x - mean + y - before);
@@ -203,9 +206,10 @@ function welfordBollinger(src: Float64Array, period: number, k: number, outputs:
         const variance = m2 / period;
         if (bands) {
           const w = k * Math.sqrt(variance);
-          first[i] = mean;
-          upper[i] = mean + w;
-          lower[i] = mean - w;
+          const m = ref + mean;
+          first[i] = m;
+          upper[i] = m + w;
+          lower[i] = m - w;
         } else {
           const d = x - mean;
           if (d === 0) {
