@@ -105,6 +105,9 @@ export interface ResultSummaryView {
 /** GET /backtests/{jobId}: a few KB; the full result lives at the `links`. */
 export interface JobView {
   jobId: string;
+  /** The owner (an admin may read other users' jobs). */
+  userId?: string;
+  creditsCharged?: number;
   tier: Tier;
   status: JobStatus;
   /** 0..1 */
@@ -126,8 +129,8 @@ export interface JobView {
   links: JobLinks;
 }
 
-/** An item of GET /backtests: the job view without the sweep's top table. */
-export type JobListItem = Omit<JobView, 'result'> & { result?: Omit<ResultSummaryView, 'sweep'> };
+/** An item of GET /backtests (and a WebSocket snapshot): the job view without the owner and the sweep's top table. */
+export type JobListItem = Omit<JobView, 'result' | 'userId' | 'creditsCharged'> & { result?: Omit<ResultSummaryView, 'sweep'> };
 
 export interface JobPage {
   items: JobListItem[];
@@ -135,7 +138,7 @@ export interface JobPage {
 }
 
 /** DELETE /backtests/{jobId} answers 202 with the job as it now is (cancelled, or cancelRequested while running). */
-export type CancelResponse = JobView;
+export type CancelResponse = JobListItem;
 
 export interface EquityView {
   /** epoch ms */
@@ -196,6 +199,8 @@ export interface StrategyView {
   name: string;
   /** One line. */
   description: string;
+  /** The full description (entry and exit rules). */
+  details: string;
   parameters: ParamsJsonSchema;
 }
 
