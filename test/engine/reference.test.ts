@@ -20,6 +20,7 @@ function referenceSmaCross(
   slippageBps: number,
   sizing: Sizing,
   fractional: boolean,
+  cents = false,
 ): { equity: number[]; trades: RefTrade[]; held: number } {
   const n = bars.length;
   const sma = (p: number, t: number): number => {
@@ -28,6 +29,15 @@ function referenceSmaCross(
     for (let j = t - p + 1; j <= t; j++) s += bars.close[j];
     return s / p;
   };
+  // Prices in cents: the averages are compared exactly, as integer cent sums cross-multiplied by the window lengths
+  // (the engine's rule on decimal data, docs/engine.md "Numerics"); otherwise as plain float averages.
+  const centSum = (p: number, t: number): number => {
+    let s = 0;
+    for (let j = t - p + 1; j <= t; j++) s += Math.round(bars.close[j] * 100);
+    return s;
+  };
+  const side = (t: number): number =>
+    t < slow - 1 ? NaN : cents ? Math.sign(centSum(fast, t) * slow - centSum(slow, t) * fast) : Math.sign(sma(fast, t) - sma(slow, t));
   const slip = slippageBps / 10000;
   let cash = cash0;
   let units = 0; // signed
@@ -85,25 +95,27 @@ function referenceSmaCross(
     if (t === n - 1 && units !== 0) exit(t, bars.close[t]);
     equity.push(cash + units * bars.close[t]);
     if (t >= 1) {
-      const f0 = sma(fast, t - 1), s0 = sma(slow, t - 1), f1 = sma(fast, t), s1 = sma(slow, t);
-      if (f0 < s0 && f1 > s1) pending = 1;
-      else if (f0 > s0 && f1 < s1) pending = allowShort ? -1 : 2;
+      const d0 = side(t - 1), d1 = side(t);
+      if (d0 < 0 && d1 > 0) pending = 1;
+      else if (d0 > 0 && d1 < 0) pending = allowShort ? -1 : 2;
     }
   }
   return { equity, trades, held };
 }
 
-function randomSeries(next: () => number, n: number): BarSeries {
+/** A random walk; with `cents`, every price is quoted in cents (decimal data, where the averages often tie). */
+function randomSeries(next: () => number, n: number, cents = false): BarSeries {
+  const q = (x: number): number => (cents ? Math.max(0.01, Math.round(x * 100) / 100) : x);
   const time: number[] = [], open: number[] = [], high: number[] = [], low: number[] = [], close: number[] = [];
   let price = 20 + next() * 200;
   for (let i = 0; i < n; i++) {
-    const o = price * (1 + (next() - 0.5) * 0.02);
-    const c = o * (1 + (next() - 0.5) * 0.06);
+    const o = q(price * (1 + (next() - 0.5) * 0.02));
+    const c = q(o * (1 + (next() - 0.5) * (cents ? 0.004 : 0.06)));
     time.push(Date.UTC(2015, 0, 1) + i * 3_600_000);
     open.push(o);
     close.push(c);
-    high.push(Math.max(o, c) * (1 + next() * 0.01));
-    low.push(Math.min(o, c) * (1 - next() * 0.01));
+    high.push(q(Math.max(o, c) * (1 + next() * 0.01)));
+    low.push(q(Math.min(o, c) * (1 - next() * 0.01)));
     price = c;
   }
   return barsFromArrays({ time, open, high, low, close });
@@ -116,7 +128,8 @@ describe('engine vs an independent reference implementation (sma-cross)', () => 
     let totalTrades = 0;
     for (let run = 0; run < 300; run++) {
       // Prepare
-      const bars = randomSeries(next, 40 + Math.floor(next() * 400));
+      const cents = run % 2 === 1; // half the series decimal, where the exact rule decides ties
+      const bars = randomSeries(next, 40 + Math.floor(next() * 400), cents);
       const fast = 1 + Math.floor(next() * 8);
       const slow = fast + 1 + Math.floor(next() * 20);
       const allowShort = next() < 0.5;
@@ -128,10 +141,10 @@ describe('engine vs an independent reference implementation (sma-cross)', () => 
       const initialCash = 1000 + Math.floor(next() * 100_000);
       if (slow + 2 > bars.length) continue;
       // Act
-      const ref = referenceSmaCross(bars, fast, slow, allowShort, initialCash, commission, slippageBps, sizing, fractional);
+      const ref = referenceSmaCross(bars, fast, slow, allowShort, initialCash, commission, slippageBps, sizing, fractional, cents);
       const got = await runWithTrace(bars, { strategyId: 'sma-cross', params: { fast, slow, allowShort }, initialCash, commission, slippageBps, sizing, fractional });
       // Assess
-      const ctx = JSON.stringify({ run, fast, slow, allowShort, commission, slippageBps, sizing, fractional });
+      const ctx = JSON.stringify({ run, cents, fast, slow, allowShort, commission, slippageBps, sizing, fractional });
       expect(got.trades.length, ctx).toBe(ref.trades.length);
       for (let i = 0; i < ref.trades.length; i++) {
         const a = got.trades[i];
