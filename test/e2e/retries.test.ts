@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { startLocalStack, type LocalStack } from '../../local/stack.ts';
@@ -12,12 +12,17 @@ import { tempDir } from '../support/temp-dir.ts';
 
 // A job whose every attempt fails recoverably: its data file cannot be read (a folder sits where the CSV should be,
 // so the read fails with EISDIR: an I/O error, not an unknown symbol, hence retried). Real backoff 2, 4, 8 s.
+// Submit checks symbols against a listing it caches for minutes, so the file is a real CSV when the listing is taken
+// and turns into a folder afterwards, as data that breaks after it was listed.
 let stack: LocalStack;
 let sqs: SQSClient;
+let flakyFile: string;
 
 beforeAll(async () => {
   const dataDir = tempDir('e2e-data-');
-  mkdirSync(join(dataDir, 'FLAKY-1d.csv'));
+  flakyFile = join(dataDir, 'FLAKY-1d.csv');
+  const days = Array.from({ length: 60 }, (_, i) => new Date(Date.UTC(2020, 0, 1) + i * 86_400_000).toISOString().slice(0, 10));
+  writeFileSync(flakyFile, ['Date,Open,High,Low,Close,Volume', ...days.map((d, i) => `${d},${10 + i},${11 + i},${9 + i},${10.5 + i},1000`)].join('\n'));
   stack = await startLocalStack({
     httpPort: 0,
     wsPort: 0,
@@ -42,8 +47,16 @@ describe('retries and the dead-letter queue', () => {
     const api = new ApiClient(stack.httpUrl, token);
     const socket = await SocketClient.open(stack.wsUrl, token);
     try {
-      const submitted = await api.submit({ strategyId: 'buy-and-hold', symbol: 'FLAKY', timeframe: '1d' });
-      expect(submitted.status).toBe(202);
+      // Prepare: submit's listing taken while the file is readable (a range after the data: refused, nothing queued),
+      // then the file becomes unreadable.
+      const early = await api.submit({ strategyId: 'buy-and-hold', symbol: 'FLAKY', timeframe: '1d', startDate: '2030-01-01', endDate: '2030-12-31' });
+      expect(early.status, JSON.stringify(early.body)).toBe(400);
+      expect(early.body.errors).toEqual([expect.objectContaining({ path: 'startDate' })]);
+      rmSync(flakyFile);
+      mkdirSync(flakyFile);
+
+      const submitted = await api.submit({ strategyId: 'buy-and-hold', symbol: 'FLAKY', timeframe: '1d', startDate: '2020-01-01', endDate: '2020-02-29' });
+      expect(submitted.status, JSON.stringify(submitted.body)).toBe(202);
       const jobId: string = submitted.body.jobId;
       socket.send({ action: 'subscribe', jobId });
       const started = Date.now();
