@@ -3,7 +3,7 @@
  * polling) and Cancel for unfinished ones. A row's name is a link to its result view; the row opens it on click too.
  */
 import { h, replace } from '../dom.ts';
-import { int, utc } from '../format.ts';
+import { int, num, pct, utc } from '../format.ts';
 import { progressBar } from '../progress-bar.ts';
 import { isTerminal, type FeedJob } from '../job-feed.ts';
 import { announce } from '../live-region.ts';
@@ -14,6 +14,7 @@ interface Row {
   status: HTMLElement;
   bar: ReturnType<typeof progressBar>;
   action: HTMLElement;
+  outcome: HTMLElement;
   lastKey: string;
 }
 
@@ -34,6 +35,7 @@ export function jobsView(ctx: AppContext, signal: AbortSignal): HTMLElement {
     const bar = progressBar(`Progress of ${jobName(job)} (${job.jobId.slice(0, 8)})`);
     const status = h('td', { class: 'status' });
     const action = h('td', { class: 'action' });
+    const outcome = h('td', { class: 'outcome' });
     const link = h('a', { href: `#/jobs/${encodeURIComponent(job.jobId)}`, class: 'job-link' }, jobName(job));
     const tr = h(
       'tr',
@@ -49,22 +51,30 @@ export function jobsView(ctx: AppContext, signal: AbortSignal): HTMLElement {
       h('td', { class: 'name' }, link, h('span', { class: 'job-id' }, job.jobId.slice(0, 8))),
       status,
       h('td', { class: 'bar-cell' }, bar.element),
+      outcome,
       h('td', { class: 'time' }, utc(job.createdAt).slice(5, 16)),
       action,
     ) as HTMLTableRowElement;
-    row = { tr, status, bar, action, lastKey: '' };
+    row = { tr, status, bar, action, outcome, lastKey: '' };
     rows.set(job.jobId, row);
     return row;
   };
 
   const update = (job: FeedJob): void => {
     const row = rowFor(job);
-    const key = `${job.status}|${job.progress}|${job.message}|${job.queuePosition}|${job.cancelRequested}`;
+    const key = `${job.status}|${job.progress}|${job.message}|${job.queuePosition}|${job.cancelRequested}|${job.result !== undefined}`;
     if (key === row.lastKey) return;
     row.lastKey = key;
     row.bar.update(job);
     row.status.textContent = job.cancelRequested === true && !isTerminal(job.status) ? 'cancelling' : job.status;
     row.status.dataset.status = job.status;
+    const stats = job.result?.stats;
+    replace(
+      row.outcome,
+      stats === undefined
+        ? job.status === 'failed' && job.error !== undefined ? h('span', { class: 'neg', title: job.error.message }, job.error.code) : null
+        : [h('span', { class: stats.returnPct >= 0 ? 'pos' : 'neg' }, pct(stats.returnPct, 1)), h('span', { class: 'muted' }, ` · Sharpe ${num(stats.sharpe)}`)],
+    );
     if (isTerminal(job.status) || job.cancelRequested === true) {
       replace(row.action);
     } else if (row.action.childElementCount === 0) {
@@ -112,7 +122,7 @@ export function jobsView(ctx: AppContext, signal: AbortSignal): HTMLElement {
       'table',
       { class: 'jobs' },
       h('caption', { class: 'visually-hidden' }, 'Your backtests, newest first, with their progress'),
-      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Backtest'), h('th', { scope: 'col' }, 'Status'), h('th', { scope: 'col' }, 'Progress'), h('th', { scope: 'col' }, 'Created (UTC)'), h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Actions')))),
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Backtest'), h('th', { scope: 'col' }, 'Status'), h('th', { scope: 'col' }, 'Progress'), h('th', { scope: 'col' }, 'Best result'), h('th', { scope: 'col' }, 'Created (UTC)'), h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Actions')))),
       body,
     ),
     empty,

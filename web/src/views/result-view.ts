@@ -89,11 +89,17 @@ export function resultView(ctx: AppContext, signal: AbortSignal, jobId: string):
       return;
     }
     const result = job.result;
-    const summary = h('section', { class: 'panel stats-panel', 'aria-labelledby': 'stats-title' }, h('h3', { id: 'stats-title' }, job.combinations > 1 ? `Best combination: ${paramsText(result.params)}` : 'Result'), statsTable(result.stats, job.combinations > 1 ? `Statistics of the best combination (${paramsText(result.params)})` : 'Statistics'));
+    const summary = h(
+      'section',
+      { class: 'panel stats-panel', 'aria-labelledby': 'stats-title' },
+      h('h3', { id: 'stats-title' }, job.combinations > 1 ? `Best of ${int(job.combinations)}` : 'Result'),
+      job.combinations > 1 ? h('p', { class: 'best-params' }, paramsText(result.params)) : null,
+      statsTable(result.stats, job.combinations > 1 ? 'Statistics of the best combination' : 'Statistics'),
+    );
     const chartsBox = h('section', { class: 'panel charts-panel', 'aria-label': 'Charts' });
     const tradesBox = h('section', { class: 'panel trades-panel', 'aria-labelledby': 'trades-title' }, h('h3', { id: 'trades-title' }, 'Trades'));
     const sweepBox = h('section', { class: 'panel sweep-panel', 'aria-labelledby': 'sweep-title', hidden: job.combinations <= 1 });
-    replace(body, h('div', { class: 'result-grid' }, summary, chartsBox), sweepBox, tradesBox);
+    replace(body, h('div', { class: 'result-grid' }, summary, h('div', { class: 'result-main' }, chartsBox, sweepBox)), tradesBox);
     await Promise.all([loadCharts(job, chartsBox), loadTrades(job, tradesBox), job.combinations > 1 ? loadSweep(job, sweepBox) : Promise.resolve()]);
   };
 
@@ -103,8 +109,8 @@ export function resultView(ctx: AppContext, signal: AbortSignal, jobId: string):
       if (signal.aborted) return;
       const rows = (): (string | number)[][] => eq.time.map((t, i) => [dateOnly(t), money(eq.equity[i]), pct(eq.drawdownPct[i])]);
       const intraday = job.request.timeframe !== '1d';
-      const equity = chartFigure({ caption: 'Equity curve', intraday, table: () => dataTable('Equity curve', ['Date', 'Equity', 'Drawdown'], rows()) });
-      const drawdown = chartFigure({ caption: 'Drawdown', height: 140, percent: true, intraday, table: () => dataTable('Drawdown', ['Date', 'Equity', 'Drawdown'], rows()) });
+      const equity = chartFigure({ caption: 'Equity curve', intraday, height: 220, table: () => dataTable('Equity curve', ['Date', 'Equity', 'Drawdown'], rows()) });
+      const drawdown = chartFigure({ caption: 'Drawdown', height: 120, percent: true, intraday, table: () => dataTable('Drawdown', ['Date', 'Equity', 'Drawdown'], rows()) });
       replace(box, equity.figure, drawdown.figure);
       charts.push(equity, drawdown);
       equity.setData([{ name: 'Equity', color: '#4aa3ff', points: eq.time.map((t, i) => ({ time: t, value: eq.equity[i] })) }]);
