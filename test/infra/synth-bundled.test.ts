@@ -34,8 +34,8 @@ describe('cdk synth with bundling and the AwsSolutions checks', () => {
     };
     const codeDirs = Object.values(assets.files).filter((f) => f.source.packaging === 'zip').map((f) => join(synth.outdir, f.source.path));
 
-    // 17 service functions; the three workers share one bundle.
-    expect(codeDirs).toHaveLength(15);
+    // 24 service functions; the three workers share one bundle.
+    expect(codeDirs).toHaveLength(22);
     for (const dir of codeDirs) {
       expect(existsSync(join(dir, 'index.mjs')), dir).toBe(true);
       expect(existsSync(join(dir, 'index.mjs.map')), dir).toBe(true);
