@@ -12,8 +12,9 @@ import { rng } from './helpers.ts';
  * span several of the engine's chunks (where the kernel re-sums its windows and carries a pending order over).
  */
 /**
- * Prices on a cent grid in a narrow band: the true averages tie often, so only evaluating the running sums in exactly
- * the same order decides each tie the same way (a walk of arbitrary doubles would hide a different rounding order).
+ * Prices on a cent grid in a narrow band: the true averages tie often, so both paths must decide each tie by the same
+ * exact rule (integer tick sums cross-multiplied, docs/engine.md "Numerics"); a walk of arbitrary doubles would
+ * almost never tie and hide a difference.
  */
 function tickWalk(next: () => number, n: number): BarSeries {
   const time: number[] = [], open: number[] = [], high: number[] = [], low: number[] = [], close: number[] = [];
