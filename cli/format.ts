@@ -12,10 +12,20 @@ export function num(value: unknown, key = ''): string {
 
 export const percent = (fraction: number): string => `${Math.round(fraction * 100)}%`;
 
-/** `fast=10 slow=30`, the way --param takes them back. */
+/** One parameter as --param takes it: `10`, a list `5,10,20`, a range `5:50:5`. */
+function paramValue(v: unknown): string {
+  if (Array.isArray(v)) return v.join(',');
+  if (typeof v === 'object' && v !== null && 'from' in v && 'to' in v && 'step' in v) {
+    const r = v as { from: unknown; to: unknown; step: unknown };
+    return `${r.from}:${r.to}:${r.step}`;
+  }
+  return typeof v === 'object' ? JSON.stringify(v) : String(v);
+}
+
+/** `fast=10 slow=30` or `fast=5:50:5`, the way --param takes them back. */
 export function paramsText(params: Record<string, unknown>): string {
   const entries = Object.entries(params);
-  return entries.length === 0 ? '(none)' : entries.map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(' ');
+  return entries.length === 0 ? '(none)' : entries.map(([k, v]) => `${k}=${paramValue(v)}`).join(' ');
 }
 
 /** The stats as a two-column table, in the engine's order. */

@@ -100,6 +100,14 @@ describe('backtest submit --watch', () => {
     const job = (await new ApiClient(stack.httpUrl, await stack.token({ userId: alice })).get(jobId!)).body;
     expect(job.status).toBe('succeeded');
     expect(run.stdout).toContain(`best parameters: fast=${job.result.params.fast} slow=${job.result.params.slow}`);
+
+    // The same job, as a person reads it afterwards.
+    const [list, status] = await Promise.all([cli(['list'], { BACKTEST_USER: alice }), cli(['status', jobId!], { BACKTEST_USER: alice })]);
+    expect(list.stdout).toMatch(/^job +status +progress +strategy +symbol +created +return%$/m);
+    expect(list.stdout).toMatch(new RegExp(`^${jobId} +succeeded +100% +sma-cross +ORCL 1d +\\S+ +-?\\d+\\.\\d{2}$`, 'm'));
+    expect(status.stdout).toMatch(/^status +succeeded +100% +Done$/m);
+    expect(status.stdout).toMatch(/^request {3}sma-cross (fast=5:20:5 slow=30:60:10|slow=30:60:10 fast=5:20:5) on ORCL 1d 2004-01-01\.\.2013-12-31$/m);
+    expect(status.stdout).toMatch(/^full result: equity \S+, trades \S+, sweep \S+$/m);
   });
 
   it('--json prints the final job as one parseable document and nothing else on stdout', { timeout: 30_000 }, async () => {
