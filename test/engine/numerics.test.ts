@@ -180,6 +180,36 @@ describeWithSharedData('issue 10 examples on ORCL daily', ['ORCL-1d.csv'], () =>
   });
 });
 
+const FILES = ['ORCL-1d.csv', 'NVDA-1d.csv', 'YHOO-1d.csv', 'GOOG-1d.csv', 'EURUSD-1h.csv', 'STOXX50E-2006-1d.csv'];
+
+describeWithSharedData('every real data file against the rational reference', FILES, () => {
+  for (const file of FILES) {
+    it(`${file}: sma-cross (both paths) and bollinger-reversion trade as exact arithmetic decides`, async () => {
+      // Prepare: the closes as written in the file, as BigInt ticks.
+      const text = readFileSync(sharedDataFile(file), 'utf8');
+      const bars = parseCsv(text);
+      const lines = text.trim().split(/\r?\n/);
+      const col = lines[0].split(',').findIndex((h) => h.trim().toLowerCase() === 'close');
+      const closeTexts = lines.slice(1).filter((l) => l.trim() !== '').map((l) => l.split(',')[col]);
+      const ticks = decimalTicks(closeTexts, writtenDecimals(closeTexts));
+      expect(ticks).toHaveLength(bars.length);
+      expect(bars.closePrecision, file).not.toBeNull();
+      for (const allowShort of [false, true]) {
+        for (const [fast, slow] of [[1, 10], [10, 30]]) {
+          const want = refSmaCross(ticks, fast, slow, allowShort);
+          for (const path of ['direct', 'arrays'] as const) {
+            expect(await engineTrades(bars, 'sma-cross', { fast, slow, allowShort }, path), `${file} sma ${fast} ${slow} ${allowShort} ${path}`).toEqual(want);
+          }
+        }
+        for (const [period, k, num, den] of [[2, 1, 1n, 1n], [20, 2, 2n, 1n], [10, 1.5, 3n, 2n]] as const) {
+          const got = await engineTrades(bars, 'bollinger-reversion', { period, k, allowShort }, 'arrays');
+          expect(got, `${file} bollinger ${period} ${k} ${allowShort}`).toEqual(refBollinger(ticks, period, num, den, allowShort));
+        }
+      }
+    });
+  }
+});
+
 describe('exact ties on constructed series', () => {
   it('a constant series at 0.1 never trades on Bollinger bands (the engine bought 100,000 units)', async () => {
     const bars = daily(new Array(300).fill(0.1));
