@@ -1,5 +1,8 @@
-import { symbolsDependencies } from '../shared/dependencies.ts';
+import { symbolsDependencies, warmSymbolCatalog } from '../shared/dependencies.ts';
 import { createSymbolsHandler } from './symbols-handler.ts';
 
+const deps = symbolsDependencies();
+warmSymbolCatalog(deps.symbols);
+
 /** Lambda entry for `GET /symbols`. */
-export const handler = createSymbolsHandler(symbolsDependencies());
+export const handler = createSymbolsHandler(deps);

@@ -102,15 +102,18 @@ function marketData(env: Env): MarketData {
 }
 
 /**
- * What data exists (S3 listing on AWS, the CSV folder locally), cached for 5 minutes per process. The first listing
- * starts at cold start, so the first submit rarely waits for it.
+ * What data exists (S3 listing on AWS, the CSV folder locally), cached for 5 minutes per process. The Lambda entries
+ * that use it start the first listing at cold start (warmSymbolCatalog), so the first request rarely waits for it.
  */
 function symbolCatalog(env: Env): SymbolCatalog {
   const e = parseEnv(envSchemas.marketData, env);
   const inner = e.DATA_DIR !== undefined ? new CsvFolderSymbolCatalog({ dir: e.DATA_DIR }) : new S3SymbolCatalog({ client: new S3Client({}), bucket: e.MARKET_DATA_BUCKET! });
-  const catalog = new CachedSymbolCatalog(inner);
-  catalog.list().catch(() => {}); // warm-up only: a failure here is retried by the first request that needs it
-  return catalog;
+  return new CachedSymbolCatalog(inner);
+}
+
+/** Starts the first listing without waiting for it; a failure is retried by the first request that needs the listing. */
+export function warmSymbolCatalog(catalog: SymbolCatalog): void {
+  catalog.list().catch(() => {});
 }
 
 export function submitDependencies(env: Env = process.env): { jobs: JobRepository; queue: JobQueue; clock: Clock; symbols: SymbolCatalog } {
