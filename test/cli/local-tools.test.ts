@@ -57,6 +57,14 @@ afterAll(async () => {
   await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
 });
 
+describe('the package bin', () => {
+  it('`npx backtest` in the clone runs cli/backtest.js on the pinned Node 24', async () => {
+    const { stdout } = await run('npx', ['--no-install', 'backtest', '--help'], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
+    expect(stdout).toMatch(/^Usage: backtest \[options\] \[command\]/);
+    expect(stdout).toContain('submit [options]');
+  });
+});
+
 describe('a second npm start', () => {
   it('says one is already running, where, and how to choose other ports', async () => {
     const stackFile = fakeStackFile(held, free);
