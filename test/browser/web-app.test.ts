@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type { BrowserContext, Page } from 'playwright-core';
-import { startLocalStack, type LocalStack } from '../../local/stack.ts';
+import { join } from 'node:path';
+import { REPO_ROOT, startLocalStack, type LocalStack } from '../../local/stack.ts';
 import { errorsOnlyLogger } from '../../local/http-util.ts';
 import { createApiClient, type ApiClient } from '../../client/api-client.ts';
 import type { SubmitBody } from '../../client/types.ts';
@@ -74,6 +75,8 @@ beforeAll(async () => {
       emulators: emulatorEndpoints(),
       prefix: freshPrefix('web'),
       web: true,
+      // The example data a fresh clone has, so the symbol picker lists real symbols.
+      dataDir: join(REPO_ROOT, 'examples', 'data'),
       // One worker thread per tier keeps the machine free for the browser; basic concurrency 2 makes a queue.
       concurrency: { basic: 2, pro: 2 },
       workerThreads: { free: 1, basic: 1, pro: 1 },
@@ -154,6 +157,13 @@ describe.runIf(run)('the web app', () => {
     await summary.getByRole('link').first().click();
     expect(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { id: string } | null } }).document.activeElement?.id)).toBe('startDate');
 
+    // An unknown symbol is refused by the API, beside the symbol field, naming what exists.
+    await page.getByLabel('End date').fill('2020-12-31');
+    await page.getByLabel('Symbol').fill('NOPE');
+    await page.getByRole('button', { name: 'Submit backtest' }).click();
+    await expect.poll(() => page.locator('#symbol-error').textContent()).toContain('unknown symbol NOPE');
+    expect(await page.locator('#startDate-error').isHidden()).toBe(true);
+
     // A parameter typed wrong is caught before sending, beside its own field.
     await page.getByLabel('End date').fill('2020-12-31');
     await page.getByLabel('fast: value, list or range').selectOption('list');
@@ -169,13 +179,18 @@ describe.runIf(run)('the web app', () => {
     const { page, api } = await signIn('sweep', 'pro');
     await page.getByLabel('Strategy').waitFor();
     await expect.poll(() => page.locator('#combinations').textContent()).toContain('16 combinations');
-    await page.getByLabel('Symbol').fill('SYNTH-SWEEP');
+    // Real prices from the picker: choosing ORCL brings the dates inside its data.
+    await expect.poll(() => page.locator('datalist option[value="ORCL"]').count()).toBe(1);
+    await page.getByLabel('Symbol').fill('ORCL');
+    await expect.poll(() => page.locator('#symbol-hint').textContent()).toMatch(/^1d: \d{4}-\d{2}-\d{2} to \d{4}-\d{2}-\d{2}, [\d,]+ bars$/);
     await page.getByRole('button', { name: 'Submit backtest' }).click();
     await expect.poll(async () => (await api.listJobs()).items.length).toBe(1);
     const jobId = (await api.listJobs()).items[0].jobId;
     await expect.poll(() => valueOf(page, jobId), { timeout: 30_000 }).toBe(100);
     // 100 % can arrive a moment before the stored result turns the job succeeded.
     await expect.poll(() => page.locator(`tr[data-job-id="${jobId}"] td.status`).textContent(), { timeout: 10_000 }).toBe('succeeded');
+    // The live region announces the completion.
+    await expect.poll(() => page.locator('#announcer').textContent()).toContain('succeeded');
 
     // Keyboard: the row's name is a link.
     await page.locator(`tr[data-job-id="${jobId}"] a.job-link`).focus();

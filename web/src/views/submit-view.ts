@@ -80,6 +80,11 @@ export function submitView(ctx: AppContext, signal: AbortSignal): HTMLElement {
     if (data !== undefined && data.length > 0) {
       symbolHint.textContent = data.map((d) => `${d.timeframe}: ${d.firstBar.slice(0, 10)} to ${d.lastBar.slice(0, 10)}, ${int(d.bars)} bars`).join('; ');
       if (!data.some((d) => d.timeframe === timeframe.value)) timeframe.value = data[0].timeframe;
+      // Dates outside the data would be refused: bring them inside the range the data covers.
+      const range = data.find((d) => d.timeframe === timeframe.value) ?? data[0];
+      const [first, last] = [range.firstBar.slice(0, 10), range.lastBar.slice(0, 10)];
+      if (startDate.value === '' || startDate.value < first || startDate.value > last) startDate.value = first;
+      if (endDate.value === '' || endDate.value > last || endDate.value < first) endDate.value = last;
     } else if (name.startsWith('SYNTH-')) {
       symbolHint.textContent = synthetic?.description ?? 'Synthetic prices, the same series for the same name';
     } else {
