@@ -60,7 +60,7 @@ describe('API routes over HTTP', () => {
     expect(res.status).toBe(200);
     const doc = (await res.json()) as { servers: { url: string }[]; paths: Record<string, unknown> };
     expect(doc.servers).toEqual([{ url: stack.httpUrl }]);
-    const result = await new Validator().validate(doc as object);
+    const result = await new Validator().validate(doc as Record<string, unknown>);
     expect(result.errors ?? []).toEqual([]);
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/me', '/strategies', '/symbols', '/backtests/{jobId}/sweep']));
   });
