@@ -56,6 +56,10 @@ export interface SubmitResponse {
   replayed: boolean;
 }
 
+/**
+ * A value the engine computed as NaN or Infinity (a Sharpe ratio of a flat curve, a profit factor with no losing
+ * trade) arrives as `null`: JSON has neither. Format every stat as possibly null.
+ */
 export interface Stats {
   start: string; end: string; bars: number; trades: number;
   equityFinal: number; equityPeak: number; returnPct: number; buyHoldReturnPct: number; cagrPct: number;
