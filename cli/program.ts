@@ -64,6 +64,8 @@ export function buildProgram(setExit: (code: number) => void, makeOutput: (json:
   const program = new Command('backtest')
     .description('Submit and watch backtests on the backtest service, inspect queues, or run the engine locally.')
     .enablePositionalOptions()
+    // Before any .command(): subcommands copy it when created. main.ts maps commander's errors to exit code 2.
+    .exitOverride()
     .showHelpAfterError('(add --help for usage)')
     .addHelpText('after', HELP_AFTER);
 

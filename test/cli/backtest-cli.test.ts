@@ -187,6 +187,12 @@ describe('errors: one sentence on stderr, a non-zero exit, nothing on stdout', (
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('backtest: --param fast: "abc" is not a number.');
     expect(run.stderr).not.toContain('using the local stack');
+
+    const [tier, missing] = await Promise.all([cli(['me', '--tier', 'platinum']), cli(['status'])]);
+    expect(tier.code).toBe(2);
+    expect(tier.stderr).toContain("argument 'platinum' is invalid. Allowed choices are free, basic, pro.");
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("missing required argument 'jobId'");
   });
 
   it('the service unreachable names the URL', async () => {
