@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConflictError, NotFoundError, RateLimitedError, ValidationError } from '../../lambdas/core/errors.ts';
+import { ConflictError, NotFoundError, RateLimitedError, ServiceUnavailableError, ValidationError } from '../../lambdas/core/errors.ts';
 import type { SymbolEntry } from '../../lambdas/core/ports/symbol-catalog.ts';
 import { TIER_SETTINGS } from '../../lambdas/core/tiers.ts';
 import { getMe, nextUtcMidnight } from '../../lambdas/core/use-cases/me.ts';
@@ -161,6 +161,17 @@ describe('submit checks the symbol and dates against the listing', () => {
     await expect(submitBacktest(principal('a', 'pro'), submitBody({ symbol: 'orcl', startDate: '2000-01-01', endDate: '2005-01-01' }), undefined, w)).resolves.toMatchObject({ status: 'queued' });
     await expect(submitBacktest(principal('a', 'pro'), submitBody({ symbol: 'SYNTH-ANYTHING', timeframe: '5m', startDate: '2024-01-01', endDate: '2024-01-31' }), undefined, w)).resolves.toMatchObject({ status: 'queued' });
     await expect(submitBacktest(principal('a', 'pro'), submitBody({ symbol: 'ORCL', startDate: undefined, endDate: undefined }), undefined, w)).resolves.toMatchObject({ status: 'queued' });
+  });
+
+  it('answers 503 when the listing cannot be read for a real symbol, charging nothing; SYNTH-* needs no listing', async () => {
+    const w = withCatalog();
+    w.symbols.failNext = 2;
+    const error = await rejection(submitBacktest(principal(), submitBody({ symbol: 'ORCL' }), undefined, w));
+    expect(error).toBeInstanceOf(ServiceUnavailableError);
+    expect(w.jobs.count()).toBe(0);
+    const lists = w.symbols.lists;
+    await expect(submitBacktest(principal(), submitBody({ symbol: 'SYNTH-A' }), undefined, w)).resolves.toMatchObject({ status: 'queued' });
+    expect(w.symbols.lists).toBe(lists);
   });
 
   it('says when no real data is loaded at all', async () => {

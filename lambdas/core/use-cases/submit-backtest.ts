@@ -13,7 +13,7 @@ import { specFromRequest } from './backtest-spec.ts';
 import { fieldIssues } from './field-issues.ts';
 import { jobLinks, type JobLinks } from './job-view.ts';
 import { requestHash } from './request-hash.ts';
-import { dataIssues } from './symbols.ts';
+import { dataIssues, isSynthetic } from './symbols.ts';
 import { estimateWork, MAX_BAR_EVALUATIONS } from './work-estimate.ts';
 
 /** How long an Idempotency-Key replays its job (DESIGN: 24 h). */
@@ -71,8 +71,15 @@ export async function submitBacktest(principal: Principal, body: unknown, idempo
     if (error instanceof EngineInputError) throw new ValidationError(error.issues);
     throw error;
   }
-  if (deps.symbols) {
-    const issues = dataIssues(request, await deps.symbols.list());
+  // SYNTH-* always exists: no listing needed, so synthetic submits never depend on the data store.
+  if (deps.symbols && !isSynthetic(request.symbol)) {
+    let entries;
+    try {
+      entries = await deps.symbols.list();
+    } catch (error) {
+      throw new ServiceUnavailableError('The market data listing is unavailable, so the symbol cannot be checked; nothing was charged. Retry shortly.', { cause: error });
+    }
+    const issues = dataIssues(request, entries);
     if (issues.length > 0) throw new ValidationError(issues);
   }
   if (combinations > settings.maxCombinations) {
