@@ -230,6 +230,25 @@ describe.runIf(run)('the web app', () => {
     expect((await api.listJobs()).items.length).toBe(2);
   });
 
+  it('opens a job by its address and pages through its trades', async () => {
+    const { page, api } = await signIn('trades', 'pro');
+    // fast 1 (the price) crossing a short SMA trades often: well over one page of trades.
+    const { jobId } = await api.submit({ strategyId: 'sma-cross', params: { fast: 1, slow: 5 }, symbol: 'SYNTH-TRADES', timeframe: '1d', startDate: '2015-01-01', endDate: '2020-12-31' });
+    await page.goto(`${stack.httpUrl}/#/jobs/${jobId}`);
+    await page.getByRole('table', { name: 'Trades, page 1' }).waitFor({ timeout: 30_000 });
+    const first = await page.getByRole('table', { name: 'Trades, page 1' }).getByRole('row').nth(1).textContent();
+    await page.getByRole('button', { name: 'Next' }).click();
+    const second = page.getByRole('table', { name: 'Trades, page 2' });
+    await second.waitFor();
+    expect(await second.getByRole('row').nth(1).textContent()).toMatch(/^26/);
+    expect(await second.getByRole('row').nth(1).textContent()).not.toBe(first);
+    await page.getByRole('button', { name: 'Previous' }).click();
+    await page.getByRole('table', { name: 'Trades, page 1' }).waitFor();
+    // Another user's job (or none) is "No such backtest", not someone else's data.
+    await page.goto(`${stack.httpUrl}/#/jobs/00000000-0000-4000-8000-000000000000`);
+    await page.getByText('No such backtest').waitFor();
+  });
+
   it('cancels a running job from the list, and jobs submitted elsewhere appear by themselves', async () => {
     const { page, api } = await signIn('cancel', 'pro');
     // Submitted over the API (as the CLI would): the list finds it within its 3 s poll.

@@ -5,7 +5,7 @@
  * subscribed again. Views listen to its events and never talk to each other.
  */
 import { ApiError, type ApiClient } from '../../client/api-client.ts';
-import { connectProgress, type ProgressConnection } from '../../client/ws-client.ts';
+import { connectProgress, type ProgressConnection, type ProgressConnectionOptions } from '../../client/ws-client.ts';
 import type { JobListItem, JobStatus, JobView, ProgressMessage } from '../../client/types.ts';
 
 export type SocketState = 'connecting' | 'live' | 'down';
@@ -20,6 +20,8 @@ export interface JobFeedOptions {
   pollIntervalMs?: number;
   /** A 401 from the API: the session is over. */
   onUnauthorized: (error: ApiError) => void;
+  /** @default globalThis.WebSocket (tests hand in a fake) */
+  WebSocket?: ProgressConnectionOptions['WebSocket'];
 }
 
 export type FeedJob = JobListItem;
@@ -34,11 +36,11 @@ export class JobFeed extends EventTarget {
   socketState: SocketState = 'connecting';
   listError: string | undefined;
   private socket: ProgressConnection | undefined;
-  private readonly timers: number[] = [];
+  private readonly timers: ReturnType<typeof setInterval>[] = [];
   private reconnectDelayMs = 1000;
   private stopped = false;
   private polling = false;
-  private readonly options: Required<Omit<JobFeedOptions, 'onUnauthorized'>> & Pick<JobFeedOptions, 'onUnauthorized'>;
+  private readonly options: Required<Omit<JobFeedOptions, 'onUnauthorized' | 'WebSocket'>> & Pick<JobFeedOptions, 'onUnauthorized' | 'WebSocket'>;
 
   constructor(options: JobFeedOptions) {
     super();
@@ -48,13 +50,13 @@ export class JobFeed extends EventTarget {
   start(): void {
     this.connect();
     void this.refreshList();
-    this.timers.push(window.setInterval(() => void this.refreshList(), this.options.listIntervalMs));
-    this.timers.push(window.setInterval(() => void this.pollUnfinished(), this.options.pollIntervalMs));
+    this.timers.push(globalThis.setInterval(() => void this.refreshList(), this.options.listIntervalMs));
+    this.timers.push(globalThis.setInterval(() => void this.pollUnfinished(), this.options.pollIntervalMs));
   }
 
   stop(): void {
     this.stopped = true;
-    for (const t of this.timers) window.clearInterval(t);
+    for (const t of this.timers) globalThis.clearInterval(t);
     this.socket?.close();
   }
 
@@ -81,6 +83,7 @@ export class JobFeed extends EventTarget {
     const socket = connectProgress({
       wsUrl: this.options.wsUrl,
       token: this.options.token(),
+      ...(this.options.WebSocket !== undefined ? { WebSocket: this.options.WebSocket } : {}),
       onOpen: () => {
         this.reconnectDelayMs = 1000;
         this.setSocketState('live');
@@ -94,7 +97,7 @@ export class JobFeed extends EventTarget {
         // Back off so a server that refuses us (an expired token) is not hammered; polling carries on meanwhile.
         const delay = this.reconnectDelayMs;
         this.reconnectDelayMs = Math.min(this.reconnectDelayMs * 2, 5000);
-        window.setTimeout(() => this.connect(), delay);
+        globalThis.setTimeout(() => this.connect(), delay);
       },
     });
     this.socket = socket;

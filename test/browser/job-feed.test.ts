@@ -1,0 +1,161 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ApiError, type ApiClient } from '../../client/api-client.ts';
+import type { JobListItem, JobView } from '../../client/types.ts';
+import type { WebSocketLike } from '../../client/ws-client.ts';
+import { JobFeed } from '../../web/src/job-feed.ts';
+import { until } from '../support/until.ts';
+
+// The web app's JobFeed in Node (no browser needed): how it merges the list, the socket and polling, with a fake API
+// and a fake WebSocket the test drives.
+
+class FakeSocket implements WebSocketLike {
+  static all: FakeSocket[] = [];
+  readyState = 0;
+  sent: unknown[] = [];
+  private listeners: Record<string, ((event: never) => void)[]> = {};
+  readonly url: string;
+  constructor(url: string) {
+    this.url = url;
+    FakeSocket.all.push(this);
+  }
+  send(data: string): void {
+    this.sent.push(JSON.parse(data));
+  }
+  close(): void {
+    this.drop();
+  }
+  addEventListener(type: string, listener: (event: never) => void): void {
+    (this.listeners[type] ??= []).push(listener);
+  }
+  open(): void {
+    this.readyState = 1;
+    for (const l of this.listeners.open ?? []) l(undefined as never);
+  }
+  push(message: unknown): void {
+    for (const l of this.listeners.message ?? []) l({ data: JSON.stringify(message) } as never);
+  }
+  drop(): void {
+    this.readyState = 3;
+    for (const l of this.listeners.close ?? []) l({ code: 1006, reason: '' } as never);
+  }
+  subscribed(): string[] {
+    return this.sent.filter((m): m is { action: string; jobId: string } => (m as { action?: string }).action === 'subscribe').map((m) => m.jobId);
+  }
+}
+
+const at = (s: number): string => new Date(Date.UTC(2026, 10, 28, 8, 0, s)).toISOString();
+
+function item(jobId: string, fields: Partial<JobListItem> = {}): JobListItem {
+  return {
+    jobId,
+    tier: 'pro',
+    status: 'running',
+    progress: 0.1,
+    message: '',
+    attempts: 1,
+    createdAt: at(0),
+    updatedAt: at(1),
+    request: { strategyId: 'sma-cross', params: {}, symbol: 'SYNTH-T', timeframe: '1d', initialCash: 10_000, commission: 0, slippageBps: 0, sizing: 'all-in', fractional: false },
+    combinations: 1,
+    links: { self: `/backtests/${jobId}` },
+    ...fields,
+  };
+}
+
+interface FakeApi {
+  api: ApiClient;
+  list: JobListItem[];
+  jobs: Map<string, JobListItem>;
+  getJobCalls: string[];
+  listError?: Error;
+}
+
+function fakeApi(): FakeApi {
+  const state: FakeApi = { list: [], jobs: new Map(), getJobCalls: [], api: undefined as never };
+  state.api = {
+    listJobs: async () => {
+      if (state.listError) throw state.listError;
+      return { items: state.list, nextCursor: null };
+    },
+    getJob: async (id: string) => {
+      state.getJobCalls.push(id);
+      return (state.jobs.get(id) ?? state.list.find((j) => j.jobId === id)) as JobView;
+    },
+  } as unknown as ApiClient;
+  return state;
+}
+
+let feed: JobFeed | undefined;
+afterEach(() => {
+  feed?.stop();
+  FakeSocket.all = [];
+});
+
+function start(api: FakeApi, onUnauthorized: (e: ApiError) => void = () => undefined): JobFeed {
+  feed = new JobFeed({ api: api.api, wsUrl: 'ws://fake', token: () => 't', listIntervalMs: 20, pollIntervalMs: 20, onUnauthorized, WebSocket: FakeSocket });
+  feed.start();
+  return feed;
+}
+
+describe('JobFeed', () => {
+  it('keeps the newest state: an older list answer never moves a bar back, and a finished job never reopens', async () => {
+    const api = fakeApi();
+    api.list = [item('a', { progress: 0.2, updatedAt: at(2) })];
+    const f = start(api);
+    await until(() => f.jobs.get('a')?.progress === 0.2);
+    const socket = FakeSocket.all[0];
+    socket.open();
+    await until(() => socket.subscribed().includes('a'));
+
+    socket.push({ type: 'progress', jobId: 'a', status: 'running', progress: 0.6, message: '60 %', at: at(6) });
+    expect(f.jobs.get('a')?.progress).toBe(0.6);
+    // The list keeps answering with the state of second 2: the bar stays at 60 %.
+    await new Promise<void>((resolve) => f.addEventListener('change', () => resolve(), { once: true }));
+    expect(f.jobs.get('a')?.progress).toBe(0.6);
+
+    const finished = new Promise<JobListItem>((resolve) => f.addEventListener('finished', (e) => resolve((e as CustomEvent<JobListItem>).detail), { once: true }));
+    socket.push({ type: 'progress', jobId: 'a', status: 'succeeded', progress: 1, message: 'done', at: at(8) });
+    expect((await finished).status).toBe('succeeded');
+    expect(socket.sent).toContainEqual({ action: 'unsubscribe', jobId: 'a' });
+    // A late "running" (an answer that left the server before the end) does not reopen it.
+    socket.push({ type: 'progress', jobId: 'a', status: 'running', progress: 0.9, message: '', at: at(9) });
+    expect(f.jobs.get('a')?.status).toBe('succeeded');
+  });
+
+  it('polls only unfinished jobs while the socket is down, and subscribes them again when it returns', async () => {
+    const api = fakeApi();
+    api.list = [item('run', { progress: 0.3 }), item('done', { status: 'succeeded', progress: 1 })];
+    const f = start(api);
+    FakeSocket.all[0].open();
+    await until(() => f.socketState === 'live' && f.jobs.size === 2);
+    expect(api.getJobCalls).toEqual([]);
+
+    FakeSocket.all[0].drop();
+    expect(f.socketState).toBe('down');
+    api.jobs.set('run', item('run', { progress: 0.7, updatedAt: at(7) }));
+    await until(() => f.jobs.get('run')?.progress === 0.7, 5000, 'progress by polling');
+    expect(new Set(api.getJobCalls)).toEqual(new Set(['run']));
+
+    // The reconnect (after 1 s) stays "down" until it opens, then subscribes the unfinished job only.
+    await until(() => FakeSocket.all.length === 2, 5000, 'reconnect attempt');
+    expect(f.socketState).toBe('down');
+    FakeSocket.all[1].open();
+    expect(f.socketState).toBe('live');
+    expect(FakeSocket.all[1].subscribed()).toEqual(['run']);
+    const polled = api.getJobCalls.length;
+    await new Promise<void>((resolve) => f.addEventListener('change', () => resolve(), { once: true }));
+    await new Promise<void>((resolve) => f.addEventListener('change', () => resolve(), { once: true }));
+    expect(api.getJobCalls.length).toBe(polled);
+  });
+
+  it('ends the session on a 401 from the list', async () => {
+    const api = fakeApi();
+    api.listError = new ApiError(401, { type: 'about:blank', title: 'Unauthorized', status: 401, detail: 'The token expired at 2026-11-28T08:00:00Z' });
+    let refused: ApiError | undefined;
+    start(api, (e) => {
+      refused = e;
+    });
+    await until(() => refused !== undefined);
+    expect(refused?.problem.detail).toContain('expired');
+  });
+});
