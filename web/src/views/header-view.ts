@@ -8,6 +8,16 @@ export function headerView(ctx: AppContext, onSignOut: () => void): HTMLElement 
   const socket = h('span', { class: 'socket', id: 'socket-state' });
   const nav = h('nav', { 'aria-label': 'Main' });
 
+  const renderNav = (admin: boolean): void =>
+    replace(
+      nav,
+      h('a', { href: '#/' }, 'Backtests'),
+      admin ? h('a', { href: '#/operator' }, 'Operator') : null,
+      h('button', { type: 'button', class: 'link', onclick: onSignOut }, 'Sign out'),
+    );
+  // Signing out never waits for GET /me; the nav is rebuilt only when the admin claim changes (focus stays put).
+  let navAdmin = false;
+  renderNav(navAdmin);
   const render = (): void => {
     const me = ctx.me();
     if (me === undefined) {
@@ -23,12 +33,10 @@ export function headerView(ctx: AppContext, onSignOut: () => void): HTMLElement 
       item('Credits', `${int(me.credits)}`, `${int(me.creditsPerJob)} per job`),
       item('Left today', left, me.dailyLimit === null ? undefined : `resets ${utc(me.dailyResetAt)}`),
     );
-    replace(
-      nav,
-      h('a', { href: '#/' }, 'Backtests'),
-      me.admin ? h('a', { href: '#/operator' }, 'Operator') : null,
-      h('button', { type: 'button', class: 'link', onclick: onSignOut }, 'Sign out'),
-    );
+    if (me.admin !== navAdmin) {
+      navAdmin = me.admin;
+      renderNav(navAdmin);
+    }
   };
   const renderSocket = (): void => {
     const state = ctx.feed.socketState;
