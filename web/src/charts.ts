@@ -44,7 +44,7 @@ export interface ChartFigure {
  * A figure with caption, chart and a data table behind a disclosure. `table` renders the accessible alternative
  * (built only when opened, as a long curve has thousands of points).
  */
-export function chartFigure(options: { caption: string; className?: string; height?: number; table: () => HTMLTableElement; percent?: boolean; intraday?: boolean; integer?: boolean }): ChartFigure {
+export function chartFigure(options: { caption: string; className?: string; height?: number; table: () => HTMLTableElement; percent?: boolean; intraday?: boolean; integer?: boolean; seconds?: boolean }): ChartFigure {
   const captionId = uid('fig');
   const holder = h('div', { class: 'chart', 'aria-hidden': 'true' });
   holder.style.height = `${options.height ?? 240}px`;
@@ -60,7 +60,7 @@ export function chartFigure(options: { caption: string; className?: string; heig
     chart ??= createChart(holder, {
       ...THEME,
       autoSize: true,
-      timeScale: { ...THEME.timeScale, timeVisible: options.intraday ?? true },
+      timeScale: { ...THEME.timeScale, timeVisible: options.intraday ?? true, secondsVisible: options.seconds ?? false },
       ...(options.percent === true ? { localization: { priceFormatter: (v: number) => `${v.toFixed(1)} %` } } : {}),
     });
     return chart;

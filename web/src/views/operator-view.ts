@@ -25,6 +25,7 @@ export function operatorView(ctx: AppContext, signal: AbortSignal): HTMLElement 
     caption: 'Queue depth over the last minutes (waiting + in flight)',
     height: 180,
     integer: true,
+    seconds: true,
     table: () =>
       dataTable(
         'Queue depth samples, newest first',
