@@ -104,8 +104,13 @@ describe.runIf(run)('the web app', () => {
     expect(gzipped).toBeLessThan(300 * 1024);
     const config = await (await fetch(`${stack.httpUrl}/config.json`)).json();
     expect(config).toEqual({ apiUrl: stack.httpUrl, wsUrl: stack.wsUrl, auth: { type: 'token-link' } });
-    // API routes keep priority over the page's files.
+    // API routes keep priority over the page's files; nothing else on disk is reachable.
     expect((await fetch(`${stack.httpUrl}/backtests`)).status).toBe(401);
+    expect((await fetch(`${stack.httpUrl}/assets/../package.json`)).status).toBe(404);
+    expect((await fetch(`${stack.httpUrl}/assets/nope.js`)).status).toBe(404);
+    // Hashed assets may be cached for ever; the page and its config never.
+    expect((await fetch(`${stack.httpUrl}/${scripts[0]}`)).headers.get('cache-control')).toContain('immutable');
+    expect((await fetch(`${stack.httpUrl}/`)).headers.get('cache-control')).toBe('no-cache');
   });
 
   it('signs in through a token link, removes the token from the address bar and shows the account', async () => {
