@@ -98,7 +98,7 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
     const open = PUBLIC_ROUTES.has(routeKeyOf(match.route));
     const auth = open ? undefined : await authorize(req);
     if (auth !== undefined && 'refused' in auth) {
-      // API Gateway's JWT authorizer says why in the header too (error_description "the token has expired").
+      // API Gateway's JWT authorizer gives its reason in WWW-Authenticate's error_description; so does this gateway.
       res.setHeader('www-authenticate', `Bearer error="invalid_token"${auth.expiredAt ? ', error_description="the token has expired"' : ''}`);
       sendJson(res, 401, problem(401, 'Unauthorized', auth.refused), 'application/problem+json');
       return;
