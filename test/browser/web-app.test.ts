@@ -180,6 +180,18 @@ describe.runIf(run)('the web app', () => {
     expect((await api.listJobs()).items).toEqual([]);
   });
 
+  it('says when the daily limit resets, and shows the submissions left', async () => {
+    const { page, api } = await signIn('free', 'free');
+    for (let i = 0; i < 3; i++) await api.submit({ strategyId: 'buy-and-hold', symbol: 'SYNTH-FREE', timeframe: '1d', startDate: '2020-01-01', endDate: '2020-03-31' });
+    await page.getByLabel('Strategy').waitFor();
+    await page.getByRole('button', { name: 'Submit backtest' }).click();
+    const summary = page.locator('.error-summary');
+    await expect.poll(() => summary.textContent()).toMatch(/limit resets at \d{4}-\d{2}-\d{2}T00:00:00Z \(UTC\)/);
+    await expect.poll(() => page.locator('.account').textContent()).toContain('0 of 3');
+    expect(await page.locator('.account').textContent()).toContain('Credits7');
+    expect((await api.listJobs()).items.length).toBe(3);
+  });
+
   it('submits a sweep from the form, its bar reaches 100 %, and the result shows the equity chart, heatmap and stats', async () => {
     const { page, api } = await signIn('sweep', 'pro');
     await page.getByLabel('Strategy').waitFor();

@@ -141,6 +141,13 @@ function runApp(root: HTMLElement, config: WebConfig, session: Session, signedOu
   };
   window.addEventListener('hashchange', route);
 
+  // Jobs submitted elsewhere (CLI, another tab) spend credits and submissions: read the account again when new ones appear.
+  let known = -1;
+  feed.addEventListener('change', (event) => {
+    if ((event as CustomEvent<string | undefined>).detail !== undefined || feed.order.length === known) return;
+    if (known !== -1) void ctx.refreshMe();
+    known = feed.order.length;
+  });
   feed.addEventListener('finished', (event) => {
     const job = (event as CustomEvent).detail as { status: string; request: { strategyId: string; symbol: string; timeframe: string }; combinations: number };
     announce(`${jobName(job as never)} ${job.status}.`);

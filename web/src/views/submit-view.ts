@@ -167,6 +167,8 @@ export function submitView(ctx: AppContext, signal: AbortSignal): HTMLElement {
       void ctx.refreshMe();
     } catch (error) {
       status.textContent = '';
+      // A refusal (daily limit, credits) is news about the account too.
+      void ctx.refreshMe();
       if (error instanceof ApiError && error.status !== 401) {
         const issues = error.fieldErrors.length > 0 ? error.fieldErrors : [{ path: '', message: error.problem.detail || error.problem.title }];
         errors.show(issues, error.status === 400 ? 'There is a problem' : error.problem.title);
