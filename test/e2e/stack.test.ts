@@ -237,7 +237,7 @@ describe('WebSocket connection lifecycle', () => {
     const { api, token } = await clientFor(wsUser, 'basic');
     const live = await socketFor(token);
     const liveId = stack.connectionIds().at(-1)!;
-    expect(await connections.getConnection(liveId)).toEqual({ userId: wsUser });
+    expect(await connections.getConnection(liveId)).toMatchObject({ userId: wsUser });
 
     const jobId = (await api.submit(SHORT_SWEEP)).body.jobId;
     // A connection whose socket is gone but whose $disconnect never ran (e.g. the function failed): only the 410 tells.

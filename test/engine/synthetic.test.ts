@@ -64,14 +64,17 @@ describe('syntheticSeries (synthetic data)', () => {
     expect(() => syntheticSeries('SYNTH-A', '1d', JUL, JAN)).toThrow(/end is before start/);
   });
 
-  // The bound is the behaviour (load tests generate series on the fly); about 0.4 s during a full suite run on the
-  // shared 2-core box, so 2 s fails only for a real slowdown, not a busy neighbour.
-  it('is fast enough for load tests: one million 1m bars in under two seconds', () => {
+  // The bound is the behaviour (load tests generate series on the fly). It is on the CPU time this process spent, not
+  // the wall clock: about 0.4 s either way on an idle box, but with the 2 shared cores at a load of 20 the wall clock
+  // read 2.9 s while the work was the same.
+  it('is fast enough for load tests: one million 1m bars in under two seconds of CPU time', () => {
     const t = performance.now();
+    const cpu = process.cpuUsage();
     const s = syntheticSeries('SYNTH-SPEED', '1m', Date.UTC(2010, 0, 1), Date.UTC(2019, 2, 1));
-    const ms = performance.now() - t;
-    console.log(`[engine] synthetic: ${s.length} 1m bars in ${ms.toFixed(0)} ms`);
+    const used = process.cpuUsage(cpu);
+    const cpuMs = (used.user + used.system) / 1000;
+    console.log(`[engine] synthetic: ${s.length} 1m bars in ${cpuMs.toFixed(0)} ms CPU (${(performance.now() - t).toFixed(0)} ms wall)`);
     expect(s.length).toBeGreaterThan(1_000_000);
-    expect(ms).toBeLessThan(2_000);
+    expect(cpuMs).toBeLessThan(2_000);
   });
 });
