@@ -21,6 +21,8 @@ function deps(w: World, extra: Partial<ProcessJobDeps> = {}): ProcessJobDeps {
 
 /** About 2,000 combinations over 6,260 daily bars: long enough (~1 s) to cancel mid-run. */
 const BIG_GRID = { fast: { from: 2, to: 41, step: 1 }, slow: { from: 42, to: 91, step: 1 } };
+/** 200 combinations (~0.1 s): several progress reports and cancel checks, for the tests that let a run finish. */
+const MEDIUM_GRID = { fast: { from: 2, to: 11, step: 1 }, slow: { from: 42, to: 61, step: 1 } };
 
 describe('processJob', () => {
   it('runs the real engine and stores the result: succeeded, progress 1, stats of the requested dates', async () => {
@@ -301,7 +303,7 @@ describe('processJob', () => {
 
     it('finishes the job when every progress write fails, and reports each failure', async () => {
       const w = world();
-      const { jobId, message } = await submitted(w, submitBody({ params: BIG_GRID }));
+      const { jobId, message } = await submitted(w, submitBody({ params: MEDIUM_GRID }));
       let attempts = 0;
       w.jobs.saveProgress = async () => {
         attempts += 1;
@@ -319,7 +321,7 @@ describe('processJob', () => {
 
     it('finishes the job when the cancel checks fail, and reports each failure', async () => {
       const w = world();
-      const { jobId, message } = await submitted(w, submitBody({ params: BIG_GRID }));
+      const { jobId, message } = await submitted(w, submitBody({ params: MEDIUM_GRID }));
       const get = w.jobs.get.bind(w.jobs);
       let running = true;
       let failedReads = 0;
