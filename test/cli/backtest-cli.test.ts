@@ -1,82 +1,28 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { startLocalStack, type LocalStack } from '../../local/stack.ts';
-import { errorsOnlyLogger } from '../../local/http-util.ts';
-import { stackFileOf, writeStackFile } from '../../local/stack-file.ts';
-import { emulatorEndpoints, freshPrefix } from '../support/emulator-env.ts';
+import type { LocalStack } from '../../local/stack.ts';
 import { tempDir } from '../support/temp-dir.ts';
 import { until } from '../support/until.ts';
 import { ApiClient } from '../e2e/support/clients.ts';
 import { LONG_SWEEP } from '../e2e/support/requests.ts';
+import { closedPort, startCliHarness, user, type CliHarness, type Run } from './support/cli-harness.ts';
 
-// The `backtest` CLI as a user runs it: a child process on the package's bin, finding the local stack through its
-// stack file (a temp one, so a developer's `npm start` is never touched), stdout and stderr kept apart, exit codes.
-// The stack runs in this process on fresh ports with the example data a fresh clone ships (examples/data).
-const BIN = join(import.meta.dirname, '..', '..', 'cli', 'backtest.js');
-const EXAMPLES = join(import.meta.dirname, '..', '..', 'examples', 'data');
-
+// `backtest submit --watch` / `watch` / `cancel` and every error case, as a user runs them against `npm start`
+// (test/cli/support/cli-harness.ts). The other commands' output: backtest-commands.test.ts.
+let harness: CliHarness;
 let stack: LocalStack;
-let stackFile: string;
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** The environment of a user with no BACKTEST_* settings of their own, pointed at this file's stack. */
-function userEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, LOCAL_STACK_FILE: stackFile, ...extra };
-  for (const key of ['BACKTEST_API_URL', 'BACKTEST_WS_URL', 'BACKTEST_TOKEN', 'BACKTEST_USER']) if (!(key in extra)) delete env[key];
-  return env;
-}
-
-function start(args: string[], extra: Record<string, string> = {}): { child: ChildProcess; done: Promise<Run>; stdout: () => string; stderr: () => string } {
-  const child = spawn(process.execPath, [BIN, ...args], { env: userEnv(extra), stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const done = new Promise<Run>((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
-  return { child, done, stdout: () => stdout, stderr: () => stderr };
-}
-
-const cli = (args: string[], extra: Record<string, string> = {}): Promise<Run> => start(args, extra).done;
-const user = (label: string): string => `${label}-${randomBytes(3).toString('hex')}`;
-
-/** A port nothing listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+const cli = (args: string[], extra: Record<string, string> = {}): Promise<Run> => harness.cli(args, extra);
+const start = (args: string[], extra: Record<string, string> = {}) => harness.start(args, extra);
 
 const SWEEP_FLAGS = ['--strategy', 'sma-cross', '--param', 'fast=5:20:5', '--param', 'slow=30:60:10', '--symbol', 'ORCL', '--start', '2004-01-01', '--end', '2013-12-31'];
 
 beforeAll(async () => {
-  stack = await startLocalStack({
-    httpPort: 0,
-    wsPort: 0,
-    emulators: emulatorEndpoints(),
-    prefix: freshPrefix('cli'),
-    dataDir: EXAMPLES,
-    workerThreads: { free: 1, basic: 1, pro: 1 },
-    extraEnv: { LOG_LEVEL: 'ERROR' },
-    sweepIntervalMs: 0,
-    log: errorsOnlyLogger,
-  });
-  stackFile = join(tempDir('cli-stack-'), 'stack.json');
-  // This process is the "npm start" the CLI finds: the file names its pid, which is alive.
-  writeStackFile(stackFileOf(stack), stackFile);
+  harness = await startCliHarness('cli');
+  stack = harness.stack;
 });
 
 afterAll(async () => {
-  await stack?.stop();
+  await harness?.stop();
 });
 
 describe('backtest submit --watch', () => {
@@ -257,80 +203,5 @@ describe('errors: one sentence on stderr, a non-zero exit, nothing on stdout', (
     const again = await cli(['cancel', jobId, '--tier', 'pro'], env);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain(`Job ${jobId} already cancelled: there is nothing to cancel.`);
-  });
-});
-
-describe('--json for every command', () => {
-  it('list, status, me, strategies, symbols and the admin commands print parseable JSON', { timeout: 60_000 }, async () => {
-    const owner = user('js');
-    const env = { BACKTEST_USER: owner };
-    const submitted = JSON.parse((await cli(['submit', '--strategy', 'buy-and-hold', '--symbol', 'YHOO', '--json'], env)).stdout);
-    const [list, status, me, strategies, symbols, queues, account] = await Promise.all([
-      cli(['list', '--json', '--limit', '5'], env),
-      cli(['status', submitted.jobId, '--json'], env),
-      cli(['me', '--json'], env),
-      cli(['strategies', '--json'], env),
-      cli(['symbols', '--json'], env),
-      cli(['admin', 'queues', '--json'], env),
-      cli(['admin', 'user', owner, '--json'], env),
-    ]);
-    // The writes after the reads, so the reads above see the user as it started.
-    const credits = await cli(['admin', 'credits', owner, '5', '--json'], { BACKTEST_USER: user('op') });
-    const tier = await cli(['admin', 'tier', owner, 'basic', '--json'], { BACKTEST_USER: user('op') });
-
-    for (const run of [list, status, me, strategies, symbols, queues, account, credits, tier]) expect(run.code, run.stderr).toBe(0);
-    expect(JSON.parse(list.stdout).items.map((j: { jobId: string }) => j.jobId)).toContain(submitted.jobId);
-    expect(JSON.parse(status.stdout)).toMatchObject({ jobId: submitted.jobId, request: { symbol: 'YHOO' } });
-    expect(JSON.parse(me.stdout)).toMatchObject({ userId: owner, tier: 'free', admin: false, dailyLimit: 3 });
-    const sma = JSON.parse(strategies.stdout).items.find((s: { id: string }) => s.id === 'sma-cross');
-    expect(sma.parameters.properties.fast).toMatchObject({ type: 'integer', default: 10 });
-    expect(JSON.parse(symbols.stdout).items.map((s: { symbol: string }) => s.symbol)).toEqual(expect.arrayContaining(['ORCL', 'NVDA', 'YHOO', 'EURUSD']));
-    expect(JSON.parse(queues.stdout).tiers.map((t: { tier: string }) => t.tier)).toEqual(['free', 'basic', 'pro']);
-    expect(JSON.parse(account.stdout)).toMatchObject({ userId: owner, tier: 'free' });
-    expect(JSON.parse(credits.stdout)).toMatchObject({ userId: owner, amount: 5 });
-    expect(JSON.parse(tier.stdout)).toMatchObject({ userId: owner, tier: 'basic', previousTier: 'free' });
-    // The next local token for that user carries the tier the admin set.
-    expect((await cli(['me', '--json'], env)).stdout).toContain('"tier":"basic"');
-  });
-
-  it('human output: list is a table, strategies show defaults and bounds, admin queues a table per tier', { timeout: 30_000 }, async () => {
-    const env = { BACKTEST_USER: user('human') };
-    const [strategies, queues, me] = await Promise.all([cli(['strategies'], env), cli(['admin', 'queues'], env), cli(['me'], env)]);
-
-    expect(strategies.stdout).toMatch(/^ {2}fast +integer +10 +1\.\.\d+ +fast SMA period/m);
-    expect(queues.stdout).toMatch(/^tier +waiting +in flight +DLQ +oldest +concurrency$/m);
-    expect(queues.stdout).toMatch(/^pro +\d+ +\d+ +\d+ +\S+( s)? +\d+$/m);
-    expect(me.stdout).toMatch(/^today +0 of 3 submissions today \(resets \d{4}-\d{2}-\d{2}T00:00:00/m);
-  });
-});
-
-describe('backtest admin queues --watch', () => {
-  it('refreshes until Ctrl-C: one JSON document per refresh with --json, exit 0', { timeout: 30_000 }, async () => {
-    const watching = start(['admin', 'queues', '--watch', '--interval', '0.5', '--json'], { BACKTEST_USER: user('ops') });
-    await until(() => watching.stdout().split('\n').filter(Boolean).length >= 3, 20_000, 'three refreshes');
-    watching.child.kill('SIGINT');
-    const run = await watching.done;
-
-    expect(run.code).toBe(0);
-    const views = run.stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line));
-    expect(views.length).toBeGreaterThanOrEqual(3);
-    for (const view of views) expect(view.tiers.map((t: { tier: string }) => t.tier)).toEqual(['free', 'basic', 'pro']);
-    expect(new Set(views.map((v) => v.at)).size).toBe(views.length);
-  });
-});
-
-describe('backtest run', () => {
-  it('runs the engine locally on the example data, with the engine CLI\'s --json output', async () => {
-    const run = await cli(['run', '--symbol', 'ORCL', '--strategy', 'sma-cross', '--param', 'fast=10', '--param', 'slow=30', '--start', '2004-01-01', '--end', '2013-12-31', '--json'], { DATA_DIR: EXAMPLES });
-    expect(run.code).toBe(0);
-    const out = JSON.parse(run.stdout);
-    expect(out.stats).toMatchObject({ bars: 2517, start: '2004-01-02T00:00:00.000Z' });
-    expect(out.trades.length).toBe(out.stats.trades);
-  });
-
-  it('an unknown local symbol is one sentence and exit 2', async () => {
-    const run = await cli(['run', '--symbol', 'NOPE', '--strategy', 'buy-and-hold'], { DATA_DIR: EXAMPLES });
-    expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/^backtest: No market data for NOPE 1d: .*NOPE-1d\.csv does not exist/);
   });
 });
