@@ -45,6 +45,8 @@ export interface ExplainContext {
   tokenSource?: string;
   /** What was asked for, e.g. `job 01J…`, for a 404. */
   subject?: string;
+  /** What the API refused when it names fields, e.g. `the job`. @default 'the request' */
+  refused?: string;
 }
 
 /** Seconds since the epoch of the token's `exp`, when the token is a readable JWT. */
@@ -90,7 +92,7 @@ export function explain(error: unknown, context: ExplainContext = {}): CliError 
     }
     if (error.fieldErrors.length > 0) {
       const fields = error.fieldErrors.map((f) => `${f.path || '(body)'}: ${f.message.replace(/\.$/, '')}`).join('; ');
-      return new CliError(`The API refused the job: ${fields}.`, EXIT.usage, { cause: error });
+      return new CliError(`The API refused ${context.refused ?? 'the request'}: ${fields}.`, EXIT.usage, { cause: error });
     }
     if (status === 400 || status === 413 || status === 422) return new CliError(`The API refused the request: ${endSentence(detail || problem.title)}`, EXIT.usage, { cause: error });
     if (status === 429) {

@@ -104,7 +104,7 @@ export function buildProgram(setExit: (code: number) => void, makeOutput: (json:
       .command('list')
       .description('your jobs, newest first')
       .addOption(new Option('--status <status>', 'only jobs in this status').choices(['queued', 'running', 'succeeded', 'failed', 'cancelled']))
-      .option('--limit <n>', 'jobs per page, 1-100 (default 20)')
+      .option('--limit <n>', 'jobs per page (default 20, at most 100)')
       .option('--cursor <cursor>', 'the page after the one that printed this cursor'),
   ).action(act<Parameters<typeof listCommand>[0]>(async (_, options, out) => (await jobs()).listCommand(options, out)));
 

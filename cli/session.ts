@@ -7,8 +7,11 @@ import { resolveTarget, type ConnectionOptions, type Target } from './target.ts'
 export interface Session {
   api: ApiClient;
   target: Target;
-  /** Runs one API call; a failure becomes the CLI's one-sentence error (with the token's expiry, the subject). */
-  call<T>(what: Promise<T>, subject?: string): Promise<T>;
+  /**
+   * Runs one API call; a failure becomes the CLI's one-sentence error (with the token's expiry, the subject for a
+   * 404, and what was refused when the API names fields).
+   */
+  call<T>(what: Promise<T>, subject?: string, refused?: string): Promise<T>;
 }
 
 export async function openSession(options: ConnectionOptions, out: Output, resolve: { admin?: boolean } = {}): Promise<Session> {
@@ -19,11 +22,11 @@ export async function openSession(options: ConnectionOptions, out: Output, resol
   return {
     api,
     target,
-    call: async (what, subject) => {
+    call: async (what, subject, refused) => {
       try {
         return await what;
       } catch (error) {
-        throw explain(error, { ...context, ...(subject ? { subject } : {}) });
+        throw explain(error, { ...context, ...(subject ? { subject } : {}), ...(refused ? { refused } : {}) });
       }
     },
   };

@@ -29,7 +29,8 @@ const MAX_PAGES = 100;
 /** `backtest symbols`: the market data the service can run on; all pages unless --limit asks for one. */
 export async function symbolsCommand(options: ConnectionOptions & { limit?: string; cursor?: string }, out: Output): Promise<number> {
   const limit = options.limit === undefined ? undefined : Number(options.limit);
-  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 1000)) throw new UsageError('--limit must be a whole number from 1 to 1000.');
+  // Only the shape here; the API says how large a page may be (its 400 names `limit`).
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new UsageError('--limit must be a whole number from 1 up.');
   const session = await openSession(options, out);
   const items: SymbolView[] = [];
   let cursor = options.cursor;

@@ -35,7 +35,7 @@ export async function submitCommand(flags: JobFlags & ConnectionOptions & { watc
   const { submitBody } = await import('../submit-body.ts');
   const body = submitBody(flags);
   const session = await openSession(flags, out);
-  const submitted = await session.call(session.api.submit(body, flags.idempotencyKey !== undefined ? { idempotencyKey: flags.idempotencyKey } : {}));
+  const submitted = await session.call(session.api.submit(body, flags.idempotencyKey !== undefined ? { idempotencyKey: flags.idempotencyKey } : {}), undefined, 'the job');
   if (!flags.watch) {
     if (out.json) out.data(submitted);
     else {
@@ -64,7 +64,8 @@ export async function statusCommand(jobId: string, options: ConnectionOptions, o
 export async function listCommand(options: ConnectionOptions & { status?: string; limit?: string; cursor?: string }, out: Output): Promise<number> {
   if (options.status !== undefined && !STATUSES.includes(options.status as JobStatus)) throw new UsageError(`--status must be one of ${STATUSES.join(', ')}.`);
   const limit = options.limit === undefined ? 20 : Number(options.limit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new UsageError('--limit must be a whole number from 1 to 100.');
+  // Only the shape here; the API says how large a page may be (its 400 names `limit`).
+  if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a whole number from 1 up.');
   const session = await openSession(options, out);
   const page = await session.call(session.api.listJobs({ limit, ...(options.status ? { status: options.status as JobStatus } : {}), ...(options.cursor ? { cursor: options.cursor } : {}) }));
   if (out.json) {

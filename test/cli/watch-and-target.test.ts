@@ -118,8 +118,9 @@ describe('explain: one sentence per failure', () => {
     new ApiError(status, { type: 'about:blank', title: 'T', status, detail, ...(errors ? { errors } : {}) });
 
   it('names every field the API named', () => {
-    const e = explain(problem(400, 'Invalid request', [{ path: 'symbol', message: 'unknown symbol X.' }, { path: 'params.fast', message: 'must be >= 1' }]));
+    const e = explain(problem(400, 'Invalid request', [{ path: 'symbol', message: 'unknown symbol X.' }, { path: 'params.fast', message: 'must be >= 1' }]), { refused: 'the job' });
     expect(e).toMatchObject({ exitCode: EXIT.usage, message: 'The API refused the job: symbol: unknown symbol X; params.fast: must be >= 1.' });
+    expect(explain(problem(400, 'Invalid query', [{ path: 'limit', message: 'must be a whole number from 1 to 500' }])).message).toBe('The API refused the request: limit: must be a whole number from 1 to 500.');
   });
 
   it('says when a token expired, from the token itself when the API does not', () => {
