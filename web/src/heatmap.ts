@@ -25,6 +25,8 @@ export function heatmap(options: HeatmapOptions): HTMLElement {
   const max = Math.max(...finite);
   const captionId = uid('heatmap');
   const dense = cols.length > 14;
+  const labelEvery = Math.max(1, Math.ceil(cols.length / 12));
+  const rowLabelEvery = Math.max(1, Math.ceil(rows.length / 20));
   const buttons: HTMLButtonElement[][] = [];
   let active: [number, number] = [0, 0];
 
@@ -55,7 +57,7 @@ export function heatmap(options: HeatmapOptions): HTMLElement {
       return h(
         'tr',
         {},
-        h('th', { scope: 'row' }, String(rv)),
+        h('th', { scope: 'row' }, dense && r % rowLabelEvery !== 0 ? h('span', { class: 'visually-hidden' }, String(rv)) : String(rv)),
         cols.map((cv, c) => {
           const value = grid.metric[r * cols.length + c] ?? null;
           const label = `${rowParam} ${rv}, ${colParam} ${cv}: ${metric} ${value === null ? 'none' : num(value, 2)}`;
@@ -94,7 +96,17 @@ export function heatmap(options: HeatmapOptions): HTMLElement {
   const table = h(
     'table',
     { class: `heatmap${dense ? ' dense' : ''}`, role: 'grid', 'aria-labelledby': captionId },
-    h('thead', {}, h('tr', {}, h('th', { scope: 'col', class: 'corner' }, `${rowParam} \\ ${colParam}`), cols.map((cv) => h('th', { scope: 'col' }, String(cv))))),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        h('th', { scope: 'col', class: 'corner' }, `${rowParam} \\ ${colParam}`),
+        // A dense grid labels every few columns visibly; every header still names its value for assistive technology.
+        cols.map((cv, c) => h('th', { scope: 'col' }, dense && c % labelEvery !== 0 ? h('span', { class: 'visually-hidden' }, String(cv)) : h('span', { class: 'col-label' }, String(cv)))),
+      ),
+    ),
     body,
   );
   // Colours set through the CSSOM, not style attributes, so a strict Content-Security-Policy (no inline styles) holds.
