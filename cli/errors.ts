@@ -78,6 +78,9 @@ export function explain(error: unknown, context: ExplainContext = {}): CliError 
     const detail = problem.detail?.trim() ?? '';
     if (status === 401) {
       const exp = tokenExpiry(context.token);
+      // The API (or the shared client, on AWS) says when: keep its time, and say what to do in our words.
+      const when = /expired at (\S+?Z)\b/i.exec(detail)?.[1];
+      if (when !== undefined) return new CliError(`The token expired at ${when}. ${renewHint(context.tokenSource)}`, EXIT.auth, { cause: error });
       if (/expired/i.test(detail)) return new CliError(`The API refused the token: ${endSentence(detail)} ${renewHint(context.tokenSource)}`, EXIT.auth, { cause: error });
       if (exp !== undefined && exp * 1000 <= Date.now()) {
         return new CliError(`The token expired at ${new Date(exp * 1000).toISOString()}. ${renewHint(context.tokenSource)}`, EXIT.auth, { cause: error });

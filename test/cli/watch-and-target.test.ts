@@ -131,6 +131,11 @@ describe('explain: one sentence per failure', () => {
     expect(e.message).toMatch(/^The token expired at 2026-01-02T03:04:05\.000Z\. Get a new one/);
   });
 
+  it('keeps the time the API gives for an expired token, once', () => {
+    const e = explain(problem(401, 'The token expired at 2026-11-28T07:49:02Z (UTC); get a new one.'), { tokenSource: 'env' });
+    expect(e.message).toMatch(/^The token expired at 2026-11-28T07:49:02Z\. Get a new one \(locally: `npm run -s token -- --user <id>`; on AWS: sign in again/);
+  });
+
   it('the daily limit keeps the API\'s reset time and, locally, says how to get more', () => {
     const e = explain(problem(429, 'Daily limit of 3 submissions reached; the limit resets at 2026-11-29T00:00:00Z (UTC).'), { tokenSource: 'local' });
     expect(e).toMatchObject({ exitCode: EXIT.failed, message: 'Daily limit of 3 submissions reached; the limit resets at 2026-11-29T00:00:00Z (UTC). Locally, --tier basic or --tier pro has a higher limit.' });
