@@ -53,6 +53,28 @@ export interface AppConfig {
    * @default {} - no FAULT_* variable on any function
    */
   readonly faults: Readonly<Partial<Record<FaultVariable, string>>>;
+  /**
+   * Creates the account-wide API Gateway CloudWatch Logs role (`AWS::ApiGateway::Account`) that stage access logging
+   * needs. Opt-in because there is one per account and region: set it only where nothing else manages it.
+   * @default false
+   */
+  readonly apiGatewayCloudWatchRole: boolean;
+  /**
+   * Reserves each worker's maxConcurrency as Lambda reserved concurrency. Opt-in: it needs an account quota of
+   * the sum of the tiers plus the 100 AWS keeps unreserved (`npm run preflight` checks it).
+   * @default false - the event source mappings' maxConcurrency still caps each tier
+   */
+  readonly reservedConcurrency: boolean;
+  /** Extra OAuth callback (and sign-out) URLs of the web app besides the CloudFront URL, e.g. a custom domain. @default [] */
+  readonly callbackUrls: string[];
+  /** Prefix of the Cognito managed login domain (`<prefix>.auth.<region>.amazoncognito.com`). @default - derived from the stack */
+  readonly authDomainPrefix: string | undefined;
+  /** An existing CLOUDFRONT-scope WAF WebACL (created in us-east-1, e.g. by the Edge stack); otherwise the service stack creates one. */
+  readonly webAclArn: string | undefined;
+  /** WAF: requests per IP in any 5 minutes, all paths. @default 1500 */
+  readonly wafRequestsPerIp: number;
+  /** WAF: `POST /api/backtests` per IP in any 5 minutes. @default 300 */
+  readonly wafSubmitsPerIp: number;
 }
 
 // `-c key=value` always arrives as a string, cdk.json values keep their JSON type: accept both.
@@ -103,8 +125,15 @@ function readTiers(ctx: ContextReader): Record<Tier, TierSettings> {
   }
 }
 
+const flag = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
+// Browsers must come back over https; plain http is allowed only for a developer's own machine.
+const callbackUrl = z.url().refine((u) => u.startsWith('https://') || /^http:\/\/(localhost|127\.0\.0\.1)(:\d+)?(\/|$)/.test(u), {
+  message: 'must be an https URL (http only for localhost)',
+});
+
 function readExternalJwt(ctx: ContextReader): JwtSettings | undefined {
-  const url = z.url({ protocol: /^https?$/ });
+  // Tokens and signing keys fetched over plain http could be swapped in transit: https only outside the local stack.
+  const url = z.url({ protocol: /^https$/, error: 'must be an https URL' });
   const issuer = read(ctx, 'jwtIssuer', url);
   const audience = read(ctx, 'jwtAudience', z.string().min(1));
   const jwksUrl = read(ctx, 'jwksUrl', url);
@@ -161,5 +190,13 @@ export function readAppConfig(ctx: ContextReader): AppConfig {
     corsOrigins: read(ctx, 'corsOrigins', z.string().transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))) ?? ['*'],
     alarmTopicArn: read(ctx, 'alarmTopicArn', z.string().startsWith('arn:')),
     faults: readFaults(ctx),
+    apiGatewayCloudWatchRole: read(ctx, 'apiGatewayCloudWatchRole', flag) ?? false,
+    reservedConcurrency: read(ctx, 'reservedConcurrency', flag) ?? false,
+    callbackUrls:
+      read(ctx, 'callbackUrls', z.string().transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean)).pipe(z.array(callbackUrl))) ?? [],
+    authDomainPrefix: read(ctx, 'authDomainPrefix', z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'lower-case letters, digits and dashes')),
+    webAclArn: read(ctx, 'webAclArn', z.string().regex(/^arn:aws[\w-]*:wafv2:us-east-1:\d{12}:global\/webacl\//, 'must be the ARN of a CLOUDFRONT-scope WebACL (arn:aws:wafv2:us-east-1:<account>:global/webacl/...)')),
+    wafRequestsPerIp: read(ctx, 'wafRequestsPerIp', positiveInt.min(10)) ?? 1500,
+    wafSubmitsPerIp: read(ctx, 'wafSubmitsPerIp', positiveInt.min(10)) ?? 300,
   };
 }

@@ -24,6 +24,8 @@ export const HANDLER_ENTRIES = {
   jobTrades: handler('api/job-trades.ts'),
   jobSweep: handler('api/job-sweep.ts'),
   openapi: handler('api/openapi.ts'),
+  myLedger: handler('api/my-ledger.ts'),
+  adminUserLedger: handler('api/admin-user-ledger.ts'),
   worker: handler('worker/worker.ts'),
   progressNotifier: handler('stream/progress-notifier.ts'),
   wsAuthorizer: handler('ws/authorizer.ts'),

@@ -3,10 +3,13 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { AppConfig } from './app-config.ts';
 import { HttpApi } from './constructs/http-api.ts';
 import { JobQueues } from './constructs/job-queues.ts';
+import { EdgeFirewall } from './constructs/edge-firewall.ts';
 import { Observability } from './constructs/observability.ts';
 import { ProgressStream } from './constructs/progress-stream.ts';
 import { StuckJobSweeper } from './constructs/stuck-job-sweeper.ts';
 import { WebSocketApi } from './constructs/websocket-api.ts';
+import { WebHosting } from './constructs/web-hosting.ts';
+import { WEB_SCOPES, WebSignIn } from './constructs/web-sign-in.ts';
 import { Workers } from './constructs/workers.ts';
 import { applyFaultInjection } from './fault-injection.ts';
 import type { StatefulStack } from './stateful-stack.ts';
@@ -16,6 +19,8 @@ import { TIERS } from '../lambdas/core/tiers.ts';
 export interface ServiceStackProps extends StackProps {
   readonly config: AppConfig;
   readonly stateful: StatefulStack;
+  /** The CLOUDFRONT-scope WebACL (us-east-1) for the distribution. @default - one is created in this stack (valid in us-east-1) */
+  readonly webAclArn?: string;
 }
 
 /**
@@ -31,11 +36,27 @@ export class ServiceStack extends Stack {
   readonly webSocketApi: WebSocketApi;
   readonly progressStream: ProgressStream;
   readonly observability: Observability;
+  /** The Cognito app client of the web app, CLI and scripts; undefined with an external issuer. */
+  readonly webSignIn: WebSignIn | undefined;
+  readonly webHosting: WebHosting;
+  /** Set when this stack holds the WebACL itself (no `webAclArn` given). */
+  readonly firewall: EdgeFirewall | undefined;
 
   constructor(scope: Construct, id: string, props: ServiceStackProps) {
     super(scope, id, props);
     const { config, stateful } = props;
-    const jwt = stateful.auth.jwt;
+    const pool = stateful.auth.cognito;
+    // The web client's callback is the distribution's URL, known once WebHosting exists below (read at synthesis).
+    let webUrl: string | undefined;
+    this.webSignIn = pool
+      ? new WebSignIn(this, 'WebSignIn', { pool, callbackUrls: () => [...(webUrl ? [`${webUrl}/`] : []), ...config.callbackUrls] })
+      : undefined;
+    const jwt =
+      stateful.auth.externalJwt ??
+      (pool && this.webSignIn
+        ? { issuer: pool.issuer, audience: this.webSignIn.client.userPoolClientId, jwksUrl: `${pool.issuer}/.well-known/jwks.json` }
+        : undefined);
+    if (!jwt) throw new Error('The stateful stack has neither a user pool nor an external issuer');
     const logRetentionDays = config.logRetentionDays;
     this.addStackDependency(stateful);
     const marketDataBucket = s3.Bucket.fromBucketArn(this, 'MarketDataBucket', Fn.importValue(stateful.marketDataBucketArnExport));
@@ -48,8 +69,8 @@ export class ServiceStack extends Stack {
       jobsTable: stateful.jobsTable,
       usersTable: stateful.usersTable,
       marketDataBucket,
-      userDirectory: stateful.auth.userPool
-        ? { kind: 'cognito', userPool: stateful.auth.userPool }
+      userDirectory: pool
+        ? { kind: 'cognito', userPool: pool.userPool }
         : { kind: 'users-table', usersTable: stateful.usersTable },
       logRetentionDays,
       rateLimit: config.apiRateLimit,
@@ -63,6 +84,7 @@ export class ServiceStack extends Stack {
       usersTable: stateful.usersTable,
       marketDataBucket,
       logRetentionDays,
+      reserveConcurrency: config.reservedConcurrency,
     });
     this.stuckJobSweeper = new StuckJobSweeper(this, 'StuckJobSweeper', {
       queues: this.queues,
@@ -86,6 +108,18 @@ export class ServiceStack extends Stack {
       webSocketStage: this.webSocketApi.stage,
       logRetentionDays,
     });
+    this.firewall = props.webAclArn === undefined
+      ? new EdgeFirewall(this, 'EdgeFirewall', { requestsPerIp: config.wafRequestsPerIp, submitsPerIp: config.wafSubmitsPerIp })
+      : undefined;
+    this.webHosting = new WebHosting(this, 'WebHosting', {
+      httpApi: this.httpApi.api,
+      webSocketUrl: this.webSocketApi.url,
+      signIn: pool && this.webSignIn
+        ? { type: 'cognito', domain: pool.domainUrl, clientId: this.webSignIn.client.userPoolClientId, scopes: WEB_SCOPES }
+        : { type: 'token-link' },
+      webAclArn: props.webAclArn ?? this.firewall!.arn,
+    });
+    webUrl = this.webHosting.url;
     this.observability = new Observability(this, 'Observability', {
       queues: this.queues,
       workers: this.workers.byTier,
@@ -101,6 +135,8 @@ export class ServiceStack extends Stack {
       jobSend: [this.httpApi.functions.submit, this.stuckJobSweeper.sweeper],
     });
 
+    new CfnOutput(this, 'WebUrl', { value: `${this.webHosting.url}/`, description: 'The web app; the HTTP API is served under the same host (WAF-protected): use it as BACKTEST_API_URL' });
+    if (this.webSignIn) new CfnOutput(this, 'UserPoolClientId', { value: this.webSignIn.client.userPoolClientId, description: 'Cognito app client (SRP and managed login with PKCE; no secret)' });
     new CfnOutput(this, 'HttpApiUrl', { value: this.httpApi.url, description: 'Base URL of the HTTP API (POST /backtests, ...)' });
     new CfnOutput(this, 'WebSocketUrl', { value: this.webSocketApi.url, description: 'Connect with ?token=<ID token>' });
     new CfnOutput(this, 'WebSocketManagementEndpoint', { value: this.webSocketApi.managementEndpoint, description: 'WS_MANAGEMENT_ENDPOINT of the notifier' });

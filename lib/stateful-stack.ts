@@ -3,6 +3,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import type { AppConfig } from './app-config.ts';
+import { ApiGatewayAccountRole } from './constructs/api-gateway-account-role.ts';
 import { Auth } from './constructs/auth.ts';
 import { DataTables } from './constructs/data-tables.ts';
 
@@ -28,6 +29,8 @@ export class StatefulStack extends Stack {
    * while the app is being built.
    */
   readonly marketDataBucketArnExport: string;
+  /** The account's API Gateway CloudWatch role, when context `apiGatewayCloudWatchRole=true` asks for it. */
+  readonly apiGatewayAccountRole: ApiGatewayAccountRole | undefined;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
@@ -50,18 +53,27 @@ export class StatefulStack extends Stack {
       reason: 'Reference data: objects are written by operators and only read by the worker role; versioning keeps every upload, and CloudTrail data events can be enabled if an access audit is needed.',
     });
 
-    this.auth = new Auth(this, 'Auth', { externalJwt: config.externalJwt, mfa: config.mfa, logRetentionDays: config.logRetentionDays });
+    // Account-wide, so here (deployed before the service stack and its WebSocket stage, never destroyed with it).
+    this.apiGatewayAccountRole = config.apiGatewayCloudWatchRole ? new ApiGatewayAccountRole(this, 'ApiGatewayAccountRole') : undefined;
+
+    this.auth = new Auth(this, 'Auth', {
+      externalJwt: config.externalJwt,
+      mfa: config.mfa,
+      logRetentionDays: config.logRetentionDays,
+      ...(config.authDomainPrefix ? { domainPrefix: config.authDomainPrefix } : {}),
+    });
 
     this.marketDataBucketArnExport = `${this.stackName}-MarketDataBucketArn`;
     this.exportValue(this.marketDataBucket.bucketArn, { name: this.marketDataBucketArnExport });
     new CfnOutput(this, 'MarketDataBucketName', { value: this.marketDataBucket.bucketName, description: 'Upload <SYMBOL>/<timeframe>.csv here' });
-    new CfnOutput(this, 'JwtIssuer', { value: this.auth.jwt.issuer });
+    new CfnOutput(this, 'JwtIssuer', { value: this.auth.issuer });
     // For operator tools run from a laptop (npm run dlq -- redrive --jobs-table ... --users-table ...).
     new CfnOutput(this, 'JobsTableName', { value: this.jobsTable.tableName });
     new CfnOutput(this, 'UsersTableName', { value: this.usersTable.tableName });
-    if (this.auth.userPool && this.auth.userPoolClient) {
-      new CfnOutput(this, 'UserPoolId', { value: this.auth.userPool.userPoolId });
-      new CfnOutput(this, 'UserPoolClientId', { value: this.auth.userPoolClient.userPoolClientId });
+    if (this.auth.cognito) {
+      new CfnOutput(this, 'UserPoolId', { value: this.auth.cognito.userPool.userPoolId });
+      // The app client is in the service stack (its callback is the CloudFront URL): output UserPoolClientId there.
+      new CfnOutput(this, 'AuthDomainUrl', { value: this.auth.cognito.domainUrl, description: 'Cognito managed login' });
     }
   }
 }

@@ -1,4 +1,4 @@
-import { GoneException, PostToConnectionCommand, type ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import { DeleteConnectionCommand, GoneException, PostToConnectionCommand, type ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import type { ClientPush } from '../core/ports/client-push.ts';
 
 export interface ApiGatewayClientPushProps {
@@ -23,6 +23,16 @@ export class ApiGatewayClientPush implements ClientPush {
       if (error instanceof GoneException || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 410) {
         return 'gone';
       }
+      throw error;
+    }
+  }
+
+  async close(connectionId: string): Promise<void> {
+    try {
+      await this.#client.send(new DeleteConnectionCommand({ ConnectionId: connectionId }));
+    } catch (error) {
+      // Already closed: the goal is reached.
+      if (error instanceof GoneException || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 410) return;
       throw error;
     }
   }

@@ -1,7 +1,9 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ServiceUnavailableError } from '../core/errors.ts';
-import type { AccountState, AccountStore } from '../core/ports/account-store.ts';
+import type { AccountState, AccountStore, LedgerPage } from '../core/ports/account-store.ts';
+import type { Tier } from '../core/tiers.ts';
+import { ledgerEntryItem, openingEntryItem, queryLedger } from './dynamodb-ledger.ts';
 
 export interface DynamoDbAccountStoreProps {
   client: DynamoDBDocumentClient;
@@ -9,12 +11,14 @@ export interface DynamoDbAccountStoreProps {
   usersTable: string;
 }
 
-/** Races a clawback can lose to concurrent submits before giving up (each round is two conditional writes). */
+/** Races an adjustment can lose to concurrent submits before giving up (each round is a read and a transaction). */
 const ADJUST_ROUNDS = 5;
 
 /**
- * Accounts in the Users table, the same items the job repository debits and refunds in its transactions, so a
- * grant and a submit never overwrite each other: every write is an atomic ADD or a conditional SET.
+ * Accounts in the Users table, the same items the job repository debits and refunds in its transactions. An
+ * adjustment reads the balance, then writes the new balance conditional on the one it read, together with its
+ * ledger entry: so the entry always says exactly what moved (a clawback that drains the account records what it
+ * took), and a grant and a submit never overwrite each other (the loser re-reads and tries again).
  */
 export class DynamoDbAccountStore implements AccountStore {
   readonly #client: DynamoDBDocumentClient;
@@ -33,57 +37,52 @@ export class DynamoDbAccountStore implements AccountStore {
     };
   }
 
-  async adjustCredits(userId: string, amount: number, initialCredits: number, now: string): Promise<number> {
+  async adjustCredits(userId: string, amount: number, initialCredits: number, now: string, actor?: string): Promise<number> {
     const key = { pk: `USER#${userId}`, sk: 'PROFILE' };
-    if (amount >= 0) {
-      const { Attributes } = await this.#client.send(
-        new UpdateCommand({
-          TableName: this.#table,
-          Key: key,
-          UpdateExpression: 'SET credits = if_not_exists(credits, :initial) + :amount, updatedAt = :now',
-          ExpressionAttributeValues: { ':initial': initialCredits, ':amount': amount, ':now': now },
-          ReturnValues: 'UPDATED_NEW',
-        }),
-      );
-      return Number(Attributes?.credits);
-    }
-    const owed = -amount;
     for (let round = 0; round < ADJUST_ROUNDS; round++) {
-      // Enough credits: take the amount. Not enough: take everything (0). Each write checks which case it is in.
-      const enough = await this.#update({
-        TableName: this.#table,
-        Key: key,
-        UpdateExpression: 'SET credits = if_not_exists(credits, :initial) - :owed, updatedAt = :now',
-        ConditionExpression: initialCredits >= owed ? 'attribute_not_exists(credits) OR credits >= :owed' : 'credits >= :owed',
-        ExpressionAttributeValues: { ':initial': initialCredits, ':owed': owed, ':now': now },
-        ReturnValues: 'UPDATED_NEW',
-      });
-      if (enough !== undefined) return enough;
-      const drained = await this.#update({
-        TableName: this.#table,
-        Key: key,
-        UpdateExpression: 'SET credits = :zero, updatedAt = :now',
-        ConditionExpression: initialCredits >= owed ? 'credits < :owed' : 'attribute_not_exists(credits) OR credits < :owed',
-        ExpressionAttributeValues: { ':zero': 0, ':owed': owed, ':now': now },
-        ReturnValues: 'UPDATED_NEW',
-      });
-      if (drained !== undefined) return drained;
+      const profile = await this.#item(userId, 'PROFILE');
+      const seen = typeof profile?.credits === 'number' ? profile.credits : undefined;
+      const before = seen ?? initialCredits;
+      const after = Math.max(0, before + amount);
+      const moved = after - before;
+      try {
+        await this.#client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Update: {
+                  TableName: this.#table,
+                  Key: key,
+                  UpdateExpression: 'SET credits = :after, updatedAt = :now',
+                  ConditionExpression: seen === undefined ? 'attribute_not_exists(credits)' : 'credits = :seen',
+                  ExpressionAttributeValues: { ':after': after, ':now': now, ...(seen === undefined ? {} : { ':seen': seen }) },
+                },
+              },
+              // A new account starts from the tier's credits: its opening line comes with it.
+              ...(seen === undefined ? [openingEntryItem(this.#table, userId, initialCredits, now)] : []),
+              ledgerEntryItem(this.#table, { userId, at: now, kind: amount >= 0 ? 'grant' : 'clawback', amount: moved, ...(actor ? { by: actor } : {}) }),
+            ],
+          }),
+        );
+        return after;
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        // The balance changed since the read (a submit, a refund, another grant): read again.
+      }
     }
-    throw new ServiceUnavailableError(`the credits of ${userId} kept changing during the clawback; try again`);
+    throw new ServiceUnavailableError(`the credits of ${userId} kept changing during the adjustment; try again`);
+  }
+
+  async recordTierChange(userId: string, from: Tier, to: Tier, now: string, actor: string): Promise<void> {
+    await this.#client.send(new TransactWriteCommand({ TransactItems: [ledgerEntryItem(this.#table, { userId, at: now, kind: 'tier', amount: 0, by: actor, tierFrom: from, tierTo: to })] }));
+  }
+
+  ledger(userId: string, query: { limit: number; cursor?: string }): Promise<LedgerPage> {
+    return queryLedger(this.#client, this.#table, userId, query);
   }
 
   async #item(userId: string, sk: string): Promise<Record<string, unknown> | undefined> {
     const { Item } = await this.#client.send(new GetCommand({ TableName: this.#table, Key: { pk: `USER#${userId}`, sk }, ConsistentRead: true }));
     return Item;
-  }
-
-  async #update(input: ConstructorParameters<typeof UpdateCommand>[0]): Promise<number | undefined> {
-    try {
-      const { Attributes } = await this.#client.send(new UpdateCommand(input));
-      return Number(Attributes?.credits);
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
-      throw error;
-    }
   }
 }

@@ -23,6 +23,7 @@ import type { JobResult } from '../core/job-result.ts';
 import type { ClaimOutcome, CreateOutcome, JobRepository, ListQuery, SubmissionCharge } from '../core/ports/job-repository.ts';
 import type { Tier } from '../core/tiers.ts';
 import { expiresAtFor, jobFromItem, jobToItem, queueState } from './dynamodb-job-item.ts';
+import { ledgerEntryItem, openingEntryItem } from './dynamodb-ledger.ts';
 
 export interface DynamoDbJobRepositoryProps {
   client: DynamoDBDocumentClient;
@@ -71,18 +72,19 @@ export class DynamoDbJobRepository implements JobRepository {
     const idemIndex = charge.idempotency ? items.length : -1;
     if (charge.idempotency) {
       items.push({
-        Put: {
+        // An update that writes the whole record (not a Put): submit needs no PutItem on the Users table.
+        Update: {
           TableName: this.#usersTable,
-          Item: {
-            pk: userPk,
-            sk: `IDEM#${charge.idempotency.key}`,
-            jobId: job.jobId,
-            requestHash: charge.idempotency.requestHash,
-            expiresAt: charge.idempotency.expiresAt,
-          },
+          Key: { pk: userPk, sk: `IDEM#${charge.idempotency.key}` },
+          UpdateExpression: 'SET jobId = :jobId, requestHash = :hash, expiresAt = :expiresAt',
           // TTL deletes lazily (up to days late): an expired record counts as absent.
           ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :nowSec',
-          ExpressionAttributeValues: { ':nowSec': Math.floor(nowMs / 1000) },
+          ExpressionAttributeValues: {
+            ':jobId': job.jobId,
+            ':hash': charge.idempotency.requestHash,
+            ':expiresAt': charge.idempotency.expiresAt,
+            ':nowSec': Math.floor(nowMs / 1000),
+          },
         },
       });
     }
@@ -120,6 +122,11 @@ export class DynamoDbJobRepository implements JobRepository {
     items.push({
       Put: { TableName: this.#jobsTable, Item: jobToItem(job), ConditionExpression: 'attribute_not_exists(jobId)' },
     });
+    // The ledger lines of the debit (and of the account's opening, the first time), in the same transaction.
+    items.push(
+      openingEntryItem(this.#usersTable, job.userId, charge.initialCredits, job.createdAt),
+      ledgerEntryItem(this.#usersTable, { userId: job.userId, at: job.createdAt, kind: 'debit', amount: -charge.credits, jobId: job.jobId }),
+    );
 
     for (let attempt = 0; ; attempt++) {
       try {
@@ -414,6 +421,30 @@ export class DynamoDbJobRepository implements JobRepository {
     return done !== undefined;
   }
 
+  async requeueAbandoned(jobId: string, attempt: number, cutoff: string, now: string): Promise<boolean> {
+    const job = await this.get(jobId);
+    if (!job) return false;
+    const done = await this.#conditionalUpdate({
+      TableName: this.#jobsTable,
+      Key: { jobId },
+      UpdateExpression: 'SET #status = :queued, attempts = :zero, progress = :zero, message = :message, updatedAt = :now, queueState = :qs REMOVE startedAt',
+      ConditionExpression: '#status = :running AND attempts = :attempt AND updatedAt <= :cutoff',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':queued': 'queued',
+        ':running': 'running',
+        ':zero': 0,
+        ':attempt': attempt,
+        ':cutoff': cutoff,
+        ':now': now,
+        ':message': `Requeued: attempt ${attempt} stopped and its queue message was lost`,
+        ':qs': queueState(job.tier, 'queued'),
+      },
+      ReturnValues: 'NONE',
+    });
+    return done !== undefined;
+  }
+
   async requeueFailed(jobId: string, now: string): Promise<Job> {
     const job = await this.get(jobId);
     if (!job) throw new NotFoundError(`job ${jobId} not found`);
@@ -455,6 +486,7 @@ export class DynamoDbJobRepository implements JobRepository {
           ExpressionAttributeValues: { ':cost': job.creditsCharged, ':now': now },
         },
       });
+      items.push(ledgerEntryItem(this.#usersTable, { userId: job.userId, at: now, kind: 'redebit', amount: -job.creditsCharged, jobId }));
     }
     try {
       await this.#client.send(new TransactWriteCommand({ TransactItems: items }));
@@ -512,6 +544,7 @@ export class DynamoDbJobRepository implements JobRepository {
           ExpressionAttributeValues: { ':refund': job.creditsCharged },
         },
       });
+      items.push(ledgerEntryItem(this.#usersTable, { userId: job.userId, at: now, kind: 'refund', amount: job.creditsCharged, jobId: job.jobId }));
     }
     for (let round = 0; ; round++) {
       try {

@@ -155,6 +155,7 @@ export class CrashingJobRepository implements JobRepository {
     return this.#inner.confirmCancelled(jobId, attempt, now);
   };
   touchStuckQueued: JobRepository['touchStuckQueued'] = (jobId, cutoff, now) => this.#inner.touchStuckQueued(jobId, cutoff, now);
+  requeueAbandoned: JobRepository['requeueAbandoned'] = (jobId, attempt, cutoff, now) => this.#inner.requeueAbandoned(jobId, attempt, cutoff, now);
   requeueFailed: JobRepository['requeueFailed'] = (jobId, now) => this.#inner.requeueFailed(jobId, now);
 }
 

@@ -18,12 +18,14 @@ export interface TierSettings {
   readonly workerMemoryMb: number;
   /** Largest parameter grid (number of combinations) accepted at submit. */
   readonly maxCombinations: number;
+  /** Per-user submit token bucket (the short-term rate; `dailySubmissions` is the daily cap). */
+  readonly submitRate: { readonly perMinute: number; readonly burst: number };
 }
 
 export const TIER_SETTINGS: Readonly<Record<Tier, TierSettings>> = {
-  free: { maxConcurrency: 5, dailySubmissions: 3, creditsPerJob: 1, initialCredits: 10, workerMemoryMb: 1024, maxCombinations: 100 },
-  basic: { maxConcurrency: 20, dailySubmissions: 100, creditsPerJob: 1, initialCredits: 500, workerMemoryMb: 1769, maxCombinations: 1000 },
-  pro: { maxConcurrency: 50, dailySubmissions: null, creditsPerJob: 1, initialCredits: 5000, workerMemoryMb: 3008, maxCombinations: 5000 },
+  free: { maxConcurrency: 5, dailySubmissions: 3, creditsPerJob: 1, initialCredits: 10, workerMemoryMb: 1024, maxCombinations: 100, submitRate: { perMinute: 6, burst: 3 } },
+  basic: { maxConcurrency: 20, dailySubmissions: 100, creditsPerJob: 1, initialCredits: 500, workerMemoryMb: 1769, maxCombinations: 1000, submitRate: { perMinute: 30, burst: 20 } },
+  pro: { maxConcurrency: 50, dailySubmissions: null, creditsPerJob: 1, initialCredits: 5000, workerMemoryMb: 3008, maxCombinations: 5000, submitRate: { perMinute: 60, burst: 30 } },
 };
 
 /** Worker function timeout; the queue visibility timeout is a multiple of it (AWS advises at least 6x). */

@@ -1,9 +1,10 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { JwtSettings } from '../app-config.ts';
 import { HANDLER_ENTRIES } from '../handler-entries.ts';
-import { BacktestFunction } from './backtest-function.ts';
+import { acknowledgeWildcardResource, BacktestFunction } from './backtest-function.ts';
 
 /** Cognito group whose members get the `admin` claim (and with it the `/admin/...` routes). */
 export const ADMIN_GROUP = 'admin';
@@ -14,6 +15,18 @@ export interface AuthProps {
   /** @default 'optional' */
   readonly mfa?: 'optional' | 'required';
   readonly logRetentionDays: number;
+  /** Prefix of the managed login domain. @default `<stack name in lower case>-<account id>` */
+  readonly domainPrefix?: string;
+}
+
+/** What the service stack needs to trust a Cognito pool and add its web client (the client lives there, see WebSignIn). */
+export interface CognitoPool {
+  readonly userPool: cognito.UserPool;
+  /** `https://cognito-idp.<region>.amazonaws.com/<pool id>`: the `iss` of its tokens. */
+  readonly issuer: string;
+  /** `https://<prefix>.auth.<region>.amazoncognito.com`: managed login (authorize, token, logout endpoints). */
+  readonly domainUrl: string;
+  readonly domain: cognito.UserPoolDomain;
 }
 
 /**
@@ -23,18 +36,21 @@ export interface AuthProps {
  * JWT authorizer and the WebSocket authorizer both verify against, so the two APIs accept the same tokens.
  */
 export class Auth extends Construct {
-  readonly jwt: JwtSettings;
-  readonly userPool: cognito.UserPool | undefined;
-  readonly userPoolClient: cognito.UserPoolClient | undefined;
+  /** The external issuer's settings; undefined with Cognito, whose audience is the web client made in the service stack. */
+  readonly externalJwt: JwtSettings | undefined;
+  readonly cognito: CognitoPool | undefined;
+  /** The `iss` both APIs accept. */
+  readonly issuer: string;
 
   constructor(scope: Construct, id: string, props: AuthProps) {
     super(scope, id);
     if (props.externalJwt) {
-      this.jwt = props.externalJwt;
-      this.userPool = undefined;
-      this.userPoolClient = undefined;
+      this.externalJwt = props.externalJwt;
+      this.cognito = undefined;
+      this.issuer = props.externalJwt.issuer;
       return;
     }
+    this.externalJwt = undefined;
 
     const mfa = props.mfa ?? 'optional';
     const pool = new cognito.UserPool(this, 'UserPool', {
@@ -42,6 +58,9 @@ export class Auth extends Construct {
       selfSignUpEnabled: false,
       signInAliases: { email: true },
       autoVerify: { email: true },
+      // A changed email is the sign-in name and the recovery channel: until the user proves the new address, the
+      // old one stays in force (otherwise a typo, or an attacker with a stolen session, takes over recovery).
+      keepOriginal: { email: true },
       accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
       customAttributes: { tier: new cognito.StringAttribute({ minLen: 3, maxLen: 5, mutable: true }) },
       passwordPolicy: {
@@ -58,41 +77,48 @@ export class Auth extends Construct {
       // Users and their passwords cannot be recreated from code.
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    pool.addGroup('AdminGroup', { groupName: ADMIN_GROUP, description: 'May use the admin routes: the queue view (GET /admin/queues) and user administration (/admin/users/...).' });
+    pool.addGroup('AdminGroup', { groupName: ADMIN_GROUP, description: 'May use the admin routes: the queue view (GET /admin/queues) and user administration (/admin/users/...). Tokens carry admin only once the member has TOTP MFA set up.' });
 
     const trigger = new BacktestFunction(this, 'PreTokenGeneration', {
       entry: HANDLER_ENTRIES.preTokenGeneration,
-      description: 'Cognito pre-token-generation: copies custom:tier and admin group membership into ID token claims',
+      description: 'Cognito pre-token-generation: copies custom:tier and admin group membership (admins only with TOTP MFA) into ID token claims',
       memorySize: 256,
       // Cognito waits at most 5 s for a trigger.
       timeout: Duration.seconds(5),
       logRetentionDays: props.logRetentionDays,
     });
     pool.addTrigger(cognito.UserPoolOperation.PRE_TOKEN_GENERATION, trigger.fn);
+    // MFA required for admins: the trigger asks the pool whether an admin-group member has TOTP set up (a user with
+    // TOTP must pass it at every sign-in) and leaves the admin claim out otherwise. The pool's ARN cannot be named
+    // here (the pool already refers to the trigger: a cycle), so the grant is on this account's pools in this region.
+    const pools = Stack.of(this).formatArn({ service: 'cognito-idp', resource: 'userpool', resourceName: '*' });
+    trigger.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['cognito-idp:AdminGetUser'], resources: [pools] }));
+    acknowledgeWildcardResource(
+      trigger.role,
+      pools,
+      'AdminGetUser only (reads MFA settings of the user being signed in); the pool ARN would make a dependency cycle with the trigger it configures.',
+    );
 
-    // The tier is a billing fact: clients may read it but only an administrator may write it.
-    const standardWritable = new cognito.ClientAttributes().withStandardAttributes({ email: true, fullname: true });
-    const client = pool.addClient('AppClient', {
-      authFlows: { userSrp: true, userPassword: true },
-      generateSecret: false,
-      preventUserExistenceErrors: true,
-      idTokenValidity: Duration.hours(1),
-      accessTokenValidity: Duration.hours(1),
-      refreshTokenValidity: Duration.days(30),
-      enableTokenRevocation: true,
-      readAttributes: standardWritable.withCustomAttributes('tier'),
-      writeAttributes: standardWritable,
+    // Managed login (authorization code with PKCE) for the web app; the app client itself is made in the service
+    // stack because its callback URL is the CloudFront distribution's.
+    const domainPrefix = props.domainPrefix ?? Fn.join('-', [Stack.of(this).stackName.toLowerCase(), Aws.ACCOUNT_ID]);
+    const domain = pool.addDomain('Domain', {
+      cognitoDomain: { domainPrefix },
+      managedLoginVersion: cognito.ManagedLoginVersion.NEWER_MANAGED_LOGIN,
     });
 
-    this.userPool = pool;
-    this.userPoolClient = client;
-    const issuer = pool.userPoolProviderUrl;
-    this.jwt = { issuer, audience: client.userPoolClientId, jwksUrl: `${issuer}/.well-known/jwks.json` };
+    this.cognito = {
+      userPool: pool,
+      issuer: pool.userPoolProviderUrl,
+      domainUrl: domain.baseUrl(),
+      domain,
+    };
+    this.issuer = pool.userPoolProviderUrl;
 
     if (mfa === 'optional') {
       Validations.of(pool).acknowledge({
         id: 'AwsSolutions-COG2',
-        reason: 'MFA is optional by default so scripted API clients can sign in; deploy with -c mfa=required to enforce TOTP for every user.',
+        reason: 'MFA is optional for traders by default; it is required for administrators (no admin claim without TOTP, see the pre-token trigger); -c mfa=required enforces TOTP for every user.',
       });
     }
     Validations.of(pool).acknowledge({

@@ -118,7 +118,14 @@ export interface ExactTableAccess {
   readonly queryIndexes?: readonly string[];
 }
 
-export type DynamoDbItemAction = 'dynamodb:GetItem' | 'dynamodb:PutItem' | 'dynamodb:UpdateItem' | 'dynamodb:DeleteItem' | 'dynamodb:ConditionCheckItem' | 'dynamodb:Query';
+export type DynamoDbItemAction =
+  | 'dynamodb:GetItem'
+  | 'dynamodb:PutItem'
+  | 'dynamodb:UpdateItem'
+  | 'dynamodb:DeleteItem'
+  | 'dynamodb:BatchWriteItem'
+  | 'dynamodb:ConditionCheckItem'
+  | 'dynamodb:Query';
 
 /**
  * `name` sets only the variable: for a handler whose adapter is built with the table's name but never touches

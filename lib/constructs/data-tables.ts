@@ -41,6 +41,8 @@ export class DataTables extends Construct {
         stream: def.stream ? STREAM_VIEWS[def.stream] : undefined,
         encryption: dynamodb.TableEncryption.AWS_MANAGED,
         removalPolicy: RemovalPolicy.RETAIN,
+        // RETAIN covers a stack deletion; this also stops a console click or a stray `aws dynamodb delete-table`.
+        deletionProtection: true,
       });
       for (const index of def.globalSecondaryIndexes) {
         table.addGlobalSecondaryIndex({

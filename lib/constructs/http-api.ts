@@ -10,6 +10,7 @@ import { Construct } from 'constructs';
 import type { JwtSettings } from '../app-config.ts';
 import { HTTP_API_CORS } from '../definitions/http-api-cors.ts';
 import { httpRouteList, routeKeyOf, type HttpRouteId } from '../definitions/http-routes.ts';
+import { ROUTE_THROTTLES } from '../definitions/route-throttles.ts';
 import { HANDLER_ENTRIES } from '../handler-entries.ts';
 import { BacktestFunction, bindJobsTable, bindMarketData, bindTierConcurrency, bindTierQueues, bindUserDirectory, bindUsersTable, type UserDirectorySource } from './backtest-function.ts';
 import type { JobQueues } from './job-queues.ts';
@@ -45,9 +46,13 @@ export interface HttpApiProps {
  * Each function gets only what its use case calls (docs/wiring.md, "needs").
  */
 const ROUTE_GRANTS: Record<HttpRouteId, (fn: BacktestFunction, props: HttpApiProps) => void> = {
+  // Exactly what submit calls (docs/wiring.md): the job is the one item it creates (PutItem, conditional on a new
+  // id); on Users the debit, the daily counter, the idempotency record, the ledger entry and the submit-rate bucket
+  // are all conditional updates, and GetItem reads a replayed key or the balance for a 402. fail() after a lost
+  // queue send is a conditional UpdateItem on the job. No Delete or BatchWrite, and no Put on Users.
   submit: (fn, props) => {
-    bindJobsTable(fn, props.jobsTable, 'readWrite');
-    bindUsersTable(fn, props.usersTable, 'readWrite');
+    bindJobsTable(fn, props.jobsTable, { actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] });
+    bindUsersTable(fn, props.usersTable, { actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] });
     bindTierQueues(fn, props.queues, 'send');
     // The symbol check reads the cached listing: ListBucket, and GetObject to learn each object's first and last bar.
     bindMarketData(fn, props.marketDataBucket);
@@ -60,9 +65,10 @@ const ROUTE_GRANTS: Record<HttpRouteId, (fn: BacktestFunction, props: HttpApiPro
     bindJobsTable(fn, props.jobsTable, 'read');
     bindUsersTable(fn, props.usersTable, 'name');
   },
+  // Cancel reads the job and changes it with conditional updates; the refund and its ledger entry are updates too.
   cancelJob: (fn, props) => {
-    bindJobsTable(fn, props.jobsTable, 'readWrite');
-    bindUsersTable(fn, props.usersTable, 'readWrite');
+    bindJobsTable(fn, props.jobsTable, { actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] });
+    bindUsersTable(fn, props.usersTable, { actions: ['dynamodb:UpdateItem'] });
   },
   adminQueues: (fn, props) => {
     bindJobsTable(fn, props.jobsTable, 'read');
@@ -71,18 +77,19 @@ const ROUTE_GRANTS: Record<HttpRouteId, (fn: BacktestFunction, props: HttpApiPro
     bindTierConcurrency(fn, props.tiers);
   },
   // The admin user routes: the Users table grants are what DynamoDbAccountStore calls for each use case (get:
-  // GetItem; credits: UpdateItem only, an atomic ADD or conditional SET), the directory's come from bindUserDirectory.
+  // GetItem; credits: GetItem then one transaction of conditional updates, the balance and its ledger entry; tier:
+  // one ledger entry, an update), the directory's come from bindUserDirectory.
   adminUser: (fn, props) => {
     bindUsersTable(fn, props.usersTable, { actions: ['dynamodb:GetItem'] });
     bindUserDirectory(fn, props.userDirectory, 'read');
   },
   adminCredits: (fn, props) => {
-    bindUsersTable(fn, props.usersTable, { actions: ['dynamodb:UpdateItem'] });
+    bindUsersTable(fn, props.usersTable, { actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] });
     bindUserDirectory(fn, props.userDirectory, 'read');
   },
-  // Changing a tier touches only the directory; the account store is built (it needs the name) but never called.
+  // Changing a tier writes the directory, then appends the change to the user's ledger (UpdateItem on Users).
   adminTier: (fn, props) => {
-    bindUsersTable(fn, props.usersTable, 'name');
+    bindUsersTable(fn, props.usersTable, { actions: ['dynamodb:UpdateItem'] });
     bindUserDirectory(fn, props.userDirectory, 'readWrite');
   },
   // GET /me reads the caller's account: one GetItem on Users (DynamoDbAccountStore.get).
@@ -92,6 +99,13 @@ const ROUTE_GRANTS: Record<HttpRouteId, (fn: BacktestFunction, props: HttpApiPro
   // The strategies and the OpenAPI document are compiled in: no AWS access at all.
   strategies: () => {},
   openapi: () => {},
+  // The ledger is read with one Query on the user's partition of the Users table (begins_with LEDGER#).
+  myLedger: (fn, props) => {
+    bindUsersTable(fn, props.usersTable, { actions: ['dynamodb:Query'] });
+  },
+  adminUserLedger: (fn, props) => {
+    bindUsersTable(fn, props.usersTable, { actions: ['dynamodb:Query'] });
+  },
   symbols: (fn, props) => {
     bindMarketData(fn, props.marketDataBucket);
   },
@@ -164,6 +178,7 @@ export class HttpApi extends Construct {
     });
 
     const functions = {} as Record<HttpRouteId, BacktestFunction>;
+    const routeSettings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {};
     for (const { id: routeId, route } of httpRouteList()) {
       // The construct id is the route id capitalised (`GetJob`): it names the function's logical id, so it must stay put.
       const fnId = routeId[0].toUpperCase() + routeId.slice(1);
@@ -189,8 +204,16 @@ export class HttpApi extends Construct {
           });
         }
       }
+      const throttle = ROUTE_THROTTLES[routeId];
+      if (throttle) {
+        // routeSettings is raw CloudFormation JSON here (the L1 property is untyped): CloudFormation's casing.
+        routeSettings[routeKeyOf(route)] = { ThrottlingRateLimit: throttle.rateLimit, ThrottlingBurstLimit: throttle.burstLimit };
+        // Route settings name a route key that must exist before the stage is updated.
+        for (const r of routes) this.stage.node.addDependency(r);
+      }
     }
     this.functions = functions;
+    (this.stage.node.defaultChild as apigwv2.CfnStage).routeSettings = routeSettings;
   }
 
   /** The invoke URL, ending in `/`. */

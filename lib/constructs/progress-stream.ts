@@ -38,7 +38,9 @@ export class ProgressStream extends Construct {
       timeout: Duration.seconds(30),
       logRetentionDays: props.logRetentionDays,
     });
-    bindConnectionsTable(this.notifier, props.connectionsTable, 'readWrite');
+    // subscribers (Query), connection expiry (GetItem), and deleteConnection (Query + BatchWrite, DeleteItem) for gone
+    // or expired connections; the notifier never creates anything.
+    bindConnectionsTable(this.notifier, props.connectionsTable, { actions: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem'] });
     bindManagementApi(this.notifier, props.webSocketApi, props.webSocketStage);
 
     this.dlq = new sqs.Queue(this, 'FailedRecords', {

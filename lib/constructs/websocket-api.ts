@@ -50,11 +50,17 @@ export class WebSocketApi extends Construct {
     const authorizerFn = make('Authorizer', HANDLER_ENTRIES.wsAuthorizer, 'WebSocket $connect authorizer: verifies ?token= against the JWKS');
     bindJwtVerification(authorizerFn, props.jwt);
     const connect = make('Connect', HANDLER_ENTRIES.wsConnect, 'WebSocket $connect: records the connection and its user');
-    bindConnectionsTable(connect, props.connectionsTable, 'write');
+    // Records the connection (PutItem) after counting the user's open connections (Query on the user's partition).
+    bindConnectionsTable(connect, props.connectionsTable, { actions: ['dynamodb:PutItem', 'dynamodb:Query'] });
     const disconnect = make('Disconnect', HANDLER_ENTRIES.wsDisconnect, 'WebSocket $disconnect: removes the connection and its subscriptions');
-    bindConnectionsTable(disconnect, props.connectionsTable, 'readWrite');
+    // deleteConnection: Query the connection's items, then BatchWrite their deletes (and the user's slot: DeleteItem).
+    bindConnectionsTable(disconnect, props.connectionsTable, { actions: ['dynamodb:Query', 'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem'] });
     const message = make('Message', HANDLER_ENTRIES.wsMessage, 'WebSocket subscribe / unsubscribe / $default: subscriptions and snapshots');
-    bindConnectionsTable(message, props.connectionsTable, 'readWrite');
+    // getConnection (GetItem), subscribe (a transaction of two Puts, after counting the connection's subscriptions
+    // with a Query), unsubscribe (DeleteItem), and deleteConnection (Query + BatchWrite) on a gone or expired client.
+    bindConnectionsTable(message, props.connectionsTable, {
+      actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem'],
+    });
     bindJobsTable(message, props.jobsTable, 'read');
     bindUsersTable(message, props.usersTable, 'name');
 

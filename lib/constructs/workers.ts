@@ -16,11 +16,18 @@ export interface WorkersProps {
   readonly usersTable: ITable;
   readonly marketDataBucket: IBucket;
   readonly logRetentionDays: number;
+  /**
+   * Reserve each tier's maxConcurrency (context `reservedConcurrency=true`). Off by default: a new account's
+   * concurrency quota (often 10) cannot hold 75 reserved executions plus the 100 AWS keeps unreserved, and the
+   * deploy would fail. Without it the event source mapping's maxConcurrency still caps each tier.
+   * @default false
+   */
+  readonly reserveConcurrency?: boolean;
 }
 
 /**
  * One worker function per tier (same code, `TIER` in the environment). Reserved concurrency equal to the tier's
- * maxConcurrency guarantees the pro tier its capacity whatever else runs in the account, and the event source
+ * maxConcurrency (opt-in, see `reserveConcurrency`) guarantees the pro tier its capacity whatever else runs in the account, and the event source
  * mapping's maxConcurrency keeps SQS from invoking more than that (so messages are not throttled back to the
  * queue, which would burn receives and push them to the DLQ).
  */
@@ -40,12 +47,15 @@ export class Workers extends Construct {
         description: `Runs ${tier}-tier backtests from the ${tier} queue`,
         memorySize: settings.workerMemoryMb,
         timeout: Duration.seconds(WORKER_TIMEOUT_SECONDS),
-        reservedConcurrentExecutions: settings.maxConcurrency,
+        reservedConcurrentExecutions: props.reserveConcurrency ? settings.maxConcurrency : undefined,
         environment: { TIER: tier },
         logRetentionDays: props.logRetentionDays,
       });
-      bindJobsTable(worker, props.jobsTable, 'readWrite');
-      bindUsersTable(worker, props.usersTable, 'readWrite');
+      // What DynamoDbJobRepository calls for claim, progress, complete, retry, fail and cancel: reads and conditional
+      // updates of the job, and on Users only the refund (an atomic ADD) and its ledger entry (a conditional update).
+      // No Put, Delete or BatchWrite: a worker can move a job through its states but never create or erase one.
+      bindJobsTable(worker, props.jobsTable, { actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] });
+      bindUsersTable(worker, props.usersTable, { actions: ['dynamodb:UpdateItem'] });
       bindMarketData(worker, props.marketDataBucket);
       // URLs only: the worker's one queue permission (receive, delete, change visibility on its own queue)
       // comes from the event source below.

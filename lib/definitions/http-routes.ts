@@ -38,6 +38,8 @@ export const HTTP_ROUTES = {
   jobEquity: { method: 'GET', path: '/backtests/{jobId}/equity', handler: 'jobEquity', summary: "a succeeded job's equity curve and drawdown" },
   jobTrades: { method: 'GET', path: '/backtests/{jobId}/trades', handler: 'jobTrades', summary: "a succeeded job's trades, paged" },
   jobSweep: { method: 'GET', path: '/backtests/{jobId}/sweep', handler: 'jobSweep', summary: "a succeeded sweep's ranking and two-parameter grid" },
+  myLedger: { method: 'GET', path: '/me/ledger', handler: 'myLedger', summary: "the caller's credit movements and tier changes, newest first" },
+  adminUserLedger: { method: 'GET', path: '/admin/users/{userId}/ledger', handler: 'adminUserLedger', summary: "a user's credits ledger (admin only)" },
   openapi: { method: 'GET', path: '/openapi.json', handler: 'openapi', summary: 'the OpenAPI 3.1 document of this API (no auth)', auth: 'none' },
 } as const satisfies Record<string, HttpRouteDefinition>;
 

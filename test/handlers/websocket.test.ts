@@ -38,7 +38,7 @@ describe('WebSocket $connect authorizer', () => {
     const res = await authorizer(wsAuthorizerEvent(await sign({ sub: 'alice', tier: 'pro' })));
     expect(res.principalId).toBe('alice');
     expect(res.policyDocument.Statement[0]).toMatchObject({ Effect: 'Allow', Action: 'execute-api:Invoke' });
-    expect(res.context).toEqual({ userId: 'alice', tier: 'pro', admin: false });
+    expect(res.context).toEqual({ userId: 'alice', tier: 'pro', admin: false, exp: expect.any(Number) });
   });
 
   it('refuses no token, an expired token, wrong issuer or audience, another key, and alg none', async () => {

@@ -35,7 +35,7 @@ describe('JWT verification (HTTP local gateway and WebSocket authorizer share it
   it('accepts a good token and reads the user, tier and admin from it', async () => {
     const s = await setup();
 
-    expect(await s.verify(await s.sign({ sub: 'alice', tier: 'pro' }))).toEqual({ userId: 'alice', tier: 'pro', admin: false });
+    expect(await s.verify(await s.sign({ sub: 'alice', tier: 'pro' }))).toEqual({ userId: 'alice', tier: 'pro', admin: false, tokenExpiresAt: expect.any(Number) });
   });
 
   it.each([
@@ -75,7 +75,7 @@ describe('WebSocket $connect authorizer', () => {
     for (const token of bad) await expect(authorizer(wsAuthorizerEvent(token)), String(token)).rejects.toThrow('Unauthorized');
     const ok = await authorizer(wsAuthorizerEvent(await s.sign({ sub: 'alice', tier: 'basic', admin: 'true' })));
 
-    expect(ok.context).toEqual({ userId: 'alice', tier: 'basic', admin: true });
+    expect(ok.context).toEqual({ userId: 'alice', tier: 'basic', admin: true, exp: expect.any(Number) });
   });
 
   it('an unknown tier claim is free, never a paid tier', async () => {

@@ -4,4 +4,9 @@
  */
 export interface ClientPush {
   send(connectionId: string, message: unknown): Promise<'sent' | 'gone'>;
+  /**
+   * Closes the connection from the server side (DeleteConnection), e.g. once its token expired. Optional: a push
+   * that cannot close (a test double) leaves the socket open; its records are deleted either way, so it gets nothing more.
+   */
+  close?(connectionId: string): Promise<void>;
 }

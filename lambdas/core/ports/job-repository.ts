@@ -85,6 +85,13 @@ export interface JobRepository {
    */
   touchStuckQueued(jobId: string, cutoff: string, now: string): Promise<boolean>;
   /**
+   * The sweeper's recovery of a job left `running` on a non-final attempt whose message is gone (the queue was
+   * recreated or purged): running(`attempt`) untouched since `cutoff` -> queued with attempts 0 and progress 0, so a
+   * fresh message (receive count 1) can claim it. The job stays charged (it was never refunded). True when this
+   * caller moved it and should send the message.
+   */
+  requeueAbandoned(jobId: string, attempt: number, cutoff: string, now: string): Promise<boolean>;
+  /**
    * Admin redrive of a dead-lettered job: failed with `retries_exhausted` -> queued with attempts 0 (a fresh set of
    * retries), progress 0, error and finish time cleared, debiting the job's credits again (the failure refunded them),
    * all in one transaction. It does not count against the daily submission limit: it is not a new submission.

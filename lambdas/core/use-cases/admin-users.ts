@@ -87,7 +87,7 @@ export async function grantCredits(principal: Principal, userId: string, body: u
   const { amount } = parseBody(creditsBodySchema, body);
   const tiers = deps.tiers ?? TIER_SETTINGS;
   const tier = (await deps.directory.getTier(userId)) ?? 'free';
-  const credits = await deps.accounts.adjustCredits(userId, amount, tiers[tier].initialCredits, isoNow(deps.clock));
+  const credits = await deps.accounts.adjustCredits(userId, amount, tiers[tier].initialCredits, isoNow(deps.clock), principal.userId);
   return { userId, credits, amount };
 }
 
@@ -98,5 +98,8 @@ export async function changeTier(principal: Principal, userId: string, body: unk
   const { tier } = parseBody(tierBodySchema, body);
   const previousTier = (await deps.directory.getTier(userId)) ?? 'free';
   await deps.directory.setTier(userId, tier);
+  // After the directory changed (Cognito cannot join a DynamoDB transaction): a failure here leaves the tier changed
+  // and the request failed, so the operator retries and the ledger gets its line (a repeated line says the same).
+  await deps.accounts.recordTierChange(userId, previousTier, tier, isoNow(deps.clock), principal.userId);
   return { userId, tier, previousTier };
 }

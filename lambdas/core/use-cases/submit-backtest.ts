@@ -6,6 +6,8 @@ import type { Principal } from '../principal.ts';
 import { isoNow, type Clock } from '../ports/clock.ts';
 import type { JobQueue } from '../ports/job-queue.ts';
 import type { JobRepository, SubmissionCharge } from '../ports/job-repository.ts';
+import type { SubmitRateLimiter } from '../ports/submit-rate-limiter.ts';
+import { SubmitRateExceededError } from '../submit-rate.ts';
 import type { SymbolCatalog } from '../ports/symbol-catalog.ts';
 import { submitRequestSchema } from '../submit-schema.ts';
 import { TIER_SETTINGS, type Tier, type TierSettings } from '../tiers.ts';
@@ -28,6 +30,8 @@ export interface SubmitDeps {
   tiers?: Readonly<Record<Tier, TierSettings>>;
   /** @default crypto.randomUUID */
   newJobId?: () => string;
+  /** Per-user submit token bucket (the tier's `submitRate`); absent = not limited beyond the daily cap. */
+  rateLimiter?: SubmitRateLimiter;
   /**
    * The data that exists (cached): an unknown symbol or dates outside the data are refused here with a 400 instead
    * of a job that fails in the worker. Absent = not checked (the worker still fails such a job, unretried).
@@ -96,6 +100,12 @@ export async function submitBacktest(principal: Principal, body: unknown, idempo
         message: `about ${work.bars} bars x ${combinations} combination(s) is more than one job may compute (${MAX_BAR_EVALUATIONS} bar evaluations); narrow the dates or the grid`,
       },
     ]);
+  }
+
+  // After validation (a malformed body costs no token), before any write: a flood is refused without a transaction.
+  if (deps.rateLimiter) {
+    const retryAfter = await deps.rateLimiter.take(principal.userId, settings.submitRate, nowMs);
+    if (retryAfter !== undefined) throw new SubmitRateExceededError(settings.submitRate, retryAfter);
   }
 
   const now = isoNow(deps.clock);

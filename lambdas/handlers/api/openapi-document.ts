@@ -18,6 +18,7 @@ import {
   userAccountSchema,
 } from '../../core/api-schemas.ts';
 import { JOB_STATUSES } from '../../core/job.ts';
+import { ledgerPageSchema } from '../../core/ledger-schema.ts';
 import { submitRequestSchema } from '../../core/submit-schema.ts';
 import { creditsBodySchema, tierBodySchema } from '../../core/use-cases/admin-users.ts';
 import { MAX_PAGE_SIZE } from '../../core/use-cases/read-jobs.ts';
@@ -94,6 +95,16 @@ const OPERATIONS: Record<HttpRouteId, OperationSpec> = {
   jobSweep: {
     success: { status: 200, description: 'the ranking and, for two varying parameters, the grid', schema: sweepViewSchema },
     errors: [404, 409],
+  },
+  myLedger: {
+    query: [limit(1000), cursor('ledger entries')],
+    success: { status: 200, description: "the caller's credit movements and tier changes, newest first", schema: ledgerPageSchema },
+    errors: [400],
+  },
+  adminUserLedger: {
+    query: [limit(1000), cursor('ledger entries')],
+    success: { status: 200, description: "the user's credits ledger", schema: ledgerPageSchema },
+    errors: [400, 403],
   },
   openapi: { success: { status: 200, description: 'this document', schema: z.looseObject({ openapi: z.string() }) }, errors: [] },
 };

@@ -19,6 +19,7 @@ import { CsvFolderMarketData } from '../../adapters/csv-folder-market-data.ts';
 import { DynamoDbConnectionStore } from '../../adapters/dynamodb-connection-store.ts';
 import { documentClient } from '../../adapters/dynamodb-document-client.ts';
 import { DynamoDbJobRepository } from '../../adapters/dynamodb-job-repository.ts';
+import { DynamoDbSubmitRateLimiter } from '../../adapters/dynamodb-submit-rate-limiter.ts';
 import { RoutingMarketData } from '../../adapters/routing-market-data.ts';
 import { S3MarketData } from '../../adapters/s3-market-data.ts';
 import { SqsJobQueue } from '../../adapters/sqs-job-queue.ts';
@@ -36,6 +37,7 @@ import type { JobQueue } from '../../core/ports/job-queue.ts';
 import type { JobRepository } from '../../core/ports/job-repository.ts';
 import type { MarketData } from '../../core/ports/market-data.ts';
 import type { MessageVisibility } from '../../core/ports/message-visibility.ts';
+import type { SubmitRateLimiter } from '../../core/ports/submit-rate-limiter.ts';
 import type { SymbolCatalog } from '../../core/ports/symbol-catalog.ts';
 import { tierSettingsWith, type Tier, type TierSettings } from '../../core/tiers.ts';
 import { envSchemas, parseEnv } from './env.ts';
@@ -116,8 +118,16 @@ export function warmSymbolCatalog(catalog: SymbolCatalog): void {
   catalog.list().catch(() => {});
 }
 
-export function submitDependencies(env: Env = process.env): { jobs: JobRepository; queue: JobQueue; clock: Clock; symbols: SymbolCatalog } {
-  return { jobs: jobRepository(env), queue: jobQueue(env), clock: systemClock, symbols: symbolCatalog(env) };
+export function submitDependencies(env: Env = process.env): { jobs: JobRepository; queue: JobQueue; clock: Clock; symbols: SymbolCatalog; rateLimiter: SubmitRateLimiter } {
+  const { USERS_TABLE } = parseEnv(envSchemas.usersTable, env);
+  return {
+    jobs: jobRepository(env),
+    queue: jobQueue(env),
+    clock: systemClock,
+    symbols: symbolCatalog(env),
+    // The per-user submit token bucket (tiers.ts submitRate), next to the user's credits in the Users table.
+    rateLimiter: new DynamoDbSubmitRateLimiter({ client: documentClient(dynamo()), usersTable: USERS_TABLE }),
+  };
 }
 
 /** `GET /symbols`: the market data listing only. */
@@ -192,6 +202,12 @@ export function authorizerDependencies(env: Env = process.env, onReject?: (reaso
 /** The stuck-job sweeper: reads live jobs, re-sends their messages. */
 export function sweeperDependencies(env: Env = process.env): { jobs: JobRepository; queue: JobQueue; clock: Clock } {
   return { jobs: jobRepository(env), queue: jobQueue(env), clock: systemClock };
+}
+
+/** The ledger routes (`GET /me/ledger`, `GET /admin/users/{userId}/ledger`): a Query on the Users table. */
+export function ledgerDependencies(env: Env = process.env): { accounts: AccountStore } {
+  const { USERS_TABLE } = parseEnv(envSchemas.usersTable, env);
+  return { accounts: new DynamoDbAccountStore({ client: documentClient(dynamo()), usersTable: USERS_TABLE }) };
 }
 
 /** `/admin/users/{userId}` (get, credits, tier): the Users table, and the user directory tiers live in. */

@@ -42,7 +42,14 @@ export const envSchemas = {
       path: ['MARKET_DATA_BUCKET'],
     }),
   wsManagement: z.object({ WS_MANAGEMENT_ENDPOINT: z.url() }),
-  jwt: z.object({ JWKS_URL: z.url(), JWT_ISSUER: required, JWT_AUDIENCE: required }),
+  // Signing keys fetched over plain http could be swapped in transit: https, except the local stack's own loopback.
+  jwt: z.object({
+    JWKS_URL: z.url().refine((u) => u.startsWith('https://') || /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\//.test(u), {
+      message: 'must be an https URL (http only on the loopback interface, for the local stack)',
+    }),
+    JWT_ISSUER: required,
+    JWT_AUDIENCE: required,
+  }),
   // Where admin tier changes go: the Cognito pool whose custom:tier feeds the token's claim, or (locally, or with an
   // external issuer that reads it) the Users table profile.
   userDirectory: z.discriminatedUnion('USER_DIRECTORY', [

@@ -8,7 +8,12 @@ export const ALLOWED_ALGORITHMS = ['RS256', 'ES256'];
 /** Longest token read: real ones are 1-2 KB; anything far bigger is refused before any parsing or key lookup. */
 export const MAX_TOKEN_LENGTH = 8192;
 
-export type TokenVerifier = (token: string) => Promise<Principal>;
+/** A verified caller and when their token expires (`exp`, epoch seconds), which the WebSocket keeps with the connection. */
+export interface VerifiedPrincipal extends Principal {
+  tokenExpiresAt: number;
+}
+
+export type TokenVerifier = (token: string) => Promise<VerifiedPrincipal>;
 
 /**
  * Verifies a bearer token as the HTTP API's JWT authorizer does: signature against the issuer's JWKS, issuer,
@@ -34,10 +39,12 @@ export function createJwtVerifier(options: {
         requiredClaims: ['exp', 'sub'],
         clockTolerance: 5,
       });
-      return principalFromClaims(payload as Record<string, unknown>);
+      return { ...principalFromClaims(payload as Record<string, unknown>), tokenExpiresAt: Number(payload.exp) };
     } catch (error) {
       const reason = error instanceof errors.JOSEError ? error.code : error instanceof Error ? error.name : 'unknown';
       options.onReject?.(reason);
+      // The principal's own refusals (no subject, an access token) say what to send instead.
+      if (error instanceof UnauthorizedError) throw error;
       throw new UnauthorizedError('The token is not valid');
     }
   };

@@ -10,6 +10,7 @@ import {
   ValidationError,
   type FieldIssue,
 } from '../../core/errors.ts';
+import { SubmitRateExceededError } from '../../core/submit-rate.ts';
 
 /** The request body is not JSON. */
 export class MalformedJsonError extends Error {
@@ -74,7 +75,9 @@ export function mapError(error: unknown): ProblemMapping {
     // The reset as a UTC time a person can read (Retry-After keeps the seconds for programs).
     const resetAt = error.resetAt ?? new Date(Math.ceil((Date.now() + error.retryAfterSeconds * 1000) / 1000) * 1000).toISOString();
     const detail = `${error.message}; the limit resets at ${resetAt.replace(/\.000Z$/, 'Z')} (UTC), in ${error.retryAfterSeconds} s`;
-    return ok(problem('rate-limited', 'Daily submission limit reached', 429, detail), {
+    // The per-user token bucket (submit-rate.ts) is the same 429 with its own title: waiting seconds, not a day.
+    const title = error instanceof SubmitRateExceededError ? 'Submitting too fast' : 'Daily submission limit reached';
+    return ok(problem('rate-limited', title, 429, detail), {
       'Retry-After': String(error.retryAfterSeconds),
     });
   }

@@ -27,8 +27,8 @@ export function createRequeueStuckHandler(deps: RequeueStuckHandlerDeps) {
     .handler(async () => {
       const report = await requeueStuckJobs(deps, deps);
       const examined = report.examined.free + report.examined.basic + report.examined.pro;
-      if (report.requeued.length > 0 || report.failed.length > 0 || report.abandoned.length > 0) {
-        logger.warn('stuck jobs handled', { examined, requeued: report.requeued, failed: report.failed, abandoned: report.abandoned });
+      if (report.requeued.length > 0 || report.failed.length > 0 || report.abandoned.length > 0 || report.recovered.length > 0) {
+        logger.warn('stuck jobs handled', { examined, requeued: report.requeued, failed: report.failed, abandoned: report.abandoned, recovered: report.recovered });
       } else {
         logger.info('no stuck jobs', { examined });
       }

@@ -27,7 +27,8 @@ export function createAuthorizerHandler(deps: { verify: TokenVerifier; logger?: 
     return {
       principalId: principal.userId,
       policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: event.methodArn }] },
-      context: { userId: principal.userId, tier: principal.tier, admin: principal.admin },
+      // exp travels with the connection: later routes refuse work after it, and the notifier closes the socket.
+      context: { userId: principal.userId, tier: principal.tier, admin: principal.admin, exp: principal.tokenExpiresAt },
     };
   };
 }

@@ -15,7 +15,12 @@ export function createConnectHandler(deps: { connections: ConnectionStore; clock
     } catch {
       return { statusCode: 401 };
     }
-    await connect(principal, event.requestContext.connectionId, deps);
+    const outcome = await connect(principal, event.requestContext.connectionId, deps);
+    if (outcome.kind !== 'connected') {
+      // No socket exists yet to carry a frame: the refusal is the handshake's status and this body.
+      logger.info('connect refused', { connectionId: event.requestContext.connectionId, userId: principal.userId, reason: outcome.kind });
+      return { statusCode: outcome.kind === 'token_expired' ? 401 : 429, body: outcome.message };
+    }
     logger.info('connected', { connectionId: event.requestContext.connectionId, userId: principal.userId });
     return { statusCode: 200 };
   };

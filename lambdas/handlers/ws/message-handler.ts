@@ -3,8 +3,7 @@ import type { Clock } from '../../core/ports/clock.ts';
 import type { ClientPush } from '../../core/ports/client-push.ts';
 import type { ConnectionStore } from '../../core/ports/connection-store.ts';
 import type { JobRepository } from '../../core/ports/job-repository.ts';
-import type { Principal } from '../../core/principal.ts';
-import { handleClientMessage } from '../../core/use-cases/websocket-session.ts';
+import { handleClientMessage, type WsPrincipal } from '../../core/use-cases/websocket-session.ts';
 import { createLogger } from '../shared/logger.ts';
 import { principalFromAuthorizer, type WsEvent, type WsResult } from '../shared/websocket.ts';
 
@@ -37,11 +36,12 @@ export function createMessageHandler(deps: MessageHandlerDeps) {
 }
 
 /** The authorizer context when API Gateway passed it on; else the user stored at $connect. */
-async function principalFor(event: WsEvent, connections: ConnectionStore): Promise<Principal | undefined> {
+async function principalFor(event: WsEvent, connections: ConnectionStore): Promise<WsPrincipal | undefined> {
   try {
     return principalFromAuthorizer(event);
   } catch {
     const stored = await connections.getConnection(event.requestContext.connectionId);
-    return stored ? { userId: stored.userId, tier: 'free', admin: false } : undefined;
+    if (!stored) return undefined;
+    return { userId: stored.userId, tier: 'free', admin: false, ...(stored.tokenExpiresAt !== undefined ? { tokenExpiresAt: stored.tokenExpiresAt } : {}) };
   }
 }

@@ -25,6 +25,8 @@ const HANDLER_OF_ROUTE: Record<string, readonly [fnPath: string, handlerFile: st
   'GET /backtests/{jobId}/trades': ['HttpApi/JobTrades', 'api/job-trades.ts'],
   'GET /backtests/{jobId}/sweep': ['HttpApi/JobSweep', 'api/job-sweep.ts'],
   'GET /openapi.json': ['HttpApi/Openapi', 'api/openapi.ts'],
+  'GET /me/ledger': ['HttpApi/MyLedger', 'api/my-ledger.ts'],
+  'GET /admin/users/{userId}/ledger': ['HttpApi/AdminUserLedger', 'api/admin-user-ledger.ts'],
 };
 /** Routes anyone may call: the API's own description, nothing else. */
 const PUBLIC_ROUTES = ['GET /openapi.json'];
@@ -66,11 +68,12 @@ export function describeHttpApi(): void {
       const authorizer = Object.values(resources(synth.service, 'AWS::ApiGatewayV2::Authorizer')).find((a) => a.Properties?.AuthorizerType === 'JWT');
       const config = JSON.stringify(authorizer?.Properties?.JwtConfiguration);
       const poolId = logicalIdAt(synth.stateful, 'AWS::Cognito::UserPool', 'Auth/UserPool/');
-      const clientId = logicalIdAt(synth.stateful, 'AWS::Cognito::UserPoolClient', 'Auth/UserPool/AppClient/');
+      // The web client lives in this (service) stack, next to the distribution its callback URL names.
+      const clientId = logicalIdAt(synth.service, 'AWS::Cognito::UserPoolClient', 'WebSignIn/WebClient/');
 
-      // Cross-stack values arrive as imports whose names embed the exporting resource's logical id.
+      // The pool is imported (the export's name embeds its logical id); the client is a local Ref.
       expect(config).toContain(poolId);
-      expect(config).toContain(clientId);
+      expect(config).toContain(`{"Ref":"${clientId}"}`);
     });
 
     it.each(Object.entries(HANDLER_OF_ROUTE))('routes %s to its own function (%s)', (routeKey, [fnPath]) => {

@@ -167,9 +167,9 @@ export function describeObservability(): void {
       const stateful = Object.keys(synth.stateful.toJSON().Outputs ?? {});
 
       expect(service).toEqual(
-        expect.arrayContaining(['HttpApiUrl', 'WebSocketUrl', 'WebSocketManagementEndpoint', 'QueueUrlFree', 'QueueUrlBasic', 'QueueUrlPro', 'DlqUrlPro']),
+        expect.arrayContaining(['WebUrl', 'UserPoolClientId', 'HttpApiUrl', 'WebSocketUrl', 'WebSocketManagementEndpoint', 'QueueUrlFree', 'QueueUrlBasic', 'QueueUrlPro', 'DlqUrlPro']),
       );
-      expect(stateful).toEqual(expect.arrayContaining(['UserPoolId', 'UserPoolClientId', 'JwtIssuer', 'MarketDataBucketName', 'JobsTableName', 'UsersTableName']));
+      expect(stateful).toEqual(expect.arrayContaining(['UserPoolId', 'AuthDomainUrl', 'JwtIssuer', 'MarketDataBucketName', 'JobsTableName', 'UsersTableName']));
       expect(JSON.stringify(synth.service.toJSON().Outputs.WebSocketUrl.Value)).toContain('wss://');
     });
   });

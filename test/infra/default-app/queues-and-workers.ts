@@ -34,10 +34,11 @@ export function describeQueuesAndWorkers(): void {
       expect(mapping(tier).Properties).toMatchObject({ BatchSize: 1, FunctionResponseTypes: ['ReportBatchItemFailures'] });
     });
 
-    it.each(TIERS)('%s: worker reserves exactly the tier concurrency, with the tier memory and the worker timeout', (tier) => {
+    it.each(TIERS)('%s: worker reserves no concurrency by default (opt-in), with the tier memory and the worker timeout', (tier) => {
       const props = worker(tier).Properties ?? {};
 
-      expect(props.ReservedConcurrentExecutions).toBe(TIER_SETTINGS[tier].maxConcurrency);
+      // A new account's quota (often 10) cannot hold 75 reserved executions: reservation is opt-in (reservedConcurrency=true).
+      expect(props.ReservedConcurrentExecutions).toBeUndefined();
       expect(props.MemorySize).toBe(TIER_SETTINGS[tier].workerMemoryMb);
       expect(props.Timeout).toBe(WORKER_TIMEOUT_SECONDS);
       expect((props.Environment as { Variables: Record<string, unknown> }).Variables.TIER).toBe(tier);

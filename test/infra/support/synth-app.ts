@@ -19,6 +19,8 @@ export interface SynthResult {
   readonly stacks: BacktestStacks;
   readonly stateful: Template;
   readonly service: Template;
+  /** The us-east-1 WAF stack, present only when the service deploys to another region without `webAclArn`. */
+  readonly edge: Template | undefined;
   readonly report: ValidationReport;
   /** The cloud assembly directory (templates, assets, validation-report.json). */
   readonly outdir: string;
@@ -31,6 +33,8 @@ export interface SynthOptions {
   readonly bundle?: boolean;
   /** Adds constructs after the stacks are built and before synthesis (used to prove cdk-nag is active). */
   readonly extend?: (stacks: BacktestStacks) => void;
+  /** Account and region, as the CLI passes them with credentials. @default none (environment-agnostic, as offline) */
+  readonly env?: { readonly account?: string; readonly region?: string };
 }
 
 /** Handler files docs/wiring.md promises that are not in the checkout. */
@@ -61,10 +65,18 @@ export function synthBacktestApp(options: SynthOptions = {}): SynthResult {
       ...options.context,
     },
   });
-  const stacks = addBacktestStacks(app);
+  // Explicitly none by default: a developer's CDK_DEFAULT_REGION must not change what the tests synthesize.
+  const stacks = addBacktestStacks(app, { env: options.env ?? {} });
   options.extend?.(stacks);
   const assembly = app.synth();
   const template = (name: string): Template => Template.fromJSON(assembly.getStackByName(name).template as Record<string, unknown>);
   const report = JSON.parse(readFileSync(join(assembly.directory, 'validation-report.json'), 'utf8')) as ValidationReport;
-  return { stacks, stateful: template(stacks.stateful.stackName), service: template(stacks.service.stackName), report, outdir: assembly.directory };
+  return {
+    stacks,
+    stateful: template(stacks.stateful.stackName),
+    service: template(stacks.service.stackName),
+    edge: stacks.edge ? template(stacks.edge.stackName) : undefined,
+    report,
+    outdir: assembly.directory,
+  };
 }

@@ -78,8 +78,17 @@ export const mentions = (value: unknown, logicalId: string): boolean => JSON.str
  */
 export function placeholderEnv(fn: CfnResource): Record<string, string> {
   const variables = (fn.Properties?.Environment as { Variables: Record<string, unknown> }).Variables;
+  // An imported URL (the user pool's ProviderURL from the stateful stack) is an https URL once deployed: say so, so
+  // the handlers' https checks see what they will see in AWS.
+  const importsAsUrls = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(importsAsUrls);
+    if (typeof value !== 'object' || value === null) return value;
+    const name = (value as Record<string, unknown>)['Fn::ImportValue'];
+    if (typeof name === 'string' && /url/i.test(name)) return `https://${name.replace(/[^A-Za-z0-9]/g, '').toLowerCase()}.example`;
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, importsAsUrls(v)]));
+  };
   const placeholder = (value: unknown): string =>
-    flattenCfnReference(value).replace(/<([^>]*)>/g, (_match, name: string) => name.replace(/[^A-Za-z0-9]/g, '').toLowerCase());
+    flattenCfnReference(importsAsUrls(value)).replace(/<([^>]*)>/g, (_match, name: string) => name.replace(/[^A-Za-z0-9]/g, '').toLowerCase());
   // A literal string is what the function gets; flattening it would turn a JSON value's `}` into `>`.
   return Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, typeof v === 'string' ? v : placeholder(v)]));
 }

@@ -184,6 +184,14 @@ export class InMemoryJobRepository implements JobRepository {
     return true;
   }
 
+  async requeueAbandoned(jobId: string, attempt: number, cutoff: string, now: string): Promise<boolean> {
+    const job = this.#jobs.get(jobId);
+    if (!job || job.status !== 'running' || job.attempts !== attempt || job.updatedAt > cutoff) return false;
+    const { startedAt: _startedAt, ...rest } = job;
+    this.#jobs.set(jobId, { ...rest, status: 'queued', attempts: 0, progress: 0, message: `Requeued: attempt ${attempt} stopped and its queue message was lost`, updatedAt: now });
+    return true;
+  }
+
   async requeueFailed(jobId: string, now: string): Promise<Job> {
     const job = this.#jobs.get(jobId);
     if (!job) throw new NotFoundError(`job ${jobId} not found`);
