@@ -93,7 +93,10 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-describe.runIf(run)('the web app', () => {
+// A loaded 2-core machine runs the backtests behind these pages slowly: each test waits on events, with room to do so.
+const SLOW = { timeout: 90_000 };
+
+describe.runIf(run)('the web app', SLOW, () => {
   it('serves a page whose first-load JavaScript is under 300 KB gzipped, and config.json without auth', async () => {
     const html = await (await fetch(`${stack.httpUrl}/`)).text();
     const scripts = [...html.matchAll(/src="\.\/(assets\/[^"]+\.js)"/g)].map((m) => m[1]);
@@ -344,7 +347,7 @@ describe.runIf(run)('the web app', () => {
   });
 });
 
-describe.runIf(run)('sign-in with Cognito managed login (as deployed)', () => {
+describe.runIf(run)('sign-in with Cognito managed login (as deployed)', SLOW, () => {
   let cognito: FakeCognito;
   let site: Listening;
   let cognitoUser: string;
