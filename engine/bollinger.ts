@@ -51,7 +51,7 @@ function bollinger(src: Float64Array, period: number, k: number, precision: Clos
   if (precision !== null) {
     const ref = Math.round((precision.minTicks + precision.maxTicks) / 2);
     const spread = Math.max(precision.maxTicks - ref, ref - precision.minTicks);
-    if (spread <= MAX_SPREAD && 2 * period * spread <= TWO_53) return exactBollinger(src, period, k, precision, ref, outputs, bands);
+    if (spread <= MAX_SPREAD && 2 * period * spread <= TWO_53) return exactBollinger(src, period, k, precision, ref, spread, outputs, bands);
   }
   return welfordBollinger(src, period, k, outputs, bands);
 }
@@ -71,6 +71,7 @@ function exactBollinger(
   k: number,
   precision: ClosePrecision,
   ref: number,
+  spread: number,
   outputs: Float64Array[],
   bands: boolean,
 ): IndicatorKernel {
@@ -82,66 +83,100 @@ function exactBollinger(
   const refSum = period * ref;
   // The middle band as one correctly rounded division (equal to smaKernel's) when the raw tick sum is exact.
   const rawSumExact = period * Math.max(Math.abs(precision.minTicks), Math.abs(precision.maxTicks)) <= TWO_53;
+  // Small numbers (cents at ordinary prices): |M| <= 2·p·D and V <= p²·D², so when 4·p²·D²·max(kd², kn²) < 2^53 every
+  // product below is an exact integer and the plain comparison is exact: no TwoSum, no rounding filter.
+  const small = !bands && 4 * (period * spread) ** 2 * Math.max(kd2, kn2) < TWO_53;
   const [first, upper, lower] = outputs;
   let sum = 0;
   let sqHi = 0;
   let sqLo = 0;
-  return {
-    length: src.length,
-    outputs,
-    step(from, to) {
-      let s = sum;
-      let qh = sqHi;
-      let ql = sqLo;
-      for (let i = from; i < to; i++) {
-        const x = (src[i] * scale + TO_INTEGER - TO_INTEGER) - ref;
-        let dq: number;
-        if (i >= period) {
-          const y = (src[i - period] * scale + TO_INTEGER - TO_INTEGER) - ref;
-          s += x - y;
-          dq = x * x - y * y; // exact: both squares are integers <= 2^52
+  const warmUp = (i: number): void => {
+    first[i] = Number.NaN;
+    if (bands) upper[i] = lower[i] = Number.NaN;
+  };
+  const stepSmall = (from: number, to: number): void => {
+    let s = sum;
+    let q = sqHi;
+    let i = from;
+    for (; i < Math.min(to, period); i++) {
+      const x = src[i] * scale + TO_INTEGER - TO_INTEGER - ref;
+      s += x;
+      q += x * x;
+      if (i < period - 1) warmUp(i);
+      else first[i] = zoneOf(s - period * x, kd2, kn2 * (period * q - s * s));
+    }
+    for (; i < to; i++) {
+      const x = src[i] * scale + TO_INTEGER - TO_INTEGER - ref;
+      const y = src[i - period] * scale + TO_INTEGER - TO_INTEGER - ref;
+      s += x - y;
+      q += x * x - y * y;
+      const m = s - period * x;
+      const a = kd2 * (m * m);
+      const b = kn2 * (period * q - s * s);
+      first[i] = m > 0 ? (a > b ? BELOW_LOWER : BELOW_MIDDLE) : m < 0 ? (a > b ? ABOVE_UPPER : ABOVE_MIDDLE) : AT_MIDDLE;
+    }
+    sum = s;
+    sqHi = q;
+  };
+  const stepLarge = (from: number, to: number): void => {
+    let s = sum;
+    let qh = sqHi;
+    let ql = sqLo;
+    for (let i = from; i < to; i++) {
+      const x = src[i] * scale + TO_INTEGER - TO_INTEGER - ref;
+      let dq: number;
+      if (i >= period) {
+        const y = src[i - period] * scale + TO_INTEGER - TO_INTEGER - ref;
+        s += x - y;
+        dq = x * x - y * y; // exact: both squares are integers <= 2^52
+      } else {
+        s += x;
+        dq = x * x;
+      }
+      // TwoSum: qh + dq == t + err exactly; the low part collects every rounding error.
+      const t = qh + dq;
+      const bv = t - qh;
+      ql += qh - (t - bv) + (dq - bv);
+      qh = t;
+      if (i < period - 1) {
+        warmUp(i);
+        continue;
+      }
+      const v = period * qh - s * s + period * ql;
+      if (bands) {
+        const m = rawSumExact ? (s + refSum) / den : (s / period + ref) / scale;
+        const w = k * (Math.sqrt(v > 0 ? v : 0) / den);
+        first[i] = m;
+        upper[i] = m + w;
+        lower[i] = m - w;
+      } else {
+        const m = s - period * x;
+        if (m === 0) {
+          first[i] = AT_MIDDLE;
         } else {
-          s += x;
-          dq = x * x;
-        }
-        // TwoSum: qh + dq == t + err exactly; the low part collects every rounding error.
-        const t = qh + dq;
-        const bv = t - qh;
-        ql += qh - (t - bv) + (dq - bv);
-        qh = t;
-        if (i < period - 1) {
-          first[i] = Number.NaN;
-          if (bands) upper[i] = lower[i] = Number.NaN;
-          continue;
-        }
-        const v = period * qh - s * s + period * ql;
-        if (bands) {
-          const m = rawSumExact ? (s + refSum) / den : (s / period + ref) / scale;
-          const w = k * (Math.sqrt(v > 0 ? v : 0) / den);
-          first[i] = m;
-          upper[i] = m + w;
-          lower[i] = m - w;
-        } else {
-          const m = s - period * x;
-          if (m === 0) {
-            first[i] = AT_MIDDLE;
-          } else {
-            const a = kd2 * (m * m);
-            const b = kn2 * v;
-            const tol = (a + kn2 * (period * qh + s * s)) * 2 ** -48;
-            const far = Math.abs(a - b) > tol ? a > b : beyondBig(m, s, qh, ql, period, kn, kd);
-            first[i] = m > 0 ? (far ? BELOW_LOWER : BELOW_MIDDLE) : far ? ABOVE_UPPER : ABOVE_MIDDLE;
-          }
+          const a = kd2 * (m * m);
+          const b = kn2 * v;
+          const tol = (a + kn2 * (period * qh + s * s)) * 2 ** -48;
+          const far = Math.abs(a - b) > tol ? a > b : beyondBig(m, s, qh, ql, period, kn, kd);
+          first[i] = m > 0 ? (far ? BELOW_LOWER : BELOW_MIDDLE) : far ? ABOVE_UPPER : ABOVE_MIDDLE;
         }
       }
-      // Renormalise the pair so the low part stays small (exact: TwoSum).
-      const t = qh + ql;
-      const bv = t - qh;
-      sqLo = qh - (t - bv) + (ql - bv);
-      sqHi = t;
-      sum = s;
-    },
+    }
+    // Renormalise the pair so the low part stays small (exact: TwoSum).
+    const t = qh + ql;
+    const bv = t - qh;
+    sqLo = qh - (t - bv) + (ql - bv);
+    sqHi = t;
+    sum = s;
   };
+  return { length: src.length, outputs, step: small ? stepSmall : stepLarge };
+}
+
+/** The zone from M (p · (middle − close)) and the two sides kd²·M² and kn²·V, all exact. */
+function zoneOf(m: number, kd2: number, b: number): number {
+  if (m === 0) return AT_MIDDLE;
+  const far = kd2 * (m * m) > b;
+  return m > 0 ? (far ? BELOW_LOWER : BELOW_MIDDLE) : far ? ABOVE_UPPER : ABOVE_MIDDLE;
 }
 
 /** kd²·m² > kn²·(p·Q − s²) with Q = qh + ql, in exact integer arithmetic (ties and near-ties only). */

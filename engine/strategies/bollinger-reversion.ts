@@ -28,11 +28,16 @@ export const bollingerReversion: StrategyDefinition = {
     const zone = ind[0][0];
     // Below the lower band wins; above the upper band shorts (with allowShort), which also reverses a long at once;
     // else beyond the middle exits the position on the other side. On the middle: nothing. Warm-up (NaN): nothing.
-    const above = p.allowShort ? SHORT : EXIT_LONG;
+    // One code per zone, looked up in a table: no chain of comparisons per bar (warm-up NaN maps to NONE).
+    const codes = new Int8Array(5);
+    codes[BELOW_LOWER + 2] = LONG;
+    codes[BELOW_MIDDLE + 2] = EXIT_SHORT;
+    codes[ABOVE_MIDDLE + 2] = EXIT_LONG;
+    codes[ABOVE_UPPER + 2] = p.allowShort ? SHORT : EXIT_LONG;
     return (from, to) => {
       for (let t = from; t < to; t++) {
         const z = zone[t];
-        out[t] = z === BELOW_LOWER ? LONG : z === ABOVE_UPPER ? above : z === ABOVE_MIDDLE ? EXIT_LONG : z === BELOW_MIDDLE ? EXIT_SHORT : NONE;
+        out[t] = z === z ? codes[z + 2] : NONE;
       }
     };
   },
