@@ -280,6 +280,10 @@ describe.runIf(run)('the web app', SLOW, () => {
     await expect.poll(() => row.locator('td.status').textContent(), { timeout: 30_000 }).toBe('cancelled');
     expect((await api.getJob(jobId)).status).toBe('cancelled');
     await screenshot(page, 'web-cancelled');
+    // A click anywhere on the row opens the job.
+    await row.locator('td.status').click();
+    await page.waitForURL((url) => url.hash === `#/jobs/${jobId}`);
+    await page.getByText('The backtest was cancelled; its credit was refunded.').waitFor();
   });
 
   it('goes on by polling when the socket is cut, and subscribes again when it returns', async () => {
