@@ -10,7 +10,7 @@ import { ConfigError, parseWebConfig, type WebConfig } from './config.ts';
 import { clearSession, isExpired, readSession, storeToken, type Session } from './auth/session.ts';
 import { takeTokenFromFragment } from './auth/token-link.ts';
 import { completeCognitoSignIn, SignInError, startCognitoSignIn } from './auth/cognito.ts';
-import { JobFeed } from './job-feed.ts';
+import { JobFeed, type FeedJob } from './job-feed.ts';
 import { h, replace } from './dom.ts';
 import { announce, mountLiveRegion } from './live-region.ts';
 import { utc } from './format.ts';
@@ -149,8 +149,8 @@ function runApp(root: HTMLElement, config: WebConfig, session: Session, signedOu
     known = feed.order.length;
   });
   feed.addEventListener('finished', (event) => {
-    const job = (event as CustomEvent).detail as { status: string; request: { strategyId: string; symbol: string; timeframe: string }; combinations: number };
-    announce(`${jobName(job as never)} ${job.status}.`);
+    const job = (event as CustomEvent<FeedJob>).detail;
+    announce(`${jobName(job)} ${job.status}.`);
     void ctx.refreshMe();
   });
   // The token's end: the session ends when it does, whatever the page is doing.

@@ -22,7 +22,7 @@ export function progressBar(label: string): { element: HTMLElement; update(job: 
       bar.setAttribute('aria-valuetext', `${value} %, ${detail}`);
       bar.dataset.status = job.status;
       fill.style.width = `${value}%`;
-      text.textContent = job.status === 'running' ? `${value} %` : job.status === 'queued' ? detail : value === 100 ? '100 %' : `${value} %`;
+      text.textContent = job.status === 'queued' ? detail : `${value} %`;
     },
   };
 }
