@@ -76,6 +76,17 @@ describe('backtest admin queues --watch', () => {
   });
 });
 
+describe('a reader that closes the pipe early (| head)', () => {
+  it('ends the CLI quietly with exit 0, no EPIPE stack trace', { timeout: 30_000 }, async () => {
+    // The refreshes keep writing, so the write after the reader left meets a closed pipe.
+    const running = start(['admin', 'queues', '--watch', '--interval', '0.5'], { BACKTEST_USER: user('head') });
+    running.child.stdout!.once('data', () => running.child.stdout!.destroy());
+    const run = await running.done;
+    expect(run.code).toBe(0);
+    expect(run.stderr).not.toContain('EPIPE');
+  });
+});
+
 describe('backtest run', () => {
   it('runs the engine locally on the example data, with the engine CLI\'s --json output', async () => {
     const run = await cli(['run', '--symbol', 'ORCL', '--strategy', 'sma-cross', '--param', 'fast=10', '--param', 'slow=30', '--start', '2004-01-01', '--end', '2013-12-31', '--json'], { DATA_DIR: EXAMPLES });
