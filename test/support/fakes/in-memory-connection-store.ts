@@ -7,6 +7,8 @@ const CONNECTION_TTL_MS = (2 * 3600 + 600) * 1000;
 export class InMemoryConnectionStore implements ConnectionStore {
   readonly #connections = new Map<string, { userId: string; connectedAt: number; tokenExpiresAt?: number }>();
   readonly #subscriptions = new Map<string, Set<string>>();
+  /** `jobId connectionId` -> the token expiry copied onto the subscription, as the table's JOB#/CONN# item holds it. */
+  readonly #subscriptionExpiry = new Map<string, number>();
 
   async putConnection(connectionId: string, userId: string, now: number, tokenExpiresAt?: number): Promise<void> {
     this.#connections.set(connectionId, { userId, connectedAt: now, ...(tokenExpiresAt !== undefined ? { tokenExpiresAt } : {}) });
@@ -23,7 +25,9 @@ export class InMemoryConnectionStore implements ConnectionStore {
     for (const subscribers of this.#subscriptions.values()) subscribers.delete(connectionId);
   }
 
-  async subscribe(connectionId: string, jobId: string, _now: number, _tokenExpiresAt?: number): Promise<void> {
+  async subscribe(connectionId: string, jobId: string, _now: number, tokenExpiresAt?: number): Promise<void> {
+    if (tokenExpiresAt !== undefined) this.#subscriptionExpiry.set(`${jobId} ${connectionId}`, tokenExpiresAt);
+    else this.#subscriptionExpiry.delete(`${jobId} ${connectionId}`);
     const subscribers = this.#subscriptions.get(jobId) ?? new Set<string>();
     subscribers.add(connectionId);
     this.#subscriptions.set(jobId, subscribers);
@@ -38,9 +42,8 @@ export class InMemoryConnectionStore implements ConnectionStore {
   }
 
   async subscriberDetails(jobId: string): Promise<Subscriber[]> {
-    // The expiry of the connection (the adapter copies it onto each subscription at subscribe time: the same value).
     return (await this.subscribers(jobId)).map((connectionId) => {
-      const exp = this.#connections.get(connectionId)?.tokenExpiresAt;
+      const exp = this.#subscriptionExpiry.get(`${jobId} ${connectionId}`);
       return exp !== undefined ? { connectionId, tokenExpiresAt: exp } : { connectionId };
     });
   }
