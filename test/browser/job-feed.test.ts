@@ -148,6 +148,22 @@ describe('JobFeed', () => {
     expect(api.getJobCalls.length).toBe(polled);
   });
 
+  it('reads older jobs on request and keeps them through later refreshes of the first page', async () => {
+    const api = fakeApi();
+    const pages: Record<string, { items: JobListItem[]; nextCursor: string | null }> = {
+      first: { items: [item('new', { createdAt: at(30), status: 'succeeded', progress: 1 })], nextCursor: 'c1' },
+      c1: { items: [item('old', { createdAt: at(10), status: 'succeeded', progress: 1 })], nextCursor: null },
+    };
+    api.api.listJobs = async (query = {}) => pages[query.cursor ?? 'first'];
+    const f = start(api);
+    await until(() => f.olderCursor === 'c1');
+    await f.loadOlder();
+    expect(f.order).toEqual(['new', 'old']);
+    expect(f.olderCursor).toBeNull();
+    await new Promise<void>((resolve) => f.addEventListener('change', () => resolve(), { once: true }));
+    expect(f.order).toEqual(['new', 'old']);
+  });
+
   it('ends the session on a 401 from the list', async () => {
     const api = fakeApi();
     api.listError = new ApiError(401, { type: 'about:blank', title: 'Unauthorized', status: 401, detail: 'The token expired at 2026-11-28T08:00:00Z' });

@@ -35,6 +35,8 @@ export class JobFeed extends EventTarget {
   order: string[] = [];
   socketState: SocketState = 'connecting';
   listError: string | undefined;
+  /** Where the next page of older jobs starts (null: none left; undefined: not known yet). */
+  olderCursor: string | null | undefined;
   private socket: ProgressConnection | undefined;
   private readonly timers: ReturnType<typeof setInterval>[] = [];
   private reconnectDelayMs = 1000;
@@ -68,6 +70,16 @@ export class JobFeed extends EventTarget {
     if (!isTerminal(job.status)) this.socket?.subscribe(jobId);
     this.changed(jobId);
     return job;
+  }
+
+  /** Reads the next page of older jobs into the list (the polled first page only holds the newest 50). */
+  async loadOlder(): Promise<void> {
+    if (this.olderCursor === null || this.olderCursor === undefined) return;
+    const page = await this.options.api.listJobs({ limit: 50, cursor: this.olderCursor });
+    for (const item of page.items) this.merge(item, Date.parse(item.updatedAt));
+    this.olderCursor = page.nextCursor;
+    this.order = this.sorted([...this.order, ...page.items.map((j) => j.jobId).filter((id) => !this.order.includes(id))]);
+    this.changed(undefined);
   }
 
   async cancel(jobId: string): Promise<void> {
@@ -156,12 +168,18 @@ export class JobFeed extends EventTarget {
       const listed = page.items.map((j) => j.jobId);
       for (const item of page.items) this.merge(item, Date.parse(item.updatedAt));
       const extra = this.order.filter((id) => !listed.includes(id));
-      this.order = [...listed, ...extra].sort((a, b) => Date.parse(this.jobs.get(b)?.createdAt ?? '') - Date.parse(this.jobs.get(a)?.createdAt ?? ''));
+      this.order = this.sorted([...listed, ...extra]);
+      // The first answer says whether older jobs exist; later ones would move the cursor under pages already read.
+      if (this.olderCursor === undefined) this.olderCursor = page.nextCursor;
       this.listError = undefined;
       this.changed(undefined);
     } catch (error) {
       this.onError(error);
     }
+  }
+
+  private sorted(ids: string[]): string[] {
+    return ids.sort((a, b) => Date.parse(this.jobs.get(b)?.createdAt ?? '') - Date.parse(this.jobs.get(a)?.createdAt ?? ''));
   }
 
   /** While the socket is down, the unfinished jobs are read one by one, so their bars keep moving. */

@@ -27,6 +27,20 @@ export function jobsView(ctx: AppContext, signal: AbortSignal): HTMLElement {
   const body = h('tbody');
   const empty = h('p', { class: 'empty' }, 'No backtests yet. Submit one, or from the CLI: npx backtest submit …');
   const error = h('p', { class: 'inline-error', role: 'alert', hidden: true });
+  const older = h('button', { type: 'button', class: 'small', hidden: true }, 'Show older backtests') as HTMLButtonElement;
+  older.addEventListener('click', () => {
+    older.disabled = true;
+    ctx.feed.loadOlder().then(
+      () => {
+        older.disabled = false;
+      },
+      (e: unknown) => {
+        older.disabled = false;
+        error.hidden = false;
+        error.textContent = `Older backtests could not be read: ${ctx.describeError(e)}`;
+      },
+    );
+  });
   const rows = new Map<string, Row>();
 
   const rowFor = (job: FeedJob): Row => {
@@ -100,6 +114,7 @@ export function jobsView(ctx: AppContext, signal: AbortSignal): HTMLElement {
     const want = ordered.map((j) => rows.get(j.jobId)!.tr);
     if (want.length !== body.children.length || want.some((tr, i) => body.children[i] !== tr)) body.replaceChildren(...want);
     empty.hidden = ordered.length > 0;
+    older.hidden = typeof ctx.feed.olderCursor !== 'string';
     error.hidden = ctx.feed.listError === undefined;
     error.textContent = ctx.feed.listError === undefined ? '' : `The job list could not be read: ${ctx.feed.listError}`;
   };
@@ -126,5 +141,6 @@ export function jobsView(ctx: AppContext, signal: AbortSignal): HTMLElement {
       body,
     ),
     empty,
+    h('p', { class: 'more' }, older),
   );
 }
