@@ -17,7 +17,7 @@ export function progressBar(label: string): { element: HTMLElement; update(job: 
         job.status === 'queued'
           ? `queued${job.queuePosition !== undefined ? `, ${job.queuePosition} ahead` : ''}${job.etaSeconds !== undefined ? `, about ${duration(job.etaSeconds)}` : ''}`
           : job.status === 'running'
-            ? `${value} %${job.message ? ` · ${job.message}` : ''}`
+            ? `running${job.message ? `: ${job.message}` : ''}`
             : job.status;
       bar.setAttribute('aria-valuetext', `${value} %, ${detail}`);
       bar.dataset.status = job.status;
