@@ -46,7 +46,7 @@ export function detectPrecision(values: Float64Array): ClosePrecision | null {
 /**
  * `(v + TO_INTEGER) - TO_INTEGER` rounds v to the nearest integer for |v| < 2^51 (1.5 × 2^52 has a unit in the last
  * place of 1). Hot loops use it to turn a close into ticks (`close * scale` is within far less than 1/2 of its tick
- * count): measured two to three times faster than Math.round there.
+ * count); measured clearly faster than Math.round in those loops.
  */
 export const TO_INTEGER = 1.5 * 2 ** 52;
 

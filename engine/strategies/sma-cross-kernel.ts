@@ -13,9 +13,9 @@ import { FLAT, LONG, NONE, SHORT, type SignalKernel } from './strategy.ts';
  *
  * Exact: the window sums are integer tick counts (the closes' decimal precision, detected at load) and the averages
  * are compared cross-multiplied, `sumFast * slow` against `sumSlow * fast` (strategies/exact-cross.ts), so a tie in
- * exact arithmetic is a tie here and no division rounds anything; the array path of a sweep decides with the same
- * functions, and a test holds the two paths to the same trades. Returns undefined (the engine then takes the array
- * path, on compensated averages) for data without a decimal precision or sums beyond 2^53.
+ * exact arithmetic is a tie here and no division rounds anything; the array path of a sweep decides exactly too
+ * (exact-cross.ts), and tests hold the two paths to the same trades. Returns undefined (the engine then takes the
+ * array path, on compensated averages) for data without a decimal precision or sums beyond 2^53.
  */
 export function smaCrossDirect(bars: BarSeries, fast: number, slow: number, allowShort: boolean, exec: Executor): SignalKernel | undefined {
   if (!exactSmaCross(bars, slow)) return undefined;

@@ -1,7 +1,7 @@
 import { smaKernel, tickSumKernel } from '../indicators.ts';
 import { closePrecisionOf } from '../precision.ts';
 import type { BarSeries } from '../types.ts';
-import { exactCrossSignals, exactProducts, exactSmaCross } from './exact-cross.ts';
+import { exactAverages, exactCrossSignals, exactSmaCross } from './exact-cross.ts';
 import { smaCrossDirect } from './sma-cross-kernel.ts';
 import { allowShortParam, crossSignals, periodParam, schemaFor, type ParamRule, type StrategyDefinition } from './strategy.ts';
 
@@ -24,22 +24,22 @@ export const smaCross: StrategyDefinition = {
   rules,
   schema: schemaFor(params, rules),
   warmup: (p) => p.slow as number,
-  // On decimal data (nearly always) the strategy reads exact tick sums and decides each cross exactly; otherwise it
-  // compares the (Neumaier-compensated) averages. docs/engine.md, "Numerics".
+  // On decimal data the strategy decides each cross exactly (docs/engine.md, "Numerics"): on the averages themselves
+  // when they provably keep exact order (nearly always), else on exact tick sums; otherwise it compares the
+  // (Neumaier-compensated) averages.
   indicators: (p, bars) => {
-    const periods = [p.fast as number, p.slow as number];
-    if (exactSmaCross(bars, p.slow as number)) {
+    const [fast, slow] = [p.fast as number, p.slow as number];
+    if (exactSmaCross(bars, slow) && !exactAverages(bars, fast, slow)) {
       const scale = closePrecisionOf(bars)!.scale;
-      return periods.map((n) => ({ key: `ticksum:${n}`, make: (b: BarSeries) => tickSumKernel(b.close, n, scale) }));
+      return [fast, slow].map((n) => ({ key: `ticksum:${n}`, make: (b: BarSeries) => tickSumKernel(b.close, n, scale) }));
     }
-    return periods.map((n) => ({ key: `sma:${n}`, make: (b: BarSeries) => smaKernel(b.close, n, closePrecisionOf(b)) }));
+    return [fast, slow].map((n) => ({ key: `sma:${n}`, make: (b: BarSeries) => smaKernel(b.close, n, closePrecisionOf(b)) }));
   },
   signals: (bars, ind, p, out) => {
-    const fast = p.fast as number;
-    const slow = p.slow as number;
+    const [fast, slow] = [p.fast as number, p.slow as number];
     const allowShort = p.allowShort as boolean;
-    return exactSmaCross(bars, slow)
-      ? exactCrossSignals(ind[0][0], fast, ind[1][0], slow, allowShort, exactProducts(bars, fast, slow), out)
+    return exactSmaCross(bars, slow) && !exactAverages(bars, fast, slow)
+      ? exactCrossSignals(ind[0][0], fast, ind[1][0], slow, allowShort, out)
       : crossSignals(ind[0][0], ind[1][0], allowShort, out);
   },
   direct: (bars, p, exec) => smaCrossDirect(bars, p.fast as number, p.slow as number, p.allowShort as boolean, exec),

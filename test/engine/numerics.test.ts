@@ -299,12 +299,13 @@ describe('property: random decimal series with forced ties against the rational 
     { decimals: 6, base: 20_000_000, label: 'six decimals around 20 (ORCL-like)' },
     { decimals: 2, base: 5_000_000_000, label: 'cents around 5e7 (products beyond 2^53)' },
     { decimals: 8, base: 6_000_000_000_000, label: 'satoshis around 60 000 (huge tick counts)' },
+    { decimals: 8, base: 60_000_000_000_000, label: 'satoshis around 600 000 (a sweep compares the tick sums)' },
   ];
 
   it('sma-cross, both paths, long-only and with shorts: identical trades', async () => {
     const next = rng(2026);
     let trades = 0;
-    for (let run = 0; run < 120; run++) {
+    for (let run = 0; run < 140; run++) {
       // Prepare
       const c = CASES[run % CASES.length];
       const n = run % 40 === 0 ? 2 * CHUNK + 300 : 60 + Math.floor(next() * 300);
@@ -332,7 +333,7 @@ describe('property: random decimal series with forced ties against the rational 
     const next = rng(1010);
     const ks: [number, bigint, bigint][] = [[0.5, 1n, 2n], [1, 1n, 1n], [1.5, 3n, 2n], [2, 2n, 1n], [2.2, 11n, 5n], [3, 3n, 1n]];
     let trades = 0;
-    for (let run = 0; run < 120; run++) {
+    for (let run = 0; run < 140; run++) {
       const c = CASES[run % CASES.length];
       const n = run % 40 === 0 ? 2 * CHUNK + 300 : 60 + Math.floor(next() * 300);
       const texts = tieHeavyTicks(next, n, c.base).map((x) => tickText(x, c.decimals));
