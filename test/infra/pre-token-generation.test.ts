@@ -1,6 +1,6 @@
 import type { PreTokenGenerationTriggerEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { handler } from '../../lambdas/handlers/auth/pre-token-generation.ts';
+import { createPreTokenHandler } from '../../lambdas/handlers/auth/pre-token-generation.ts';
 import { principalFromClaims } from '../../lambdas/core/principal.ts';
 
 function cognitoEvent(userAttributes: Record<string, string>, groups?: string[]): PreTokenGenerationTriggerEvent {
@@ -15,6 +15,16 @@ function cognitoEvent(userAttributes: Record<string, string>, groups?: string[])
     response: { claimsOverrideDetails: {} },
   } as PreTokenGenerationTriggerEvent;
 }
+
+/** Users with TOTP set up, as AdminGetUser would report them; every lookup is recorded. */
+const lookups: string[] = [];
+const withTotp = new Set(['user-1']);
+const handler = createPreTokenHandler({
+  hasTotp: async (_pool, userName) => {
+    lookups.push(userName);
+    return withTotp.has(userName);
+  },
+});
 
 describe('pre-token-generation trigger', () => {
   it('copies custom:tier and admin group membership into claims the API reads', async () => {
@@ -44,5 +54,27 @@ describe('pre-token-generation trigger', () => {
       claimsToAddOrOverride: { org: 'acme', tier: 'basic', admin: 'false' },
       claimsToSuppress: ['email'],
     });
+  });
+
+  it('withholds the admin claim from an admin-group member without TOTP MFA (MFA required for admins)', async () => {
+    const event = cognitoEvent({ 'custom:tier': 'pro' }, ['admin']);
+    event.userName = 'no-mfa-admin';
+
+    const result = await handler(event);
+
+    expect(result.response.claimsOverrideDetails.claimsToAddOrOverride).toEqual({ tier: 'pro', admin: 'false' });
+  });
+
+  it('fails closed when the MFA lookup fails, and never looks up users outside the admin group', async () => {
+    const errors: unknown[] = [];
+    const failing = createPreTokenHandler({ hasTotp: async () => Promise.reject(new Error('throttled')), onLookupError: (e) => errors.push(e) });
+    lookups.length = 0;
+
+    const admin = await failing(cognitoEvent({ 'custom:tier': 'basic' }, ['admin']));
+    await handler(cognitoEvent({ 'custom:tier': 'basic' }, ['beta']));
+
+    expect(admin.response.claimsOverrideDetails.claimsToAddOrOverride).toEqual({ tier: 'basic', admin: 'false' });
+    expect(errors).toHaveLength(1);
+    expect(lookups).toEqual([]);
   });
 });
