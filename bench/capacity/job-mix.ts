@@ -49,9 +49,9 @@ function shape(tier: Tier, strategyId: string, timeframe: Timeframe, years: numb
 }
 
 /**
- * `count` job shapes for a tier, drawn with `random` (seeded by the caller). Free: singles and small sweeps on daily
- * bars; basic: sweeps of 200-1,000 combinations on 10-20 years of daily bars and singles on hourly bars; pro: sweeps
- * of 1,000-5,000 combinations and hourly sweeps.
+ * `count` job shapes for a tier, drawn with `random` (seeded by the caller). Free: singles and sweeps of up to 100
+ * combinations on daily bars, some hourly singles; basic: daily sweeps of 200-1,000 combinations, hourly sweeps of
+ * 50-300, minute-bar singles; pro: daily sweeps of 1,000-5,000 combinations and hourly sweeps of 200-1,000.
  */
 export function drawJobShapes(tier: Tier, count: number, random: () => number): JobShape[] {
   const out: JobShape[] = [];
@@ -60,9 +60,16 @@ export function drawJobShapes(tier: Tier, count: number, random: () => number): 
   for (let i = 0; i < count; i++) {
     const strategy = pick(STRATEGIES);
     const r = random();
-    if (tier === 'free') out.push(r < 0.4 ? shape(tier, strategy, '1d', between(10, 25), 1) : shape(tier, strategy, '1d', between(10, 25), between(20, 100)));
-    else if (tier === 'basic') out.push(r < 0.2 ? shape(tier, strategy, '1h', between(5, 15), 1) : shape(tier, strategy, '1d', between(10, 20), between(200, 1000)));
-    else out.push(r < 0.25 ? shape(tier, strategy, '1h', between(3, 8), between(20, 60)) : shape(tier, strategy, '1d', between(10, 20), between(1000, 5000)));
+    if (tier === 'free') {
+      if (r < 0.4) out.push(shape(tier, strategy, '1d', between(10, 25), 1));
+      else if (r < 0.8) out.push(shape(tier, strategy, '1d', between(10, 25), between(20, 100)));
+      else out.push(shape(tier, strategy, '1h', between(5, 10), 1));
+    } else if (tier === 'basic') {
+      if (r < 0.4) out.push(shape(tier, strategy, '1d', between(10, 20), between(200, 1000)));
+      else if (r < 0.8) out.push(shape(tier, strategy, '1h', between(5, 10), between(50, 300)));
+      else out.push(shape(tier, strategy, '1m', between(1, 2), 1));
+    } else if (r < 0.4) out.push(shape(tier, strategy, '1d', between(10, 20), between(1000, 5000)));
+    else out.push(shape(tier, strategy, '1h', between(5, 10), between(200, 1000)));
   }
   return out;
 }
