@@ -11,6 +11,9 @@ import { readStackFile } from '../local/stack-file.ts';
 import { startStackProcess, type StackProcess } from './stack-process.ts';
 import { TIERS, type Tier } from '../lambdas/core/tiers.ts';
 import { millis, seconds, seededRandom, summarize, table } from './load-stats.ts';
+import { calibrate, scenarioJobBody, scenarioSchedule, SCENARIOS, type Calibration, type Scenario, type ScenarioName } from './load-scenarios.ts';
+import { waitChartSvg } from './load-chart.ts';
+import { writeFileSync } from 'node:fs';
 
 /**
  * `npm run load [-- --duration 60 --users free=60,basic=25,pro=15 --every free=20,basic=6,pro=4]`: the design's goals
@@ -19,6 +22,11 @@ import { millis, seconds, seededRandom, summarize, table } from './load-stats.ts
  * at a bounded rate for a bounded time, follow their jobs live, and the run ends when every job is terminal or at the
  * hard timeout. Starts its own `npm start` on free ports in a child process (stopped at the end), so the load
  * generator's event loop is not the stack's, unless `--use-running` is given (a running `npm start`).
+ *
+ * `--scenario steady|overload` runs the issue-12 scenarios instead (bench/load-scenarios.ts): 1,000 users submitting
+ * every 30-120 s, daily sweeps of about 1-4 s engine time where the tier allows, an offer of `--offer` x the measured
+ * capacity (0.7 and 2 by default). `--json FILE` writes every number of the report and each job's timings, `--svg FILE`
+ * a chart of queue wait per tier over the run.
  */
 
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
@@ -41,6 +49,10 @@ interface JobRecord {
   terminalPushAt?: number;
   /** The job as the API reports it at the end. */
   view?: JobView;
+  /** Time the submit request took, ms. */
+  submitMs: number;
+  /** The subscribe snapshot of a still-queued job carried a queue position and an ETA. */
+  queuedSnapshot?: { position: boolean; eta: boolean };
 }
 
 interface JobView {
@@ -82,7 +94,11 @@ function readOptions() {
   const { values } = parseArgs({
     options: {
       duration: { type: 'string', default: '60' },
-      users: { type: 'string', default: 'free=60,basic=25,pro=15' },
+      users: { type: 'string' },
+      scenario: { type: 'string' },
+      offer: { type: 'string' },
+      json: { type: 'string' },
+      svg: { type: 'string' },
       every: { type: 'string', default: 'free=20,basic=6,pro=4' },
       'sweep-share': { type: 'string', default: '0.5' },
       timeout: { type: 'string', default: '600' },
@@ -93,11 +109,23 @@ function readOptions() {
   });
   const sweepShare = Number(values['sweep-share']);
   if (!(sweepShare >= 0 && sweepShare <= 1)) throw new LoadOptionsError(`--sweep-share: must be from 0 to 1, got ${values['sweep-share']}`);
+  let scenario: Scenario | undefined;
+  if (values.scenario !== undefined) {
+    if (!(values.scenario in SCENARIOS)) throw new LoadOptionsError(`--scenario: expected steady or overload, got ${values.scenario}`);
+    scenario = { ...SCENARIOS[values.scenario as ScenarioName] };
+    if (values.offer !== undefined) scenario.offer = positive('offer', values.offer);
+    if (values.users !== undefined) scenario.users = tierNumbers('users', values.users);
+  } else if (values.offer !== undefined) {
+    throw new LoadOptionsError('--offer: only with --scenario steady|overload');
+  }
   const every = tierNumbers('every', values.every);
   for (const tier of TIERS) if (every[tier] <= 0) throw new LoadOptionsError(`--every: ${tier} must be above 0`);
   return {
     durationMs: positive('duration', values.duration) * 1000,
-    users: tierNumbers('users', values.users),
+    users: scenario?.users ?? tierNumbers('users', values.users ?? 'free=60,basic=25,pro=15'),
+    scenario,
+    jsonFile: values.json,
+    svgFile: values.svg,
     everyMs: { free: every.free * 1000, basic: every.basic * 1000, pro: every.pro * 1000 },
     sweepShare,
     timeoutMs: positive('timeout', values.timeout) * 1000,
@@ -152,6 +180,10 @@ function followSocket(user: SimUser, counters: { wsErrors: number }): void {
     const record = jobId === undefined ? undefined : user.jobs.get(jobId);
     if (record === undefined) return;
     const status = message.type === 'snapshot' ? message.job?.status : message.status;
+    if (message.type === 'snapshot' && status === 'queued') {
+      const job = message.job as { queuePosition?: unknown; etaSeconds?: unknown };
+      record.queuedSnapshot = { position: typeof job.queuePosition === 'number', eta: typeof job.etaSeconds === 'number' };
+    }
     if (message.type === 'progress') {
       record.progressMessages += 1;
       if (message.at !== undefined) record.delaysMs.push(arrived - Date.parse(message.at));
@@ -185,6 +217,18 @@ async function main(): Promise<void> {
   const random = seededRandom(options.seed);
   const run = randomBytes(3).toString('hex');
 
+  let calibration: Calibration | undefined;
+  if (options.scenario !== undefined) {
+    // Before the stack starts, so the measurement has the machine to itself (apart from other users of it).
+    const planned = { ...DEFAULT_WORKER_THREADS, ...readLocalConfig().LOCAL_WORKER_THREADS };
+    const threadCount = options.useRunning ? Number.POSITIVE_INFINITY : TIERS.reduce((n, t) => n + planned[t], 0);
+    console.log('Measuring the job mix on the engine (a few seconds of one core)...');
+    calibration = await calibrate(options.scenario, threadCount, seededRandom(options.seed + 1));
+    console.log(
+      `Engine time per job: ${TIERS.map((t) => `${t} ${calibration!.meanEngineSeconds[t].toFixed(2)} s`).join(', ')}; capacity ${calibration.capacityJobsPerSecond.toFixed(2)} jobs/s on ${calibration.usableCores} cores.\n` +
+        `The schedule plans ${calibration.plannedJobsPerSecond.toFixed(1)} jobs/s = ${calibration.plannedOffer.toFixed(2)} x capacity; each submission is made with probability ${calibration.submitProbability.toFixed(3)}, so the offer is ${calibration.offer.toFixed(2)} x capacity.`,
+    );
+  }
   let stack: StackProcess | undefined;
   let threads: Record<Tier, number> | undefined;
   let info = options.useRunning ? readStackFile() : undefined;
@@ -256,10 +300,15 @@ async function main(): Promise<void> {
     }, 5_000);
 
     const rejected: Record<Tier, Map<string, number>> = { free: new Map(), basic: new Map(), pro: new Map() };
+    const submitLatencies: number[] = [];
     const started = now();
     const deadline = started + options.timeoutMs;
     // Each user gets its own schedule (random phase, fixed period) drawn up front, so the run repeats from --seed.
+    const scenario = options.scenario;
     const schedules = users.map((u) => {
+      if (scenario !== undefined) {
+        return scenarioSchedule(scenario, options.durationMs, calibration!.submitProbability, random).map((t) => ({ t, kind: 'sweep' as const, body: scenarioJobBody(u.tier, random) as unknown }));
+      }
       const period = options.everyMs[u.tier];
       const phase = random() * period;
       const slots = Math.ceil(options.durationMs / period) + 1;
@@ -275,12 +324,14 @@ async function main(): Promise<void> {
           const submittedAt = now();
           try {
             const { status, body } = await api<{ jobId?: string; detail?: string }>(httpUrl, user.token, '/backtests', { method: 'POST', body: JSON.stringify(slot.body) });
+            const tookMs = now() - submittedAt;
+            submitLatencies.push(tookMs);
             if (status !== 202 || body.jobId === undefined) {
               const key = `${status} ${body.detail ?? ''}`.trim();
               rejected[user.tier].set(key, (rejected[user.tier].get(key) ?? 0) + 1);
               continue;
             }
-            user.jobs.set(body.jobId, { tier: user.tier, userId: user.userId, jobId: body.jobId, kind: slot.kind, submittedAt, progressMessages: 0, delaysMs: [] });
+            user.jobs.set(body.jobId, { tier: user.tier, userId: user.userId, jobId: body.jobId, kind: slot.kind, submittedAt, progressMessages: 0, delaysMs: [], submitMs: tookMs });
             user.socket.send(JSON.stringify({ action: 'subscribe', jobId: body.jobId }));
           } catch (error) {
             const key = `request error: ${error instanceof Error ? error.message : String(error)}`;
@@ -325,7 +376,7 @@ async function main(): Promise<void> {
       user.socket.close();
     }
 
-    report({ users, options, rejected, loads, loadStart, maxWaiting, maxOldest, wall, timedOut: now() >= deadline, wsErrors: counters.wsErrors, submitMs, concurrency, threads, clientLagP99Ms: clientLag.percentile(99) / 1e6 });
+    report({ users, options, rejected, loads, loadStart, maxWaiting, maxOldest, wall, timedOut: now() >= deadline, wsErrors: counters.wsErrors, submitMs, concurrency, threads, clientLagP99Ms: clientLag.percentile(99) / 1e6, submitLatencies, calibration, started });
   } finally {
     for (const u of users) u.socket?.terminate();
     await stopStack();
@@ -348,6 +399,9 @@ function report(input: {
   concurrency: Record<Tier, number>;
   threads: Record<Tier, number> | undefined;
   clientLagP99Ms: number;
+  submitLatencies: number[];
+  calibration: Calibration | undefined;
+  started: number;
 }): void {
   const { users, rejected } = input;
   const all = users.flatMap((u) => [...u.jobs.values()]);
@@ -409,6 +463,60 @@ Goals
   pro p95 queue wait below free's: ${proFirst ? 'yes' : 'NO'} (pro ${seconds(queueP95.pro)} s, basic ${seconds(queueP95.basic)} s, free ${seconds(queueP95.free)} s)
   mean queue wait < 30 s in every tier: ${meanOk ? 'met' : 'NOT met'} (${TIERS.map((t) => `${t} ${seconds(queueMean[t])} s`).join(', ')})
   progress delay p95 < 2 s: ${allDelays !== undefined && allDelays.p95 < 2000 ? 'met' : 'NOT met'} (p95 ${millis(allDelays?.p95)} ms over ${allDelays?.count ?? 0} messages)`);
+  const submitLatency = summarize(input.submitLatencies);
+  const submitP99 = submitLatency === undefined ? undefined : [...input.submitLatencies].sort((x, y) => x - y)[Math.max(0, Math.ceil(0.99 * submitLatency.count) - 1)];
+  const queuedSnapshots = all.filter((j) => j.queuedSnapshot !== undefined);
+  const withEta = queuedSnapshots.filter((j) => j.queuedSnapshot!.position && j.queuedSnapshot!.eta).length;
+  const tierOrder = queueMean.pro !== undefined && queueMean.basic !== undefined && queueMean.free !== undefined && queueMean.pro <= queueMean.basic && queueMean.basic <= queueMean.free;
+  console.log(`  submit latency p50 / p99: ${millis(submitLatency?.p50)} / ${millis(submitP99)} ms over ${submitLatency?.count ?? 0} requests (goal p99 < 200 ms: ${submitP99 !== undefined && submitP99 < 200 ? 'met' : 'NOT met'})
+  progress delay p95 < 500 ms: ${allDelays !== undefined && allDelays.p95 < 500 ? 'met' : 'NOT met'}; waits in tier order (mean pro <= basic <= free): ${tierOrder ? 'yes' : 'no'}
+  queued snapshots with a queue position and ETA: ${withEta} of ${queuedSnapshots.length}`);
+  if (input.calibration !== undefined) {
+    const c = input.calibration;
+    const finishedPerSecond = all.filter((j) => j.view && TERMINAL.has(j.view.status)).length / (input.wall / 1000);
+    console.log(`  offer ${c.offer.toFixed(2)} x measured capacity (${c.capacityJobsPerSecond.toFixed(2)} jobs/s on ${c.usableCores} cores); finished ${finishedPerSecond.toFixed(2)} jobs/s over the run`);
+  }
+  const points = all
+    .filter((j) => j.view?.startedAt !== undefined)
+    .map((j) => ({ tier: j.tier, submittedS: (j.submittedAt - input.started) / 1000, waitS: (Date.parse(j.view!.startedAt!) - Date.parse(j.view!.createdAt)) / 1000 }));
+  const name = input.options.scenario?.name ?? 'custom';
+  if (input.options.svgFile !== undefined) {
+    const title = `npm run load --scenario ${name}: queue wait per tier (offer ${input.calibration?.offer.toFixed(2) ?? '?'} x capacity)`;
+    writeFileSync(input.options.svgFile, waitChartSvg(points, input.options.scenario ? title : `npm run load: queue wait per tier`));
+    console.log(`Wrote ${input.options.svgFile}`);
+  }
+  if (input.options.jsonFile !== undefined) {
+    const tierSummary = Object.fromEntries(
+      TIERS.map((tier) => {
+        const jobs = all.filter((j) => j.tier === tier);
+        const waits = summarize(defined(jobs.map((j) => ms(j.view?.createdAt, j.view?.startedAt))));
+        return [tier, { accepted: jobs.length, rejected: [...rejected[tier].values()].reduce((a, b) => a + b, 0), queueWaitMs: waits, progressDelayMs: summarize(jobs.flatMap((j) => j.delaysMs)), maxWaiting: input.maxWaiting[tier] }];
+      }),
+    );
+    const out = {
+      scenario: input.options.scenario ?? null,
+      seed: input.options.seed,
+      durationMs: input.options.durationMs,
+      machine: { loadAverageAtStart: input.loadStart, loadAverageMax: Math.max(...loads), loadAverageMean: loads.reduce((a, b) => a + b, 0) / loads.length },
+      stack: { maxConcurrency: input.concurrency, workerThreads: input.threads ?? null },
+      calibration: input.calibration ?? null,
+      wallMs: input.wall,
+      timedOut: input.timedOut,
+      lost: lost.length,
+      missedPushes: missedPush.length,
+      retried: retried.length,
+      wsErrors: input.wsErrors,
+      submitLatencyMs: submitLatency === undefined ? null : { ...submitLatency, p99: submitP99 },
+      progressDelayMs: allDelays ?? null,
+      waitsInTierOrder: tierOrder,
+      queuedSnapshots: { total: queuedSnapshots.length, withPositionAndEta: withEta },
+      clientLagP99Ms: input.clientLagP99Ms,
+      tiers: tierSummary,
+      jobs: all.map((j) => ({ tier: j.tier, jobId: j.jobId, status: j.view?.status ?? null, submittedS: (j.submittedAt - input.started) / 1000, submitMs: j.submitMs, createdAt: j.view?.createdAt ?? null, startedAt: j.view?.startedAt ?? null, finishedAt: j.view?.finishedAt ?? null, attempts: j.view?.attempts ?? null, progressMessages: j.progressMessages })),
+    };
+    writeFileSync(input.options.jsonFile, `${JSON.stringify(out, null, 1)}\n`);
+    console.log(`Wrote ${input.options.jsonFile}`);
+  }
   if (lost.length > 0 || !proFirst) process.exitCode = 1;
 }
 

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { scenarioJobBody, scenarioSchedule, SCENARIOS } from '../../bench/load-scenarios.ts';
+import { waitChartSvg } from '../../bench/load-chart.ts';
+import { seededRandom } from '../../bench/load-stats.ts';
+import { submitRequestSchema } from '../../lambdas/core/submit-schema.ts';
+import { estimateWork, MAX_BAR_EVALUATIONS } from '../../lambdas/core/use-cases/work-estimate.ts';
+import { validateSpec } from '../../engine/index.ts';
+import { TIER_SETTINGS, TIERS } from '../../lambdas/core/tiers.ts';
+
+describe('load scenarios', () => {
+  it.each(TIERS)('draws %s jobs the API accepts: valid body, inside the grid cap and the work cap', (tier) => {
+    const random = seededRandom(5);
+    for (let i = 0; i < 200; i++) {
+      const body = scenarioJobBody(tier, random);
+      const parsed = submitRequestSchema.parse(body);
+      const { combinations } = validateSpec({ strategyId: parsed.strategyId, params: parsed.params as never, initialCash: 10_000, commission: 0 });
+      expect(combinations).toBeLessThanOrEqual(TIER_SETTINGS[tier].maxCombinations);
+      expect(estimateWork(parsed, combinations, Date.now()).barEvaluations).toBeLessThanOrEqual(MAX_BAR_EVALUATIONS);
+    }
+  });
+
+  it('spaces a user\'s submissions 30-120 s apart and thins them with the submit probability', () => {
+    const random = seededRandom(9);
+    const all = scenarioSchedule(SCENARIOS.steady, 3_600_000, 1, random);
+    for (let i = 1; i < all.length; i++) {
+      expect(all[i] - all[i - 1]).toBeGreaterThanOrEqual(30_000);
+      expect(all[i] - all[i - 1]).toBeLessThanOrEqual(120_000);
+    }
+    expect(all.every((t) => t >= 0 && t < 3_600_000)).toBe(true);
+    // Over many users, a probability of 0.25 keeps about a quarter of the slots.
+    let kept = 0;
+    let slots = 0;
+    for (let u = 0; u < 400; u++) {
+      kept += scenarioSchedule(SCENARIOS.steady, 600_000, 0.25, random).length;
+      slots += scenarioSchedule(SCENARIOS.steady, 600_000, 1, random).length;
+    }
+    expect(kept / slots).toBeGreaterThan(0.2);
+    expect(kept / slots).toBeLessThan(0.3);
+  });
+
+  it('draws the chart of wait per tier: a line per tier through its mean waits, and a text alternative', () => {
+    const svg = waitChartSvg(
+      [
+        { tier: 'pro', submittedS: 1, waitS: 0.5 },
+        { tier: 'pro', submittedS: 12, waitS: 1.5 },
+        { tier: 'free', submittedS: 3, waitS: 40 },
+      ],
+      'wait <test>',
+    );
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg).toContain('<title id="t">wait &lt;test&gt;</title>');
+    expect(svg).toContain('free: 1 jobs, max wait 40.0 s');
+    expect(svg).toContain('basic: no jobs');
+    expect(svg.match(/<polyline /g)).toHaveLength(2);
+    expect(svg.match(/<circle /g)).toHaveLength(3);
+  });
+});
