@@ -97,6 +97,7 @@ export class ServiceStack extends Stack {
       jobsTable: stateful.jobsTable,
       connectionsTable: stateful.connectionsTable,
       usersTable: stateful.usersTable,
+      userDirectory: pool ? { kind: 'cognito', userPool: pool.userPool } : { kind: 'users-table', usersTable: stateful.usersTable },
       logRetentionDays,
       rateLimit: config.apiRateLimit,
       burstLimit: config.apiBurstLimit,

@@ -210,6 +210,20 @@ export function bindUserDirectory(fn: BacktestFunction, directory: UserDirectory
   fn.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources: [directory.usersTable.tableArn] }));
 }
 
+/**
+ * `ADMIN_USER_POOL_ID` plus ListUsers and AdminListGroupsForUser on the pool, for handlers that honour the admin
+ * claim: they confirm it against the pool's admin group (cached a minute), so a demoted admin loses admin rights
+ * within a minute instead of when their token expires. With an external issuer there is no pool to ask: nothing is
+ * set and the claim stands.
+ */
+export function bindAdminDirectory(fn: BacktestFunction, directory: UserDirectorySource): void {
+  if (directory.kind !== 'cognito') return;
+  fn.setEnv('ADMIN_USER_POOL_ID', directory.userPool.userPoolId);
+  fn.role.addToPrincipalPolicy(
+    new iam.PolicyStatement({ actions: ['cognito-idp:ListUsers', 'cognito-idp:AdminListGroupsForUser'], resources: [directory.userPool.userPoolArn] }),
+  );
+}
+
 const envTier = (tier: Tier): string => tier.toUpperCase();
 
 /**

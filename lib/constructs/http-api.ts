@@ -12,7 +12,7 @@ import { HTTP_API_CORS } from '../definitions/http-api-cors.ts';
 import { httpRouteList, routeKeyOf, type HttpRouteId } from '../definitions/http-routes.ts';
 import { ROUTE_THROTTLES } from '../definitions/route-throttles.ts';
 import { HANDLER_ENTRIES } from '../handler-entries.ts';
-import { BacktestFunction, bindJobsTable, bindMarketData, bindTierConcurrency, bindTierQueues, bindUserDirectory, bindUsersTable, type UserDirectorySource } from './backtest-function.ts';
+import { BacktestFunction, bindAdminDirectory, bindJobsTable, bindMarketData, bindTierConcurrency, bindTierQueues, bindUserDirectory, bindUsersTable, type UserDirectorySource } from './backtest-function.ts';
 import type { JobQueues } from './job-queues.ts';
 import type { Tier, TierSettings } from '../../lambdas/core/tiers.ts';
 
@@ -75,6 +75,7 @@ const ROUTE_GRANTS: Record<HttpRouteId, (fn: BacktestFunction, props: HttpApiPro
     bindUsersTable(fn, props.usersTable, 'name');
     bindTierQueues(fn, props.queues, 'stats');
     bindTierConcurrency(fn, props.tiers);
+    bindAdminDirectory(fn, props.userDirectory);
   },
   // The admin user routes: the Users table grants are what DynamoDbAccountStore calls for each use case (get:
   // GetItem; credits: GetItem then one transaction of conditional updates, the balance and its ledger entry; tier:
@@ -82,15 +83,18 @@ const ROUTE_GRANTS: Record<HttpRouteId, (fn: BacktestFunction, props: HttpApiPro
   adminUser: (fn, props) => {
     bindUsersTable(fn, props.usersTable, { actions: ['dynamodb:GetItem'] });
     bindUserDirectory(fn, props.userDirectory, 'read');
+    bindAdminDirectory(fn, props.userDirectory);
   },
   adminCredits: (fn, props) => {
     bindUsersTable(fn, props.usersTable, { actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] });
     bindUserDirectory(fn, props.userDirectory, 'read');
+    bindAdminDirectory(fn, props.userDirectory);
   },
   // Changing a tier writes the directory, then appends the change to the user's ledger (UpdateItem on Users).
   adminTier: (fn, props) => {
     bindUsersTable(fn, props.usersTable, { actions: ['dynamodb:UpdateItem'] });
     bindUserDirectory(fn, props.userDirectory, 'readWrite');
+    bindAdminDirectory(fn, props.userDirectory);
   },
   // GET /me reads the caller's account: one GetItem on Users (DynamoDbAccountStore.get).
   me: (fn, props) => {
@@ -105,6 +109,7 @@ const ROUTE_GRANTS: Record<HttpRouteId, (fn: BacktestFunction, props: HttpApiPro
   },
   adminUserLedger: (fn, props) => {
     bindUsersTable(fn, props.usersTable, { actions: ['dynamodb:Query'] });
+    bindAdminDirectory(fn, props.userDirectory);
   },
   symbols: (fn, props) => {
     bindMarketData(fn, props.marketDataBucket);

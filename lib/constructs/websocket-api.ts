@@ -15,6 +15,8 @@ import {
   bindJwtVerification,
   bindManagementApi,
   bindUsersTable,
+  bindAdminDirectory,
+  type UserDirectorySource,
 } from './backtest-function.ts';
 
 export interface WebSocketApiProps {
@@ -24,6 +26,8 @@ export interface WebSocketApiProps {
   /** Only its name: the job repository the message handler builds takes both table names. */
   readonly usersTable: ITable;
   readonly logRetentionDays: number;
+  /** Where an admin claim is confirmed before it lets a connection watch other users' jobs. */
+  readonly userDirectory: UserDirectorySource;
   /** Steady-state messages per second across the stage. */
   readonly rateLimit: number;
   readonly burstLimit: number;
@@ -63,6 +67,7 @@ export class WebSocketApi extends Construct {
     });
     bindJobsTable(message, props.jobsTable, 'read');
     bindUsersTable(message, props.usersTable, 'name');
+    bindAdminDirectory(message, props.userDirectory);
 
     const authorizer = new WebSocketLambdaAuthorizer('TokenAuthorizer', authorizerFn.fn, {
       identitySource: ['route.request.querystring.token'],

@@ -177,6 +177,22 @@ describe('item 2: per-client limits in front of the API', () => {
   });
 });
 
+describe('item 3: a demoted admin loses admin rights within a minute', () => {
+  it.each(['HttpApi/AdminQueues', 'HttpApi/AdminUser', 'HttpApi/AdminCredits', 'HttpApi/AdminTier', 'HttpApi/AdminUserLedger', 'WebSocketApi/Message'])(
+    '%s confirms the admin claim against the pool\'s admin group',
+    (fnPath) => {
+      const synth = defaultApp();
+      const poolId = logicalIdAt(synth.stateful, 'AWS::Cognito::UserPool', 'Auth/UserPool/');
+      const fn = resources(synth.service, 'AWS::Lambda::Function')[logicalIdAt(synth.service, 'AWS::Lambda::Function', `${fnPath}/Function/`)];
+      const grants = statementsOfRole(synth.service, roleOfFunction(synth.service, fnPath)).filter((s) => [s.Action].flat().includes('cognito-idp:AdminListGroupsForUser'));
+
+      expect(JSON.stringify((fn.Properties?.Environment as { Variables: Record<string, unknown> }).Variables.ADMIN_USER_POOL_ID)).toContain(poolId);
+      expect(grants).toHaveLength(1);
+      expect(JSON.stringify(grants[0].Resource)).toContain(poolId);
+    },
+  );
+});
+
 describe('item 4: exact DynamoDB actions', () => {
   let synth: SynthResult;
   beforeAll(() => {

@@ -1,3 +1,4 @@
+import { confirmAdmin } from '../../core/admin-check.ts';
 import { grantCredits, requireAdmin } from '../../core/use-cases/admin-users.ts';
 import { httpHandler, json, jsonBody, pathParameter, principalOf } from '../shared/http.ts';
 import { createLogger } from '../shared/logger.ts';
@@ -7,7 +8,7 @@ import type { AdminUsersHandlerDeps } from './admin-users-deps.ts';
 export function createAdminCreditsHandler(deps: AdminUsersHandlerDeps) {
   const logger = deps.logger ?? createLogger('api');
   return httpHandler(logger, async (event) => {
-    const principal = principalOf(event);
+    const principal = await confirmAdmin(principalOf(event), deps.adminDirectory);
     requireAdmin(principal);
     const granted = await grantCredits(principal, pathParameter(event, 'userId'), jsonBody(event), deps);
     // An audit line: who moved whose credits, by how much.

@@ -1,4 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { confirmAdmin } from '../../core/admin-check.ts';
+import type { AdminDirectory } from '../../core/ports/admin-directory.ts';
 import type { Clock } from '../../core/ports/clock.ts';
 import type { JobQueue } from '../../core/ports/job-queue.ts';
 import type { JobRepository } from '../../core/ports/job-repository.ts';
@@ -14,7 +16,9 @@ export function createAdminQueuesHandler(deps: {
   clock: Clock;
   tiers?: Readonly<Record<Tier, TierSettings>>;
   logger?: Logger;
+  /** Confirms the admin claim (a demoted admin loses rights within a minute); absent = the claim stands. */
+  adminDirectory?: AdminDirectory;
 }) {
   const logger = deps.logger ?? createLogger('api');
-  return httpHandler(logger, async (event) => json(200, await queueOverview(principalOf(event), deps)));
+  return httpHandler(logger, async (event) => json(200, await queueOverview(await confirmAdmin(principalOf(event), deps.adminDirectory), deps)));
 }

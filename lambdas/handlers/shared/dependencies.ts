@@ -11,7 +11,10 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createRemoteJWKSet } from 'jose';
 import { ApiGatewayClientPush } from '../../adapters/api-gateway-client-push.ts';
+import { CognitoAdminDirectory } from '../../adapters/cognito-admin-directory.ts';
 import { CognitoUserDirectory } from '../../adapters/cognito-user-directory.ts';
+import { CachedAdminDirectory } from '../../core/admin-check.ts';
+import type { AdminDirectory } from '../../core/ports/admin-directory.ts';
 import { DynamoDbAccountStore } from '../../adapters/dynamodb-account-store.ts';
 import { DynamoDbUserDirectory } from '../../adapters/dynamodb-user-directory.ts';
 import { describeFaults, faultConfigFromEnv, faultsEnabled, withFaults, type FaultConfig } from '../../adapters/fault-injection.ts';
@@ -89,6 +92,13 @@ function jobQueue(env: Env): JobQueue {
   return withFaults.queue(new SqsJobQueue({ client: sqs(), queueUrls: queueUrls(env) }), faults(env));
 }
 
+/** The admin group of the Cognito pool (ADMIN_USER_POOL_ID), answers cached for a minute; undefined without a pool. */
+function adminDirectory(env: Env): AdminDirectory | undefined {
+  const { ADMIN_USER_POOL_ID } = parseEnv(envSchemas.adminDirectory, env);
+  if (!ADMIN_USER_POOL_ID) return undefined;
+  return new CachedAdminDirectory(new CognitoAdminDirectory({ client: new CognitoIdentityProviderClient({}), userPoolId: ADMIN_USER_POOL_ID }), systemClock);
+}
+
 function userDirectory(env: Env): UserDirectory {
   const e = parseEnv(envSchemas.userDirectory, env);
   if (e.USER_DIRECTORY === 'cognito') return new CognitoUserDirectory({ client: new CognitoIdentityProviderClient({}), userPoolId: e.USER_POOL_ID });
@@ -151,7 +161,13 @@ export function cancelDependencies(env: Env = process.env): { jobs: JobRepositor
 }
 
 /** The queue view reports the deployed maxConcurrency (TIER_CONCURRENCY), which context overrides may set apart from the tier table. */
-export function adminQueuesDependencies(env: Env = process.env): { jobs: JobRepository; queue: JobQueue; clock: Clock; tiers: Record<Tier, TierSettings> } {
+export function adminQueuesDependencies(env: Env = process.env): {
+  jobs: JobRepository;
+  queue: JobQueue;
+  clock: Clock;
+  tiers: Record<Tier, TierSettings>;
+  adminDirectory: AdminDirectory | undefined;
+} {
   const d = parseEnv(envSchemas.deadLetterQueues, env);
   const dlqUrls = { free: d.DLQ_URL_FREE, basic: d.DLQ_URL_BASIC, pro: d.DLQ_URL_PRO };
   const { TIER_CONCURRENCY } = parseEnv(envSchemas.tierConcurrency, env);
@@ -160,6 +176,7 @@ export function adminQueuesDependencies(env: Env = process.env): { jobs: JobRepo
     queue: new SqsJobQueue({ client: sqs(), queueUrls: queueUrls(env), dlqUrls }),
     clock: systemClock,
     tiers: tierSettingsWith(TIER_CONCURRENCY ?? {}),
+    adminDirectory: adminDirectory(env),
   };
 }
 
@@ -188,8 +205,14 @@ export function connectionDependencies(env: Env = process.env): { connections: C
   return { connections: connectionStore(env), clock: systemClock };
 }
 
-export function messageDependencies(env: Env = process.env): { connections: ConnectionStore; jobs: JobRepository; push: ClientPush; clock: Clock } {
-  return { connections: connectionStore(env), jobs: jobRepository(env), push: clientPush(env), clock: systemClock };
+export function messageDependencies(env: Env = process.env): {
+  connections: ConnectionStore;
+  jobs: JobRepository;
+  push: ClientPush;
+  clock: Clock;
+  adminDirectory: AdminDirectory | undefined;
+} {
+  return { connections: connectionStore(env), jobs: jobRepository(env), push: clientPush(env), clock: systemClock, adminDirectory: adminDirectory(env) };
 }
 
 export function authorizerDependencies(env: Env = process.env, onReject?: (reason: string) => void): { verify: TokenVerifier } {
@@ -205,17 +228,23 @@ export function sweeperDependencies(env: Env = process.env): { jobs: JobReposito
 }
 
 /** The ledger routes (`GET /me/ledger`, `GET /admin/users/{userId}/ledger`): a Query on the Users table. */
-export function ledgerDependencies(env: Env = process.env): { accounts: AccountStore } {
+export function ledgerDependencies(env: Env = process.env): { accounts: AccountStore; adminDirectory: AdminDirectory | undefined } {
   const { USERS_TABLE } = parseEnv(envSchemas.usersTable, env);
-  return { accounts: new DynamoDbAccountStore({ client: documentClient(dynamo()), usersTable: USERS_TABLE }) };
+  return { accounts: new DynamoDbAccountStore({ client: documentClient(dynamo()), usersTable: USERS_TABLE }), adminDirectory: adminDirectory(env) };
 }
 
 /** `/admin/users/{userId}` (get, credits, tier): the Users table, and the user directory tiers live in. */
-export function adminUsersDependencies(env: Env = process.env): { accounts: AccountStore; directory: UserDirectory; clock: Clock } {
+export function adminUsersDependencies(env: Env = process.env): {
+  accounts: AccountStore;
+  directory: UserDirectory;
+  clock: Clock;
+  adminDirectory: AdminDirectory | undefined;
+} {
   const { USERS_TABLE } = parseEnv(envSchemas.usersTable, env);
   return {
     accounts: new DynamoDbAccountStore({ client: documentClient(dynamo()), usersTable: USERS_TABLE }),
     directory: userDirectory(env),
     clock: systemClock,
+    adminDirectory: adminDirectory(env),
   };
 }

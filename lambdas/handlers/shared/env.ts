@@ -56,6 +56,9 @@ export const envSchemas = {
     z.object({ USER_DIRECTORY: z.literal('cognito'), USER_POOL_ID: required }),
     z.object({ USER_DIRECTORY: z.literal('users-table') }),
   ]),
+  // Where the admin claim is confirmed (a demoted admin loses rights within a minute): the Cognito pool's admin
+  // group; absent (local stack, external issuer) = the token's claim stands.
+  adminDirectory: z.object({ ADMIN_USER_POOL_ID: z.string().min(1).optional() }),
 } as const;
 
 /** Parses the env vars a schema names, once per cold start; a missing or bad one throws naming every offender. */

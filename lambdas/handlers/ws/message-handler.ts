@@ -1,4 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { confirmAdmin } from '../../core/admin-check.ts';
+import type { AdminDirectory } from '../../core/ports/admin-directory.ts';
 import type { Clock } from '../../core/ports/clock.ts';
 import type { ClientPush } from '../../core/ports/client-push.ts';
 import type { ConnectionStore } from '../../core/ports/connection-store.ts';
@@ -13,6 +15,8 @@ export interface MessageHandlerDeps {
   push: ClientPush;
   clock: Clock;
   logger?: Logger;
+  /** Confirms an admin claim before it lets the connection watch other users' jobs; absent = the claim stands. */
+  adminDirectory?: AdminDirectory;
 }
 
 /**
@@ -23,7 +27,8 @@ export function createMessageHandler(deps: MessageHandlerDeps) {
   const logger = deps.logger ?? createLogger('ws');
   return async (event: WsEvent): Promise<WsResult> => {
     const connectionId = event.requestContext.connectionId;
-    const principal = await principalFor(event, deps.connections);
+    const claimed = await principalFor(event, deps.connections);
+    const principal = claimed && (await confirmAdmin(claimed, deps.adminDirectory));
     if (!principal) {
       await deps.push.send(connectionId, { type: 'error', code: 'bad_request', message: 'This connection is not authorized; reconnect with ?token=' });
       return { statusCode: 401 };

@@ -128,12 +128,15 @@ export function describePermissions(): void {
       expect(grants.every((s) => importsOf(s.Resource, poolId))).toBe(true);
     });
 
-    it.each(ADMIN_USER_FUNCTIONS)('%s may look users up by sub (ListUsers) on the pool it is told about, and on nothing else in Cognito', (fnPath) => {
+    it.each(ADMIN_USER_FUNCTIONS)('%s may look users up by sub (ListUsers) and confirm admins (AdminListGroupsForUser) on the pool it is told about, and on nothing else in Cognito', (fnPath) => {
       const role = roleOfFunction(synth.service, fnPath);
       const poolId = logicalIdAt(synth.stateful, 'AWS::Cognito::UserPool', 'Auth/UserPool/');
       const cognito = actionsOfRole(synth.service, role).filter((a) => a.startsWith('cognito-idp:'));
+      const confirm = ['cognito-idp:ListUsers', 'cognito-idp:AdminListGroupsForUser'];
 
-      expect(new Set(cognito)).toEqual(new Set(fnPath === 'HttpApi/AdminTier' ? ['cognito-idp:ListUsers', 'cognito-idp:AdminUpdateUserAttributes'] : ['cognito-idp:ListUsers']));
+      expect(new Set(cognito)).toEqual(new Set(fnPath === 'HttpApi/AdminTier' ? [...confirm, 'cognito-idp:AdminUpdateUserAttributes'] : confirm));
+      expect(statementsGranting(synth.service, role, 'cognito-idp:AdminListGroupsForUser').every((s) => importsOf(s.Resource, poolId))).toBe(true);
+      expect(importsOf(env(fnPath).ADMIN_USER_POOL_ID, poolId)).toBe(true);
       expect(statementsGranting(synth.service, role, 'cognito-idp:ListUsers').every((s) => importsOf(s.Resource, poolId))).toBe(true);
       expect(env(fnPath)).toMatchObject({ USER_DIRECTORY: 'cognito' });
       expect(importsOf(env(fnPath).USER_POOL_ID, poolId)).toBe(true);
