@@ -3,7 +3,9 @@
  *  1. one sma-cross backtest over 10 million synthetic 1m bars (goal: >= 50 M bars/s on one core), with fast
  *     averages (many trades) and slow ones (few trades): building the result's Trade objects is a visible share;
  *  2. a 100-combination sma-cross sweep over 1 million synthetic 1m bars;
- *  3. peak memory (RSS and V8 heap).
+ *  3. peak memory (RSS and V8 heap);
+ *  4. beside each single run, a C reference with the same semantics (bench/reference/sma-cross.c, `cc -O3`), run on
+ *     the same bars in the same run: same trades and final equity checked, the speed ratio printed.
  * Each case first runs once untimed (JIT warm-up on the same data: the steady state of a worker that runs job after
  * job), then is repeated; best and median are reported, as wall time, as process CPU
  * time (all threads: includes the garbage collector's and the compiler's helper threads), and as the main thread's CPU
@@ -12,12 +14,25 @@
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
 import { runBacktest, syntheticSeries, type BacktestSpec, type BarSeries } from '../engine/index.ts';
+import { runCReference } from './c-reference.ts';
 
 let peakHeap = 0;
 const sampleHeap = (): void => {
   peakHeap = Math.max(peakHeap, getHeapStatistics().used_heap_size);
 };
 const heapTimer = setInterval(sampleHeap, 5);
+
+async function compareWithC(bars: BarSeries, spec: BacktestSpec, engineBestMs: number): Promise<void> {
+  const c = await runCReference(bars, spec, 7);
+  if (c.kind === 'skipped') {
+    console.log(`  C reference: not run: ${c.reason}`);
+    return;
+  }
+  const rate = (ms: number): string => `${((bars.length / ms) * 1000 / 1e6).toFixed(1)} M bars/s`;
+  console.log(`  C reference (cc -O3, same bars, same run): best ${c.bestMs.toFixed(0)} ms (${rate(c.bestMs)}), median ${c.medianMs.toFixed(0)} ms (${rate(c.medianMs)})`);
+  console.log(`    trades ${c.trades} (engine ${c.engineTrades}), final equity ${c.equityFinal} (engine ${c.engineEquityFinal}): ${c.same ? 'identical' : 'DIFFERENT'}`);
+  console.log(`    engine / C speed, best against best (engine on its main thread's CPU time): ${(c.bestMs / engineBestMs).toFixed(2)}`);
+}
 
 const MIN_1 = Date.UTC(1990, 0, 1);
 function minuteBars(count: number, symbol: string): { bars: BarSeries; ms: number } {
@@ -52,7 +67,7 @@ async function timedRun(bars: BarSeries, spec: BacktestSpec): Promise<{ wall: nu
   return { wall, cpu: (c.user + c.system) / 1000, thread: (th.user + th.system) / 1000, trades: r.stats.trades };
 }
 
-async function measure(label: string, bars: BarSeries, spec: BacktestSpec, barsPerRun: number, repeats: number): Promise<void> {
+async function measure(label: string, bars: BarSeries, spec: BacktestSpec, barsPerRun: number, repeats: number): Promise<{ bestThreadMs: number; bestWallMs: number }> {
   const wall: number[] = [];
   const cpu: number[] = [];
   const thread: number[] = [];
@@ -78,7 +93,9 @@ async function measure(label: string, bars: BarSeries, spec: BacktestSpec, barsP
   line('cpu       ', cpu);
   line('cpu thread', thread);
   console.log(`  trades in the result: ${trades}`);
+  return { bestThreadMs: best(thread), bestWallMs: best(wall) };
 }
+
 
 console.log(`engine bench: node ${process.version}, ${cpus()[0]?.model ?? 'unknown cpu'}, ${availableParallelism()} cores, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 console.log('data: SYNTHETIC 1m bars (engine/synthetic.ts), not market data\n');
@@ -88,10 +105,13 @@ console.log(`synthetic generation: ${big.bars.length} bars in ${big.ms.toFixed(0
 // fractional units and no commission keep the strategy trading for the whole series (whole units at a shrinking equity
 // would eventually stop trading and flatter the number).
 const single: BacktestSpec = { strategyId: 'sma-cross', params: { fast: 10, slow: 30 }, initialCash: 100_000, commission: 0, fractional: true };
-await measure('single sma-cross(10, 30) over 10 000 000 bars', big.bars, single, big.bars.length, 7);
+const fastRun = await measure('single sma-cross(10, 30) over 10 000 000 bars', big.bars, single, big.bars.length, 7);
+await compareWithC(big.bars, single, fastRun.bestThreadMs);
 // The same run with slower averages: far fewer trades, so the difference is the cost of building Trade objects.
 console.log('');
-await measure('single sma-cross(50, 200) over 10 000 000 bars (fewer trades)', big.bars, { ...single, params: { fast: 50, slow: 200 } }, big.bars.length, 7);
+const slowSpec: BacktestSpec = { ...single, params: { fast: 50, slow: 200 } };
+const slowRun = await measure('single sma-cross(50, 200) over 10 000 000 bars (fewer trades)', big.bars, slowSpec, big.bars.length, 7);
+await compareWithC(big.bars, slowSpec, slowRun.bestThreadMs);
 
 const mid = minuteBars(1_000_000, 'SYNTH-SWEEP');
 const sweep: BacktestSpec = {
