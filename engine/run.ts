@@ -217,6 +217,80 @@ async function runPlan(ws: Workspace, plan: BacktestPlan, sched: Scheduler): Pro
   return result;
 }
 
+/** One slice of a sweep: its own top rows (ranked as the whole sweep ranks) and every combination's metric, in grid order. */
+export interface SweepSlice {
+  /** The slice's best `top` rows, best first; ties keep grid order. */
+  top: SweepRow[];
+  /** The ranking metric of each combination in [from, to), in grid order (what a two-parameter grid is built from). */
+  metrics: number[];
+}
+
+/**
+ * Runs combinations [from, to) of a sweep's grid (the order `planBacktest` lists them in): the unit a fanned-out job
+ * hands to one worker. Each slice keeps its own top rows; since every combination of the whole sweep's top rows is
+ * in its slice's top rows, merging slices (mergeSweepSlices) gives exactly the single run's ranking.
+ */
+export async function runSweepSlice(bars: BarSeries, spec: BacktestSpec, from: number, to: number, opts: RunOptions = {}): Promise<SweepSlice> {
+  const sched = new Scheduler(opts);
+  const plan = planBacktest(spec);
+  checkBars(bars);
+  checkWarmup(plan, bars.length);
+  const total = plan.combinations.length;
+  if (!plan.isSweep || !(Number.isInteger(from) && Number.isInteger(to) && from >= 0 && from < to && to <= total)) {
+    throw new EngineInputError(`a sweep slice must lie within the sweep's ${total} combinations, got [${from}, ${to})`, 'params');
+  }
+  const ws = newWorkspace(bars);
+  try {
+    const rows: SweepRow[] = [];
+    const span = to - from;
+    for (let i = from; i < to; i++) {
+      const params = plan.combinations[i];
+      const run = await runCombination(ws, plan, params, sched, (i - from) / span, 1 / span, false, 'arrays');
+      rows.push({ params, stats: run.stats });
+    }
+    const metrics = rows.map((r) => r.stats[plan.metric as keyof Stats] as number);
+    const top = [...rows].sort(compareBy(plan.metric)).slice(0, plan.top);
+    sched.finish();
+    return { top, metrics };
+  } finally {
+    disposeWorkspace(ws);
+  }
+}
+
+/**
+ * Merges the slices of one sweep, given in grid order, into what runBacktest returns for the whole sweep, except the
+ * winner's trades and curve (runSweepWinner): the same top rows (a stable sort of the concatenated slice tops is the
+ * whole sweep's stable sort restricted to them), the same best parameters and the same two-parameter grid.
+ */
+export function mergeSweepSlices(spec: BacktestSpec, slices: readonly SweepSlice[]): { best: SweepRow; sweep: NonNullable<BacktestResult['sweep']> } {
+  const plan = planBacktest(spec);
+  const total = plan.combinations.length;
+  const metrics = slices.flatMap((s) => s.metrics);
+  if (metrics.length !== total) throw new EngineInputError(`the slices hold ${metrics.length} combinations, the sweep has ${total}`, 'params');
+  const ranked = slices.flatMap((s) => s.top).sort(compareBy(plan.metric));
+  const sweep: NonNullable<BacktestResult['sweep']> = { metric: plan.metric, combinations: total, top: ranked.slice(0, plan.top) };
+  const rows = plan.combinations.map((params, i) => ({ params, stats: { [plan.metric]: metrics[i] } as unknown as Stats }));
+  const grid = sweepGrid(plan.axes, rows, plan.metric);
+  if (grid !== undefined) sweep.grid = grid;
+  return { best: ranked[0], sweep };
+}
+
+/** The sweep winner's full run, on the same path a whole sweep re-runs it (the indicator and signal arrays). */
+export async function runSweepWinner(bars: BarSeries, spec: BacktestSpec, params: ScalarParams, opts: RunOptions = {}): Promise<BacktestResult> {
+  const sched = new Scheduler(opts);
+  const plan = planBacktest(spec);
+  checkBars(bars);
+  const ws = newWorkspace(bars);
+  try {
+    const run = await runCombination(ws, plan, params, sched, 0, 1, true, 'arrays');
+    const result: BacktestResult = { params, stats: run.stats, trades: materializeTrades(ws.trades), equityCurve: run.curve! };
+    sched.finish();
+    return result;
+  } finally {
+    disposeWorkspace(ws);
+  }
+}
+
 /**
  * Test and debugging aid: one run of a non-sweep spec with the full per-bar equity, cash and signed position after
  * each close, for invariant checks. `path` picks the strategy's one-pass form (what a single run uses) or the indicator

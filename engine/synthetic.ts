@@ -93,6 +93,23 @@ function validate(symbol: string, timeframe: Timeframe, startMs: number, endMs: 
   if (endMs < startMs) throw new EngineInputError('end is before start', 'end');
 }
 
+/** How many bars syntheticSeries returns for this range, without building them (the API prices work with it). */
+export function syntheticBarCount(timeframe: Timeframe, startMs: number, endMs: number): number {
+  const step = TIMEFRAME_MINUTES[timeframe] * 60_000;
+  const daily = timeframe === '1d';
+  const perDay = daily ? 1 : SESSION_MINUTES / TIMEFRAME_MINUTES[timeframe];
+  const firstDay = Math.floor(startMs / DAY_MS);
+  const lastDay = Math.floor(endMs / DAY_MS);
+  const barTime = (day: number, j: number): number => (daily ? day * DAY_MS : day * DAY_MS + SESSION_START_MS + j * step);
+  let count = 0;
+  for (let d = firstDay; d <= lastDay; d++) {
+    if (!isWeekday(d)) continue;
+    if (d > firstDay && d < lastDay) count += perDay;
+    else for (let j = 0; j < perDay; j++) if (barTime(d, j) >= startMs && barTime(d, j) <= endMs) count++;
+  }
+  return count;
+}
+
 /** Deterministic synthetic bars for a `SYNTH-*` symbol with startMs <= time <= endMs. See the module comment. */
 export function syntheticSeries(symbol: string, timeframe: Timeframe, startMs: number, endMs: number): BarSeries {
   validate(symbol, timeframe, startMs, endMs);
@@ -103,12 +120,7 @@ export function syntheticSeries(symbol: string, timeframe: Timeframe, startMs: n
   const lastDay = Math.floor(endMs / DAY_MS);
   const barTime = (day: number, j: number): number => (daily ? day * DAY_MS : day * DAY_MS + SESSION_START_MS + j * step);
 
-  let count = 0;
-  for (let d = firstDay; d <= lastDay; d++) {
-    if (!isWeekday(d)) continue;
-    if (d > firstDay && d < lastDay) count += perDay;
-    else for (let j = 0; j < perDay; j++) if (barTime(d, j) >= startMs && barTime(d, j) <= endMs) count++;
-  }
+  const count = syntheticBarCount(timeframe, startMs, endMs);
   if (count > MAX_SYNTHETIC_BARS) {
     throw new EngineInputError(`range holds ${count} ${timeframe} bars, more than ${MAX_SYNTHETIC_BARS}`, 'end');
   }

@@ -1,4 +1,4 @@
-import type { Job } from '../core/job.ts';
+import { aggregateProgress, isFannedOut, type Job } from '../core/job.ts';
 import type { JobResult } from '../core/job-result.ts';
 import type { Tier } from '../core/tiers.ts';
 
@@ -43,5 +43,7 @@ export function jobFromItem(item: Record<string, unknown>): Job {
   const { resultJson, queueState: _queueState, expiresAt: _expiresAt, ...rest } = item as unknown as JobItem;
   const job = rest as Job;
   if (typeof resultJson === 'string') job.result = JSON.parse(resultJson) as JobResult;
+  // A fanned-out job's progress is its chunks' mean (they write their own entries), for readers and the stream alike.
+  if (isFannedOut(job)) job.progress = aggregateProgress(job);
   return job;
 }

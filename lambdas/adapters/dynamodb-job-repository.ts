@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   GetCommand,
   QueryCommand,
   TransactWriteCommand,
@@ -502,6 +503,92 @@ export class DynamoDbJobRepository implements JobRepository {
     return (await this.get(jobId)) ?? next;
   }
 
+  async saveChunkProgress(jobId: string, chunk: number, progress: number, now: string): Promise<{ live: boolean; cancelRequested: boolean }> {
+    const clamped = Math.min(1, Math.max(0, progress));
+    const live = '(#status = :running OR #status = :queued)';
+    // Each chunk writes its own map entry: chunks of one job never contend for a condition, and the entry only rises.
+    const after = await this.#conditionalUpdate({
+      TableName: this.#jobsTable,
+      Key: { jobId },
+      UpdateExpression: 'SET chunkProgress.#c = :p, updatedAt = :now',
+      ConditionExpression: `${live} AND attribute_exists(chunkProgress) AND (attribute_not_exists(chunkProgress.#c) OR chunkProgress.#c < :p)`,
+      ExpressionAttributeNames: { '#status': 'status', '#c': String(chunk) },
+      ExpressionAttributeValues: { ':running': 'running', ':queued': 'queued', ':p': clamped, ':now': now },
+      ReturnValues: 'ALL_NEW',
+    });
+    if (after) return { live: true, cancelRequested: after.cancelRequested === true };
+    const latest = await this.get(jobId);
+    return { live: latest !== undefined && !isTerminal(latest.status), cancelRequested: latest?.cancelRequested === true };
+  }
+
+  async recordChunk(jobId: string, chunk: number, partial: string, now: string): Promise<{ kind: 'recorded' | 'duplicate' | 'gone'; chunksDone: number }> {
+    if (Buffer.byteLength(partial) > MAX_RESULT_BYTES) {
+      throw new UnrecoverableJobError('result_too_large', `a chunk's partial result is ${Math.ceil(Buffer.byteLength(partial) / 1024)} KB, more than a stored item may hold`);
+    }
+    const items: NonNullable<TransactWriteCommandInput['TransactItems']> = [
+      {
+        // The partial lives in its own item (no userId or queueState: in neither index). Written once: the condition
+        // is what makes a duplicate delivery or a retried chunk count nothing.
+        Put: {
+          TableName: this.#jobsTable,
+          Item: { jobId: chunkItemId(jobId, chunk), partial, recordedAt: now, expiresAt: expiresAtFor(now) },
+          ConditionExpression: 'attribute_not_exists(jobId)',
+        },
+      },
+      {
+        Update: {
+          TableName: this.#jobsTable,
+          Key: { jobId },
+          UpdateExpression: 'SET chunkProgress.#c = :one, updatedAt = :now ADD chunksDone :one',
+          ConditionExpression: '(#status = :running OR #status = :queued) AND attribute_exists(chunkProgress)',
+          ExpressionAttributeNames: { '#status': 'status', '#c': String(chunk) },
+          ExpressionAttributeValues: { ':running': 'running', ':queued': 'queued', ':one': 1, ':now': now },
+        },
+      },
+    ];
+    let kind: 'recorded' | 'duplicate' | 'gone' = 'recorded';
+    for (let round = 0; ; round++) {
+      try {
+        await this.#client.send(new TransactWriteCommand({ TransactItems: items }));
+        break;
+      } catch (error) {
+        const reasons = cancellationCodes(error);
+        if (!reasons) throw error;
+        if (reasons[0] === 'ConditionalCheckFailed') kind = 'duplicate';
+        else if (reasons[1] === 'ConditionalCheckFailed') kind = 'gone';
+        else if (reasons.includes('TransactionConflict') && round < TRANSACTION_CONFLICT_RETRIES) {
+          await sleep(20 * 2 ** round + Math.random() * 20);
+          continue;
+        } else throw new ServiceUnavailableError(`could not record chunk ${chunk} of job ${jobId}: ${reasons.join(', ')}`);
+        break;
+      }
+    }
+    const after = await this.get(jobId);
+    return { kind, chunksDone: after?.chunksDone ?? 0 };
+  }
+
+  async chunkPartials(jobId: string, chunks: number): Promise<(string | undefined)[]> {
+    const out: (string | undefined)[] = new Array(chunks).fill(undefined);
+    const ids = Array.from({ length: chunks }, (_, i) => i);
+    // BatchGetItem takes 100 keys a call and may hand some back unprocessed under load: ask again for those.
+    for (let i = 0; i < ids.length; i += 100) {
+      let keys: Record<string, unknown>[] = ids.slice(i, i + 100).map((c) => ({ jobId: chunkItemId(jobId, c) }));
+      for (let round = 0; keys.length > 0; round++) {
+        if (round > 8) throw new ServiceUnavailableError(`could not read the chunks of job ${jobId}`);
+        if (round > 0) await sleep(20 * 2 ** Math.min(round, 5));
+        const result = await this.#client.send(
+          new BatchGetCommand({ RequestItems: { [this.#jobsTable]: { Keys: keys, ConsistentRead: true, ProjectionExpression: 'jobId, partial' } } }),
+        );
+        for (const item of result.Responses?.[this.#jobsTable] ?? []) {
+          const chunk = Number(String(item.jobId).slice(jobId.length + CHUNK_ID_INFIX.length));
+          if (Number.isInteger(chunk) && chunk >= 0 && chunk < chunks && typeof item.partial === 'string') out[chunk] = item.partial;
+        }
+        keys = (result.UnprocessedKeys?.[this.#jobsTable]?.Keys as Record<string, unknown>[] | undefined) ?? [];
+      }
+    }
+    return out;
+  }
+
   /** The one way a job reaches failed or cancelled: the status change and the refund commit together or not at all. */
   async #finishWithRefund(
     job: Job,
@@ -579,6 +666,12 @@ export class DynamoDbJobRepository implements JobRepository {
 function pickUsed(condition: string, values: Record<string, unknown>): Record<string, unknown> {
   const alwaysUsed = [':status', ':message', ':error', ':now', ':ttl'];
   return Object.fromEntries(Object.entries(values).filter(([key]) => alwaysUsed.includes(key) || condition.includes(key)));
+}
+
+/** A fanned-out job's chunk partial is an item of the Jobs table under `<jobId>#chunk#<n>`. */
+const CHUNK_ID_INFIX = '#chunk#';
+export function chunkItemId(jobId: string, chunk: number): string {
+  return `${jobId}${CHUNK_ID_INFIX}${chunk}`;
 }
 
 function cancellationCodes(error: unknown): string[] | undefined {

@@ -157,6 +157,9 @@ export class CrashingJobRepository implements JobRepository {
   touchStuckQueued: JobRepository['touchStuckQueued'] = (jobId, cutoff, now) => this.#inner.touchStuckQueued(jobId, cutoff, now);
   requeueAbandoned: JobRepository['requeueAbandoned'] = (jobId, attempt, cutoff, now) => this.#inner.requeueAbandoned(jobId, attempt, cutoff, now);
   requeueFailed: JobRepository['requeueFailed'] = (jobId, now) => this.#inner.requeueFailed(jobId, now);
+  saveChunkProgress: JobRepository['saveChunkProgress'] = (jobId, chunk, progress, now) => this.#inner.saveChunkProgress(jobId, chunk, progress, now);
+  recordChunk: JobRepository['recordChunk'] = (jobId, chunk, partial, now) => this.#inner.recordChunk(jobId, chunk, partial, now);
+  chunkPartials: JobRepository['chunkPartials'] = (jobId, chunks) => this.#inner.chunkPartials(jobId, chunks);
 }
 
 /** PostToConnection answering 410 Gone at random: the notifier must delete the connection and carry on. */

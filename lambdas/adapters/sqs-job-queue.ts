@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { GetQueueAttributesCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { ServiceUnavailableError } from '../core/errors.ts';
 import type { JobMessage, JobQueue, TierQueueStats } from '../core/ports/job-queue.ts';
@@ -11,7 +12,7 @@ export interface SqsJobQueueProps {
   dlqUrls?: Record<Tier, string>;
 }
 
-/** The tiered work queues on SQS: one standard queue per tier, each with its dead-letter queue. */
+/** The tiered work queues on SQS: one standard (fair) queue per tier, each with its dead-letter queue. */
 export class SqsJobQueue implements JobQueue {
   readonly #client: SQSClient;
   readonly #queueUrls: Record<Tier, string>;
@@ -24,9 +25,18 @@ export class SqsJobQueue implements JobQueue {
   }
 
   async enqueue(message: JobMessage): Promise<void> {
-    const body: JobMessage = { jobId: message.jobId, userId: message.userId, tier: message.tier };
+    const body: JobMessage = { jobId: message.jobId, userId: message.userId, tier: message.tier, ...(message.chunk !== undefined ? { chunk: message.chunk } : {}) };
     try {
-      await this.#client.send(new SendMessageCommand({ QueueUrl: this.#queueUrls[message.tier], MessageBody: JSON.stringify(body) }));
+      await this.#client.send(
+        new SendMessageCommand({
+          QueueUrl: this.#queueUrls[message.tier],
+          MessageBody: JSON.stringify(body),
+          // SQS fair queues: on a standard queue the group id names the tenant, and SQS delivers other tenants'
+          // messages first while one tenant has a backlog (one user's fanned-out sweep does not starve the tier).
+          // No ordering or exactly-once meaning on a standard queue. The local poller emulates this (docs/fan-out.md).
+          MessageGroupId: messageGroupId(message.userId),
+        }),
+      );
     } catch (error) {
       throw new ServiceUnavailableError(`could not queue job ${message.jobId} on the ${message.tier} queue`, { cause: error });
     }
@@ -57,6 +67,11 @@ export class SqsJobQueue implements JobQueue {
     );
     return Attributes ?? {};
   }
+}
+
+/** SQS allows 1-128 printable ASCII characters in a group id; any other user id is hashed to one. */
+export function messageGroupId(userId: string): string {
+  return /^[\x21-\x7e]{1,128}$/.test(userId) ? userId : `sha256:${createHash('sha256').update(userId).digest('hex')}`;
 }
 
 function count(value: string | undefined): number {

@@ -33,6 +33,14 @@ export interface Job {
   creditsCharged: number;
   /** Set by a cancel of a running job; the worker turns it into the engine's AbortSignal. */
   cancelRequested?: boolean;
+  /** Estimated bar evaluations (bars x combinations) at submit: what the job was priced by, and its ETA. */
+  barEvaluations?: number;
+  /** Fanned-out sweeps only (docs/fan-out.md): how many slices of the grid run as separate queue messages. */
+  chunks?: number;
+  /** Fanned-out sweeps: the highest progress each chunk reported, keyed by chunk index (1 once recorded). */
+  chunkProgress?: Record<string, number>;
+  /** Fanned-out sweeps: chunks whose partial result is recorded, each counted once (the fan-in counter). */
+  chunksDone?: number;
   result?: JobResult;
   error?: JobError;
 }
@@ -77,6 +85,9 @@ export interface NewJobInput {
   combinations: number;
   creditsCharged: number;
   now: string;
+  barEvaluations?: number;
+  /** More than 1: the job fans out (see `Job.chunks`). */
+  chunks?: number;
 }
 
 export function newJob(input: NewJobInput): Job {
@@ -93,7 +104,26 @@ export function newJob(input: NewJobInput): Job {
     request: input.request,
     combinations: input.combinations,
     creditsCharged: input.creditsCharged,
+    ...(input.barEvaluations !== undefined ? { barEvaluations: input.barEvaluations } : {}),
+    ...(input.chunks !== undefined && input.chunks > 1 ? { chunks: input.chunks, chunkProgress: {}, chunksDone: 0 } : {}),
   };
+}
+
+/** Whether a job runs as several chunk messages (a fanned-out sweep) rather than one. */
+export function isFannedOut(job: Pick<Job, 'chunks'>): boolean {
+  return job.chunks !== undefined && job.chunks > 1;
+}
+
+/**
+ * A fanned-out job's progress: the mean of its chunks' progress. Each chunk's value only rises (the store refuses a
+ * lower one), so the mean never goes backwards, whatever order chunks run, retry or repeat in. Below 1 until the
+ * merged result is stored. Plain jobs keep their stored progress.
+ */
+export function aggregateProgress(job: Pick<Job, 'chunks' | 'chunkProgress' | 'progress' | 'status'>): number {
+  if (!job.chunks || job.chunks <= 1 || !job.chunkProgress || job.status === 'succeeded') return job.progress;
+  let sum = 0;
+  for (const value of Object.values(job.chunkProgress)) sum += Math.min(1, Math.max(0, value));
+  return Math.max(job.progress, Math.min(0.999, sum / job.chunks));
 }
 
 export function startAttempt(job: Job, attempt: number, now: string): Job {

@@ -20,13 +20,28 @@ export interface TierSettings {
   readonly maxCombinations: number;
   /** Per-user submit token bucket (the short-term rate; `dailySubmissions` is the daily cap). */
   readonly submitRate: { readonly perMinute: number; readonly burst: number };
+  /**
+   * Most bar evaluations (bars x combinations) one job may ask for; above `chunkBarEvaluations` a sweep is fanned out
+   * over the tier's workers in chunks (docs/fan-out.md has the measurements behind these numbers).
+   */
+  readonly maxBarEvaluations: number;
+  /** Work one chunk (one worker invocation) is given at most: well inside WORKER_TIMEOUT_SECONDS on the tier's memory. */
+  readonly chunkBarEvaluations: number;
 }
 
 export const TIER_SETTINGS: Readonly<Record<Tier, TierSettings>> = {
-  free: { maxConcurrency: 5, dailySubmissions: 3, creditsPerJob: 1, initialCredits: 10, workerMemoryMb: 1024, maxCombinations: 100, submitRate: { perMinute: 6, burst: 3 } },
-  basic: { maxConcurrency: 20, dailySubmissions: 100, creditsPerJob: 1, initialCredits: 500, workerMemoryMb: 1769, maxCombinations: 1000, submitRate: { perMinute: 30, burst: 20 } },
-  pro: { maxConcurrency: 50, dailySubmissions: null, creditsPerJob: 1, initialCredits: 5000, workerMemoryMb: 3008, maxCombinations: 5000, submitRate: { perMinute: 60, burst: 30 } },
+  free: { maxConcurrency: 5, dailySubmissions: 3, creditsPerJob: 1, initialCredits: 10, workerMemoryMb: 1024, maxCombinations: 100, submitRate: { perMinute: 6, burst: 3 }, maxBarEvaluations: 1e8, chunkBarEvaluations: 1e8 },
+  basic: { maxConcurrency: 20, dailySubmissions: 100, creditsPerJob: 1, initialCredits: 500, workerMemoryMb: 1769, maxCombinations: 1000, submitRate: { perMinute: 30, burst: 20 }, maxBarEvaluations: 1e9, chunkBarEvaluations: 1e8 },
+  pro: { maxConcurrency: 50, dailySubmissions: null, creditsPerJob: 1, initialCredits: 5000, workerMemoryMb: 3008, maxCombinations: 5000, submitRate: { perMinute: 60, burst: 30 }, maxBarEvaluations: 1e10, chunkBarEvaluations: 1e8 },
 };
+
+/** Credits are priced by work: one per started block of this many bar evaluations (never less than the tier's creditsPerJob). */
+export const BAR_EVALUATIONS_PER_CREDIT = 1e8;
+
+/** What a job of `barEvaluations` costs in `settings`' tier, charged once at submit. */
+export function creditsFor(settings: Pick<TierSettings, 'creditsPerJob'>, barEvaluations: number): number {
+  return Math.max(settings.creditsPerJob, Math.ceil(barEvaluations / BAR_EVALUATIONS_PER_CREDIT));
+}
 
 /** Worker function timeout; the queue visibility timeout is a multiple of it (AWS advises at least 6x). */
 export const WORKER_TIMEOUT_SECONDS = 120;

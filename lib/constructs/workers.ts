@@ -1,4 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
@@ -56,10 +57,22 @@ export class Workers extends Construct {
       // No Put, Delete or BatchWrite: a worker can move a job through its states but never create or erase one.
       bindJobsTable(worker, props.jobsTable, { actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] });
       bindUsersTable(worker, props.usersTable, { actions: ['dynamodb:UpdateItem'] });
+      // Fanned-out sweeps (docs/fan-out.md): a chunk's partial result is its own item, written once with a conditional
+      // Put, and the merge reads them back with BatchGetItem. The Put is limited to chunk keys (`<jobId>#chunk#<n>`),
+      // so the worker still cannot create or overwrite a job.
+      worker.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['dynamodb:PutItem'],
+          resources: [props.jobsTable.tableArn],
+          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['*#chunk#*'] } },
+        }),
+      );
+      worker.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:BatchGetItem'], resources: [props.jobsTable.tableArn] }));
       bindMarketData(worker, props.marketDataBucket);
-      // URLs only: the worker's one queue permission (receive, delete, change visibility on its own queue)
-      // comes from the event source below.
+      // URLs for the adapters; receive, delete and change visibility on its own queue come from the event source below.
       bindTierQueues(worker, props.queues, 'urls');
+      // A fanned-out sweep's dispatch sends its chunk messages to the tier's own queue (and no other).
+      props.queues.byTier[tier].queue.grantSendMessages(worker.fn);
 
       const source = new SqsEventSource(props.queues.byTier[tier].queue, {
         batchSize: 1,

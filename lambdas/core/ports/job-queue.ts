@@ -5,6 +5,8 @@ export interface JobMessage {
   jobId: string;
   userId: string;
   tier: Tier;
+  /** Set on the messages of a fanned-out sweep: which slice of the grid this delivery runs (0-based). */
+  chunk?: number;
 }
 
 export interface TierQueueStats {

@@ -98,4 +98,22 @@ export interface JobRepository {
    * @throws NotFoundError, ConflictError (not a retries_exhausted failure), InsufficientCreditsError
    */
   requeueFailed(jobId: string, now: string): Promise<Job>;
+
+  // Fanned-out sweeps (docs/fan-out.md). The job's own transitions (complete, fail, confirmCancelled) are the ones
+  // above, called with the attempt that dispatched the chunks (`job.attempts`): chunks never change it.
+
+  /**
+   * Raises chunk `chunk`'s progress on a queued or running fanned-out job; a lower value than stored is ignored (a
+   * retried chunk starts again from 0). `live` is false once the job is finished or gone.
+   */
+  saveChunkProgress(jobId: string, chunk: number, progress: number, now: string): Promise<{ live: boolean; cancelRequested: boolean }>;
+  /**
+   * Fan-in: stores chunk `chunk`'s partial result and counts it, once, in one transaction: the partial is written only
+   * if absent, and only then is `chunksDone` raised (and the chunk's progress set to 1). A duplicate delivery or a
+   * retry of a recorded chunk is `duplicate` and changes nothing; a finished or missing job is `gone`.
+   * `chunksDone` is the count after the call (read consistently).
+   */
+  recordChunk(jobId: string, chunk: number, partial: string, now: string): Promise<{ kind: 'recorded' | 'duplicate' | 'gone'; chunksDone: number }>;
+  /** The recorded partials of chunks 0..chunks-1, in chunk order (undefined where none is recorded). */
+  chunkPartials(jobId: string, chunks: number): Promise<(string | undefined)[]>;
 }

@@ -2,10 +2,11 @@ import { z } from 'zod';
 import { EngineInputError, runBacktest, UnknownSymbolError } from '../../../engine/index.ts';
 import type { BacktestResult } from '../../../engine/types.ts';
 import { UnrecoverableJobError } from '../errors.ts';
-import type { Job, JobError } from '../job.ts';
+import { isFannedOut, type Job, type JobError } from '../job.ts';
+import { dispatchChunks, processChunk } from './fan-out.ts';
 import { MAX_STORED_TRADES, type JobResult } from '../job-result.ts';
 import { isoNow, type Clock } from '../ports/clock.ts';
-import type { JobMessage } from '../ports/job-queue.ts';
+import type { JobMessage, JobQueue } from '../ports/job-queue.ts';
 import type { JobRepository } from '../ports/job-repository.ts';
 import type { MarketData } from '../ports/market-data.ts';
 import { MAX_RECEIVE_COUNT, retryDelaySeconds, TIERS } from '../tiers.ts';
@@ -18,7 +19,13 @@ export const CANCEL_POLL_MS = 500;
 /** Retry delays get up to this fraction added at random, so jobs that failed together do not retry together. */
 export const RETRY_JITTER = 0.25;
 
-export const jobMessageSchema = z.object({ jobId: z.string().min(1).max(128), userId: z.string().min(1), tier: z.enum(TIERS) });
+export const jobMessageSchema = z.object({
+  jobId: z.string().min(1).max(128),
+  userId: z.string().min(1),
+  tier: z.enum(TIERS),
+  /** A fanned-out sweep's chunk (fan-out.ts); absent on a job's own message. */
+  chunk: z.number().int().min(0).max(100_000).optional(),
+});
 
 export type ProcessOutcome =
   /** The job reached a final state this attempt: delete the message. */
@@ -28,10 +35,18 @@ export type ProcessOutcome =
   /** The attempt failed and the job is queued again: redeliver the message after `delaySeconds`. */
   | { kind: 'retry'; delaySeconds: number }
   /** The last attempt failed and the job is failed: let the queue move the message to its DLQ. */
-  | { kind: 'dead'; reason: string };
+  | { kind: 'dead'; reason: string }
+  /** A fanned-out sweep's chunk messages were sent (fan-out.ts): delete the job's own message. */
+  | { kind: 'dispatched'; chunks: number }
+  /** A chunk's partial result was stored (`recorded`) or already was (a duplicate); the job goes on: delete the message. */
+  | { kind: 'chunk'; recorded: boolean };
 
 export interface ProcessJobDeps {
   jobs: JobRepository;
+  /** The tier queues, for fanned-out sweeps: the dispatch sends one message per chunk. */
+  queue?: JobQueue;
+  /** How often a chunk writes its progress. @default CHUNK_PROGRESS_INTERVAL_MS (fan-out.ts) */
+  chunkProgressIntervalMs?: number;
   marketData: MarketData;
   clock: Clock;
   /** @default Math.random */
@@ -79,8 +94,9 @@ export async function processJob(message: unknown, attempt: number, deps: Proces
   const parsed = jobMessageSchema.safeParse(message);
   // A message we cannot read names no job: park it in the DLQ for a human instead of dropping it.
   if (!parsed.success) return { kind: 'dead', reason: 'malformed message' };
-  const { jobId } = parsed.data satisfies JobMessage;
+  const { jobId, chunk } = parsed.data satisfies JobMessage;
   const { jobs, clock } = deps;
+  if (chunk !== undefined) return processChunk({ ...parsed.data, chunk }, attempt, deps);
 
   const claimedAt = isoNow(clock);
   const claim = await jobs.claim(jobId, attempt, claimedAt);
@@ -103,6 +119,14 @@ async function processClaimed(job: Job, attempt: number, deps: ProcessJobDeps, r
   const { jobs, clock } = deps;
   const { jobId } = job;
   if (job.cancelRequested) return confirmCancel(jobId, attempt, deps);
+  if (isFannedOut(job)) {
+    try {
+      return await dispatchChunks(job, attempt, deps);
+    } catch (error) {
+      // A send that failed: the whole dispatch retries (2/4/8 s); chunks already sent are harmless duplicates.
+      return handleFailure(error, undefined, job, attempt, deps);
+    }
+  }
 
   const run = new AttemptRun(job, attempt, deps, report);
   try {
@@ -154,7 +178,7 @@ export function retryDelayWithJitter(attempt: number, random: () => number): num
   return Math.round(base * (1 + RETRY_JITTER * Math.min(1, Math.max(0, random()))));
 }
 
-function unrecoverableError(error: unknown): JobError | undefined {
+export function unrecoverableError(error: unknown): JobError | undefined {
   if (error instanceof UnknownSymbolError) return { code: 'unknown_symbol', message: truncate(error.message) };
   if (error instanceof EngineInputError) return { code: 'invalid_spec', message: truncate(error.message) };
   if (error instanceof UnrecoverableJobError) return { code: error.code, message: truncate(error.message) };

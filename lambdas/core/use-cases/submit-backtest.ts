@@ -8,15 +8,15 @@ import type { JobQueue } from '../ports/job-queue.ts';
 import type { JobRepository, SubmissionCharge } from '../ports/job-repository.ts';
 import type { SubmitRateLimiter } from '../ports/submit-rate-limiter.ts';
 import { SubmitRateExceededError } from '../submit-rate.ts';
-import type { SymbolCatalog } from '../ports/symbol-catalog.ts';
-import { submitRequestSchema } from '../submit-schema.ts';
+import type { SymbolCatalog, SymbolEntry } from '../ports/symbol-catalog.ts';
+import { submitRequestSchema, type SubmitRequest } from '../submit-schema.ts';
 import { TIER_SETTINGS, type Tier, type TierSettings } from '../tiers.ts';
 import { specFromRequest } from './backtest-spec.ts';
 import { fieldIssues } from './field-issues.ts';
 import { jobLinks, type JobLinks } from './job-view.ts';
 import { requestHash } from './request-hash.ts';
 import { dataIssues, isSynthetic } from './symbols.ts';
-import { estimateWork, MAX_BAR_EVALUATIONS } from './work-estimate.ts';
+import { estimateWork, planWork, type WorkPlan } from './work-estimate.ts';
 
 /** How long an Idempotency-Key replays its job (DESIGN: 24 h). */
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
@@ -75,32 +75,8 @@ export async function submitBacktest(principal: Principal, body: unknown, idempo
     if (error instanceof EngineInputError) throw new ValidationError(error.issues);
     throw error;
   }
-  // SYNTH-* always exists: no listing needed, so synthetic submits never depend on the data store.
-  if (deps.symbols && !isSynthetic(request.symbol)) {
-    let entries;
-    try {
-      entries = await deps.symbols.list();
-    } catch (error) {
-      throw new ServiceUnavailableError('The market data listing is unavailable, so the symbol cannot be checked; nothing was charged. Retry shortly.', { cause: error });
-    }
-    const issues = dataIssues(request, entries);
-    if (issues.length > 0) throw new ValidationError(issues);
-  }
-  if (combinations > settings.maxCombinations) {
-    throw new ValidationError([
-      { path: 'params', message: `expands to ${combinations} combinations; the ${principal.tier} tier allows at most ${settings.maxCombinations}` },
-    ]);
-  }
   const nowMs = deps.clock.now();
-  const work = estimateWork(request, combinations, nowMs);
-  if (work.barEvaluations > MAX_BAR_EVALUATIONS) {
-    throw new ValidationError([
-      {
-        path: combinations > 1 ? 'params' : 'startDate',
-        message: `about ${work.bars} bars x ${combinations} combination(s) is more than one job may compute (${MAX_BAR_EVALUATIONS} bar evaluations); narrow the dates or the grid`,
-      },
-    ]);
-  }
+  const work = await checkedWorkPlan(principal, request, combinations, settings, nowMs, deps);
 
   // After validation (a malformed body costs no token), before any write: a flood is refused without a transaction.
   if (deps.rateLimiter) {
@@ -115,11 +91,13 @@ export async function submitBacktest(principal: Principal, body: unknown, idempo
     tier: principal.tier,
     request,
     combinations,
-    creditsCharged: settings.creditsPerJob,
+    creditsCharged: work.credits,
     now,
+    barEvaluations: work.barEvaluations,
+    chunks: work.chunks,
   });
   const charge: SubmissionCharge = {
-    credits: settings.creditsPerJob,
+    credits: work.credits,
     dailyLimit: settings.dailySubmissions,
     day: now.slice(0, 10),
     initialCredits: settings.initialCredits,
@@ -140,6 +118,48 @@ export async function submitBacktest(principal: Principal, body: unknown, idempo
     );
   }
   return responseFor(outcome.job, false);
+}
+
+/**
+ * The checks of a submit that need the data and the tier (symbol, dates, grid size, work), and the job's work plan:
+ * its bars as the data really has them, its chunks and its price. Shared by submit and its dry run.
+ */
+async function checkedWorkPlan(
+  principal: Principal,
+  request: SubmitRequest,
+  combinations: number,
+  settings: TierSettings,
+  nowMs: number,
+  deps: Pick<SubmitDeps, 'symbols'>,
+): Promise<WorkPlan> {
+  let entry: SymbolEntry | undefined;
+  // SYNTH-* always exists: no listing needed, so synthetic submits never depend on the data store.
+  if (deps.symbols && !isSynthetic(request.symbol)) {
+    let entries;
+    try {
+      entries = await deps.symbols.list();
+    } catch (error) {
+      throw new ServiceUnavailableError('The market data listing is unavailable, so the symbol cannot be checked; nothing was charged. Retry shortly.', { cause: error });
+    }
+    const issues = dataIssues(request, entries);
+    if (issues.length > 0) throw new ValidationError(issues);
+    entry = entries.find((e) => e.symbol.toUpperCase() === request.symbol.toUpperCase() && e.timeframe === request.timeframe);
+  }
+  if (combinations > settings.maxCombinations) {
+    throw new ValidationError([
+      { path: 'params', message: `expands to ${combinations} combinations; the ${principal.tier} tier allows at most ${settings.maxCombinations}` },
+    ]);
+  }
+  const work = estimateWork(request, combinations, nowMs, entry);
+  if (work.barEvaluations > settings.maxBarEvaluations) {
+    throw new ValidationError([
+      {
+        path: combinations > 1 ? 'params' : 'startDate',
+        message: `about ${work.bars} bars x ${combinations} combination(s) is more than one ${principal.tier} job may compute (${settings.maxBarEvaluations} bar evaluations); narrow the dates or the grid`,
+      },
+    ]);
+  }
+  return planWork(work, settings);
 }
 
 function responseFor(job: { jobId: string; status: JobStatus; tier: Tier; createdAt: string; combinations: number }, replayed: boolean): SubmitResponse {

@@ -1,10 +1,14 @@
+import { syntheticBarCount } from '../../../engine/index.ts';
 import type { Timeframe } from '../../../engine/types.ts';
+import type { SymbolEntry } from '../ports/symbol-catalog.ts';
 import type { SubmitRequest } from '../submit-schema.ts';
+import { creditsFor, type TierSettings } from '../tiers.ts';
 import { requestRangeMs } from './backtest-spec.ts';
+import { isSynthetic } from './symbols.ts';
 
 /**
- * Bars per calendar day, counting every hour of every day. Markets trade fewer hours, so this over-estimates
- * (about 1.45x for daily stock bars): a refusal errs on the side of jobs that finish well inside the timeout.
+ * Bars per calendar day, counting every hour of every day: the fallback when the data's own bar count is unknown
+ * (no catalog entry). Markets trade fewer hours, so this over-estimates (about 3.4x for one-minute stock bars).
  */
 const BARS_PER_DAY: Record<Timeframe, number> = { '1m': 1440, '5m': 288, '15m': 96, '1h': 24, '1d': 1 };
 
@@ -12,11 +16,9 @@ const BARS_PER_DAY: Record<Timeframe, number> = { '1m': 1440, '5m': 288, '15m': 
 const EARLIEST_MS = Date.parse('1970-01-01T00:00:00Z');
 
 /**
- * Most bar evaluations (bars x parameter combinations) one job may ask for. Measured: the engine runs sma-cross
- * sweeps at about 14-16 M bar evaluations/s on one core of the dev machine (400 combinations x 6,260 daily bars in
- * 155 ms; 10 x 438,060 minute bars in 308 ms). A 1 GB Lambda has about 0.6 of a vCPU, so about 8 M/s: 100 M is
- * about 12 s, a tenth of the 120 s worker timeout, leaving room for slower strategies, data loading and cold
- * starts. Bigger work is refused at submit instead of timing out four times in the worker.
+ * The free tier's limit, kept for callers that predate per-tier limits (TierSettings.maxBarEvaluations). Measured: the
+ * engine runs sma-cross sweeps at about 14-16 M bar evaluations/s on one core of the dev machine; a 1 GB Lambda has
+ * about 0.6 of a vCPU, so about 8 M/s: 100 M is about 12 s, a tenth of the 120 s worker timeout.
  */
 export const MAX_BAR_EVALUATIONS = 100_000_000;
 
@@ -24,11 +26,57 @@ export interface WorkEstimate {
   bars: number;
   combinations: number;
   barEvaluations: number;
+  /** Where `bars` comes from: the data's own count, the synthetic calendar, or the calendar-day fallback. */
+  barsFrom: 'catalog' | 'synthetic' | 'calendar';
 }
 
-export function estimateWork(request: Pick<SubmitRequest, 'startDate' | 'endDate' | 'timeframe'>, combinations: number, nowMs: number): WorkEstimate {
-  const { startMs = EARLIEST_MS, endMs = nowMs } = requestRangeMs(request);
-  const days = Math.max(1, Math.ceil((endMs - startMs) / 86_400_000));
-  const bars = days * BARS_PER_DAY[request.timeframe];
-  return { bars, combinations, barEvaluations: bars * combinations };
+/**
+ * The bars a request will really get, times its combinations. With the symbol's catalog entry, the entry's bar
+ * count is scaled by the share of its first-to-last span the request covers (bars are assumed evenly spread over
+ * that span: exact for a whole-history request, approximate for a slice). Synthetic symbols with both dates are
+ * counted exactly. Otherwise the calendar-day fallback above.
+ */
+export function estimateWork(
+  request: Pick<SubmitRequest, 'startDate' | 'endDate' | 'timeframe' | 'symbol'>,
+  combinations: number,
+  nowMs: number,
+  entry?: SymbolEntry,
+): WorkEstimate {
+  const range = requestRangeMs(request);
+  let bars: number;
+  let barsFrom: WorkEstimate['barsFrom'];
+  if (entry && entry.bars > 0) {
+    const from = Math.max(range.startMs ?? entry.firstBarMs, entry.firstBarMs);
+    const to = Math.min(range.endMs ?? entry.lastBarMs, entry.lastBarMs);
+    const span = entry.lastBarMs - entry.firstBarMs;
+    bars = to < from ? 0 : span <= 0 ? entry.bars : Math.min(entry.bars, Math.ceil((entry.bars * (to - from)) / span) + 1);
+    barsFrom = 'catalog';
+  } else if (isSynthetic(request.symbol) && range.startMs !== undefined && range.endMs !== undefined) {
+    bars = syntheticBarCount(request.timeframe, range.startMs, range.endMs);
+    barsFrom = 'synthetic';
+  } else {
+    const { startMs = EARLIEST_MS, endMs = nowMs } = range;
+    const days = Math.max(1, Math.ceil((endMs - startMs) / 86_400_000));
+    bars = days * BARS_PER_DAY[request.timeframe];
+    barsFrom = 'calendar';
+  }
+  return { bars, combinations, barEvaluations: bars * combinations, barsFrom };
+}
+
+/** How a job's work is cut and priced in a tier: one chunk is today's single-worker path. */
+export interface WorkPlan extends WorkEstimate {
+  /** Slices of the parameter grid, one queue message and one worker invocation each. */
+  chunks: number;
+  credits: number;
+}
+
+export function planWork(work: WorkEstimate, settings: Pick<TierSettings, 'creditsPerJob' | 'chunkBarEvaluations'>): WorkPlan {
+  // A chunk is at least one combination: a single backtest never fans out.
+  const chunks = Math.max(1, Math.min(work.combinations, Math.ceil(work.barEvaluations / settings.chunkBarEvaluations)));
+  return { ...work, chunks, credits: creditsFor(settings, work.barEvaluations) };
+}
+
+/** Combinations [from, to) of chunk `chunk` (0-based) of `chunks`: even slices of the grid, in grid order. */
+export function chunkRange(chunk: number, chunks: number, combinations: number): { from: number; to: number } {
+  return { from: Math.floor((chunk * combinations) / chunks), to: Math.floor(((chunk + 1) * combinations) / chunks) };
 }

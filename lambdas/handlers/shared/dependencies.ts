@@ -184,6 +184,7 @@ export function workerDependencies(env: Env = process.env): {
   jobs: JobRepository;
   marketData: MarketData;
   visibility: MessageVisibility;
+  queue: JobQueue;
   clock: Clock;
   tier: Tier;
 } {
@@ -192,6 +193,8 @@ export function workerDependencies(env: Env = process.env): {
     jobs: withFaults.workerJobs(jobRepository(env), faults(env)),
     marketData: marketData(env),
     visibility: new SqsMessageVisibility({ client: sqs(), queueUrls: queueUrls(env) }),
+    // A fanned-out sweep's dispatch sends its chunk messages to the tier's own queue.
+    queue: jobQueue(env),
     clock: systemClock,
     tier: TIER,
   };

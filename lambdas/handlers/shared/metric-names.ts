@@ -12,6 +12,10 @@ export const WORKER_METRICS = {
   retried: 'JobsRetried',
   deadLettered: 'JobsDeadLettered',
   skipped: 'DeliveriesSkipped',
+  /** A fanned-out sweep's dispatch (its chunk messages sent). */
+  fannedOut: 'JobsFannedOut',
+  /** A chunk of a fanned-out sweep whose partial result was stored. */
+  chunksRecorded: 'ChunksRecorded',
   queueWait: 'QueueWaitSeconds',
   run: 'RunSeconds',
   bars: 'BarsProcessed',

@@ -6,6 +6,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Clock } from '../../core/ports/clock.ts';
+import type { JobQueue } from '../../core/ports/job-queue.ts';
 import type { JobRepository } from '../../core/ports/job-repository.ts';
 import type { MarketData } from '../../core/ports/market-data.ts';
 import type { MessageVisibility } from '../../core/ports/message-visibility.ts';
@@ -19,6 +20,8 @@ export interface WorkerHandlerDeps {
   jobs: JobRepository;
   marketData: MarketData;
   visibility: MessageVisibility;
+  /** The tier queues: a fanned-out sweep's dispatch sends its chunk messages here. Absent: sweeps cannot fan out. */
+  queue?: JobQueue;
   clock: Clock;
   /** The tier whose queue this function consumes. */
   tier: Tier;
@@ -75,6 +78,7 @@ export function createWorkerHandler(deps: WorkerHandlerDeps) {
     const remaining = typeof context.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : undefined;
     const outcome: ProcessOutcome = await processJob(body, Number.isInteger(attempt) && attempt > 0 ? attempt : 1, {
       jobs: deps.jobs,
+      ...(deps.queue ? { queue: deps.queue } : {}),
       marketData: deps.marketData,
       clock: deps.clock,
       ...(deps.random ? { random: deps.random } : {}),
@@ -88,7 +92,14 @@ export function createWorkerHandler(deps: WorkerHandlerDeps) {
     });
     recordAttempt(metrics, outcome, report);
     const jobId = (body as { jobId?: unknown } | undefined)?.jobId;
-    logger.info('attempt finished', { jobId: typeof jobId === 'string' ? jobId : undefined, attempt, outcome: outcome.kind, messageId: record.messageId });
+    const chunk = (body as { chunk?: unknown } | undefined)?.chunk;
+    logger.info('attempt finished', {
+      jobId: typeof jobId === 'string' ? jobId : undefined,
+      ...(typeof chunk === 'number' ? { chunk } : {}),
+      attempt,
+      outcome: outcome.kind,
+      messageId: record.messageId,
+    });
     if (outcome.kind === 'retry') {
       await deps.visibility.changeVisibility(deps.tier, record.receiptHandle, outcome.delaySeconds);
       throw new RetryScheduledError(`retry in ${outcome.delaySeconds} s`);

@@ -27,6 +27,12 @@ export function recordAttempt(metrics: Metrics, outcome: ProcessOutcome, report:
     case 'skip':
       count(WORKER_METRICS.skipped);
       break;
+    case 'dispatched':
+      count(WORKER_METRICS.fannedOut);
+      break;
+    case 'chunk':
+      count(outcome.recorded ? WORKER_METRICS.chunksRecorded : WORKER_METRICS.skipped);
+      break;
   }
   if (!report) return;
   if (report.attempt === 1) {

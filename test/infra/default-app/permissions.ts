@@ -78,9 +78,27 @@ export function describePermissions(): void {
       }
     });
 
-    it('only submit and the stuck-job sweeper may send to the tier queues, each to all three and nothing more on SQS', () => {
-      const senders = functionPaths().filter((path) =>
-        statementsGranting(synth.service, roleOfFunction(synth.service, path), 'sqs:SendMessage').some((s) => TIERS.some((t) => mentions(s, queueId(t, 'Queue')))),
+    it.each(TIERS)('the %s worker may send (a fanned-out sweep\'s chunk messages) to its own tier queue only', (tier) => {
+      const role = roleOfFunction(synth.service, `Workers/${cap(tier)}`);
+      const sends = statementsGranting(synth.service, role, 'sqs:SendMessage');
+      expect(mentions(sends, queueId(tier, 'Queue'))).toBe(true);
+      for (const other of TIERS.filter((t) => t !== tier)) expect(mentions(sends, queueId(other, 'Queue'))).toBe(false);
+      for (const any of TIERS) expect(mentions(sends, queueId(any, 'Dlq'))).toBe(false);
+    });
+
+    it.each(TIERS)('the %s worker may Put only chunk partials on Jobs (keys like *#chunk#*), never a job, and BatchGet them back', (tier) => {
+      const role = roleOfFunction(synth.service, `Workers/${cap(tier)}`);
+      const puts = statementsGranting(synth.service, role, 'dynamodb:PutItem');
+      expect(puts.length).toBeGreaterThan(0);
+      for (const put of puts) expect((put as { Condition?: unknown }).Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['*#chunk#*'] } });
+      expect(statementsGranting(synth.service, role, 'dynamodb:BatchGetItem').length).toBeGreaterThan(0);
+    });
+
+    it('only submit and the stuck-job sweeper (and each worker, to its own queue) may send to the tier queues, each to all three and nothing more on SQS', () => {
+      const senders = functionPaths().filter(
+        (path) =>
+          !path.startsWith('Workers/') &&
+          statementsGranting(synth.service, roleOfFunction(synth.service, path), 'sqs:SendMessage').some((s) => TIERS.some((t) => mentions(s, queueId(t, 'Queue')))),
       );
 
       expect(senders.sort()).toEqual(['HttpApi/Submit', 'StuckJobSweeper/Sweeper']);

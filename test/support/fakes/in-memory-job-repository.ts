@@ -1,5 +1,5 @@
 import type { Job, JobError, JobStatus } from '../../../lambdas/core/job.ts';
-import { cancel, fail, isRequeueable, isTerminal, requeueFailed, requestCancel, startAttempt, succeed } from '../../../lambdas/core/job.ts';
+import { aggregateProgress, cancel, fail, isFannedOut, isRequeueable, isTerminal, requeueFailed, requestCancel, startAttempt, succeed } from '../../../lambdas/core/job.ts';
 import type { JobResult } from '../../../lambdas/core/job-result.ts';
 import type { Tier } from '../../../lambdas/core/tiers.ts';
 import type {
@@ -39,6 +39,8 @@ export class InMemoryJobRepository implements JobRepository {
   readonly #jobs = new Map<string, Job>();
   readonly #users = new Map<string, UserAccount>();
   readonly #idempotency = new Map<string, IdempotencyRecord>();
+  /** Fanned-out chunks' partial results by `<jobId>#chunk#<n>`, written once each (as the conditional Put). */
+  readonly #partials = new Map<string, string>();
   /** Counts writes per job, so tests can assert throttling. */
   readonly progressWrites = new Map<string, number>();
   /** Set to make the next `create` fail as a throttled table would. */
@@ -84,7 +86,11 @@ export class InMemoryJobRepository implements JobRepository {
 
   async get(jobId: string): Promise<Job | undefined> {
     const job = this.#jobs.get(jobId);
-    return job ? structuredClone(job) : undefined;
+    if (!job) return undefined;
+    const copy = structuredClone(job);
+    // As the DynamoDB adapter reads it: a fanned-out job's progress is its chunks' mean.
+    if (isFannedOut(copy)) copy.progress = aggregateProgress(copy);
+    return copy;
   }
 
   async listByUser(userId: string, query: ListQuery): Promise<{ items: Job[]; nextCursor?: string }> {
@@ -205,7 +211,38 @@ export class InMemoryJobRepository implements JobRepository {
     return structuredClone(next);
   }
 
+  async saveChunkProgress(jobId: string, chunk: number, progress: number, now: string): Promise<{ live: boolean; cancelRequested: boolean }> {
+    const job = this.#jobs.get(jobId);
+    if (!job || isTerminal(job.status) || !job.chunkProgress) return { live: job !== undefined && !isTerminal(job.status), cancelRequested: job?.cancelRequested === true };
+    const key = String(chunk);
+    const clamped = Math.min(1, Math.max(0, progress));
+    if (job.chunkProgress[key] === undefined || job.chunkProgress[key] < clamped) {
+      this.#jobs.set(jobId, { ...job, chunkProgress: { ...job.chunkProgress, [key]: clamped }, updatedAt: now });
+    }
+    return { live: true, cancelRequested: job.cancelRequested === true };
+  }
+
+  async recordChunk(jobId: string, chunk: number, partial: string, now: string): Promise<{ kind: 'recorded' | 'duplicate' | 'gone'; chunksDone: number }> {
+    const job = this.#jobs.get(jobId);
+    const key = `${jobId}#chunk#${chunk}`;
+    if (this.#partials.has(key)) return { kind: 'duplicate', chunksDone: job?.chunksDone ?? 0 };
+    if (!job || isTerminal(job.status) || !job.chunkProgress) return { kind: 'gone', chunksDone: job?.chunksDone ?? 0 };
+    this.#partials.set(key, partial);
+    const chunksDone = (job.chunksDone ?? 0) + 1;
+    this.#jobs.set(jobId, { ...job, chunkProgress: { ...job.chunkProgress, [String(chunk)]: 1 }, chunksDone, updatedAt: now });
+    return { kind: 'recorded', chunksDone };
+  }
+
+  async chunkPartials(jobId: string, chunks: number): Promise<(string | undefined)[]> {
+    return Array.from({ length: chunks }, (_, c) => this.#partials.get(`${jobId}#chunk#${c}`));
+  }
+
   // Test helpers (not part of the port).
+
+  /** Chunk partials recorded so far (all jobs). */
+  partialCount(): number {
+    return this.#partials.size;
+  }
 
   /** Credits a user has now; a user who never submitted has none recorded. */
   credits(userId: string): number | undefined {
