@@ -577,7 +577,7 @@ export class DynamoDbJobRepository implements JobRepository {
         if (round > 8) throw new ServiceUnavailableError(`could not read the chunks of job ${jobId}`);
         if (round > 0) await sleep(20 * 2 ** Math.min(round, 5));
         const result = await this.#client.send(
-          new BatchGetCommand({ RequestItems: { [this.#jobsTable]: { Keys: keys, ConsistentRead: true, ProjectionExpression: 'jobId, partial' } } }),
+          new BatchGetCommand({ RequestItems: { [this.#jobsTable]: { Keys: keys, ConsistentRead: true, ProjectionExpression: 'jobId, #partial', ExpressionAttributeNames: { '#partial': 'partial' } } } }),
         );
         for (const item of result.Responses?.[this.#jobsTable] ?? []) {
           const chunk = Number(String(item.jobId).slice(jobId.length + CHUNK_ID_INFIX.length));
