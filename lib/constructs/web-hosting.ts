@@ -94,7 +94,6 @@ export class WebHosting extends Construct {
       },
       additionalBehaviors: Object.fromEntries(apiPathPatterns().map((pattern) => [pattern, apiBehavior])),
       webAclId: props.webAclArn,
-      minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
       enableLogging: true,
       logBucket: logs,
       logFilePrefix: 'cloudfront/',
@@ -106,7 +105,7 @@ export class WebHosting extends Construct {
     });
     Validations.of(this.distribution).acknowledge({
       id: 'AwsSolutions-CFR4',
-      reason: 'The default *.cloudfront.net certificate cannot pin a minimum TLS version; a custom domain with its own certificate gets TLSv1.2_2021 from minimumProtocolVersion.',
+      reason: 'The default *.cloudfront.net certificate cannot pin a minimum TLS version (CloudFront fixes its policy); a custom domain with its own certificate can set TLSv1.2_2021.',
     });
 
     const url = `https://${this.distribution.distributionDomainName}`;
