@@ -276,8 +276,9 @@ async function main(): Promise<void> {
         }),
       );
     }
-    const perTier = TIERS.map((t) => `${t} ${options.users[t]} users x 1 job / ${options.everyMs[t] / 1000} s (maxConcurrency ${concurrency[t]}${threads ? `, ${threads[t]} thread${threads[t] > 1 ? 's' : ''}` : ''})`);
-    console.log(`${users.length} users connected. Submitting for ${options.durationMs / 1000} s, sweeps ${Math.round(options.sweepShare * 100)} %:\n  ${perTier.join('\n  ')}`);
+    const every = (t: Tier): string => (options.scenario ? `${options.scenario.intervalSeconds.min}-${options.scenario.intervalSeconds.max} s (kept with p ${calibration!.submitProbability.toFixed(2)})` : `${options.everyMs[t] / 1000} s`);
+    const perTier = TIERS.map((t) => `${t} ${options.users[t]} users x 1 job / ${every(t)} (maxConcurrency ${concurrency[t]}${threads ? `, ${threads[t]} thread${threads[t] > 1 ? 's' : ''}` : ''})`);
+    console.log(`${users.length} users connected. Submitting for ${options.durationMs / 1000} s, ${options.scenario ? `scenario ${options.scenario.name}` : `sweeps ${Math.round(options.sweepShare * 100)} %`}:\n  ${perTier.join('\n  ')}`);
 
     const loads: number[] = [];
     const maxWaiting: Record<Tier, number> = { free: 0, basic: 0, pro: 0 };
@@ -344,26 +345,25 @@ async function main(): Promise<void> {
     const submitMs = now() - started;
     console.log(`Submissions done after ${seconds(now() - started)} s: ${submitted} accepted. Waiting for every job to end (timeout ${options.timeoutMs / 1000} s from the start)...`);
 
-    // Done when every job's terminal status came over the WebSocket, or the API says it ended long enough ago that
-    // its push should have come (those are counted as missed pushes). Polled through the list, one call per user.
-    let pending = submitted;
+    // Done when every job's terminal status came over the WebSocket, or when the queues are drained (nothing waiting,
+    // nothing in flight, retries included) and the pushes have had their grace; the list at the end then tells missed
+    // pushes from lost jobs. Only the admin overview is polled meanwhile: polling every user's job list (as this did
+    // before) was up to a thousand API calls every few seconds, a load no real client makes (the web app polls only
+    // while its socket is down), and it kept the stack's main thread busy, slowing the very progress path measured.
     let lastReport = now();
+    let drainedAt: number | undefined;
     while (now() < deadline) {
-      const waitingUsers = users.filter((u) => [...u.jobs.values()].some((j) => j.terminalPushAt === undefined));
-      if (waitingUsers.length === 0) break;
-      for (const user of waitingUsers) {
-        for (const view of await listAll(httpUrl, user)) {
-          const record = user.jobs.get(view.jobId);
-          if (record) record.view = view;
-        }
-      }
-      pending = users.reduce((n, u) => n + [...u.jobs.values()].filter((j) => j.terminalPushAt === undefined && !(j.view?.finishedAt && TERMINAL.has(j.view.status) && Date.now() - Date.parse(j.view.finishedAt) > PUSH_GRACE_MS)).length, 0);
+      const pending = users.reduce((n, u) => n + [...u.jobs.values()].filter((j) => j.terminalPushAt === undefined).length, 0);
       if (pending === 0) break;
+      const overview = await api<{ tiers: { waiting: number; inFlight: number }[] }>(httpUrl, admin, '/admin/queues').catch(() => undefined);
+      const drained = overview !== undefined && overview.body.tiers.length > 0 && overview.body.tiers.every((t) => t.waiting === 0 && t.inFlight === 0);
+      if (!drained) drainedAt = undefined;
+      else if ((drainedAt ??= now()) < now() - PUSH_GRACE_MS) break;
       if (now() - lastReport > 15_000) {
-        console.log(`  ${seconds(now() - started)} s: ${pending} jobs not finished, load ${loadavg()[0].toFixed(1)}`);
+        console.log(`  ${seconds(now() - started)} s: ${pending} jobs without a terminal push yet, load ${loadavg()[0].toFixed(1)}`);
         lastReport = now();
       }
-      await sleep(5_000);
+      await sleep(1_000);
     }
     clearInterval(sampler);
     clientLag.disable();
