@@ -12,7 +12,7 @@ export interface StatefulStackProps extends StackProps {
 }
 
 /**
- * What must outlive a redeploy of the service: the three tables, the market-data bucket and the user pool
+ * What must outlive a redeploy of the service: the tables, the market-data bucket and the user pool
  * (users and passwords cannot be recreated from code). Kept in its own stack so the service stack can be
  * destroyed and recreated freely; tables, bucket and pool are retained when this stack is deleted.
  */
@@ -20,6 +20,8 @@ export class StatefulStack extends Stack {
   readonly jobsTable: dynamodb.Table;
   readonly connectionsTable: dynamodb.Table;
   readonly usersTable: dynamodb.Table;
+  /** Published leaderboard entries, ranked by one index per metric (docs/leaderboard.md). */
+  readonly leaderboardTable: dynamodb.Table;
   /** OHLCV CSV files at `<SYMBOL>/<timeframe>.csv`, e.g. `ORCL/1d.csv`. */
   readonly marketDataBucket: s3.Bucket;
   readonly auth: Auth;
@@ -39,6 +41,7 @@ export class StatefulStack extends Stack {
     this.jobsTable = tables.byId.Jobs;
     this.connectionsTable = tables.byId.Connections;
     this.usersTable = tables.byId.Users;
+    this.leaderboardTable = tables.byId.Leaderboard;
 
     this.marketDataBucket = new s3.Bucket(this, 'MarketData', {
       encryption: s3.BucketEncryption.S3_MANAGED,

@@ -45,7 +45,7 @@ export interface TierQueueResources {
 }
 
 export interface LocalResources {
-  tables: { jobs: string; connections: string; users: string };
+  tables: { jobs: string; connections: string; users: string; leaderboard: string };
   /** Stream of the Jobs table (the progress notifier's source). */
   jobsStreamArn: string;
   queues: Record<Tier, TierQueueResources>;
@@ -81,11 +81,13 @@ export async function createResources(options: ResourceOptions): Promise<LocalRe
       jobs: byId.Jobs.TableName!,
       connections: byId.Connections.TableName!,
       users: byId.Users.TableName!,
+      leaderboard: byId.Leaderboard.TableName!,
     };
     const env: Record<string, string> = {
       JOBS_TABLE: tables.jobs,
       CONNECTIONS_TABLE: tables.connections,
       USERS_TABLE: tables.users,
+      LEADERBOARD_TABLE: tables.leaderboard,
       AWS_ENDPOINT_URL_DYNAMODB: options.dynamodbEndpoint,
       AWS_ENDPOINT_URL_DYNAMODB_STREAMS: options.dynamodbEndpoint,
       AWS_ENDPOINT_URL_SQS: options.sqsEndpoint,

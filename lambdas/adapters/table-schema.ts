@@ -7,7 +7,7 @@ export interface KeyAttr { name: string; type: 'S' | 'N' }
 export interface IndexDef { indexName: string; partitionKey: KeyAttr; sortKey?: KeyAttr; projection: 'ALL' | 'KEYS_ONLY' }
 export interface TableDef {
   /** Logical id: the CDK construct id and, locally, the table name (prefixed by the stack's name prefix). */
-  id: 'Jobs' | 'Connections' | 'Users';
+  id: 'Jobs' | 'Connections' | 'Users' | 'Leaderboard';
   partitionKey: KeyAttr;
   sortKey?: KeyAttr;
   globalSecondaryIndexes: IndexDef[];
@@ -55,4 +55,25 @@ export const USERS_TABLE: TableDef = {
   timeToLiveAttribute: 'expiresAt',
 };
 
-export const TABLES: readonly TableDef[] = [JOBS_TABLE, CONNECTIONS_TABLE, USERS_TABLE];
+/**
+ * Leaderboard (docs/leaderboard.md): `BOARD#<board>` / `ENTRY#<entryId>` a published entry (JSON, with one rank key
+ * per metric), `BOARD#<board>` / `OWNER#<hash of user and strategy>` which entry is that owner's (one per user,
+ * strategy and board), `PENDING#<jobId>` / `PENDING` a publication waiting for its out-of-sample job, and
+ * `RATE#<userId>` / `PUBLISH#<hour>` the publish counter (TTL). One sparse index per ranking metric: only entry items
+ * carry `board` and the rank keys, so a board is read best first with one Query (no scan).
+ */
+export const LEADERBOARD_TABLE: TableDef = {
+  id: 'Leaderboard',
+  partitionKey: { name: 'pk', type: 'S' },
+  sortKey: { name: 'sk', type: 'S' },
+  globalSecondaryIndexes: [
+    { indexName: 'byRankSharpe', partitionKey: { name: 'board', type: 'S' }, sortKey: { name: 'rankSharpe', type: 'S' }, projection: 'ALL' },
+    { indexName: 'byRankReturn', partitionKey: { name: 'board', type: 'S' }, sortKey: { name: 'rankReturn', type: 'S' }, projection: 'ALL' },
+    { indexName: 'byRankMaxDrawdown', partitionKey: { name: 'board', type: 'S' }, sortKey: { name: 'rankMaxDrawdown', type: 'S' }, projection: 'ALL' },
+    { indexName: 'byRankSortino', partitionKey: { name: 'board', type: 'S' }, sortKey: { name: 'rankSortino', type: 'S' }, projection: 'ALL' },
+    { indexName: 'byRankCalmar', partitionKey: { name: 'board', type: 'S' }, sortKey: { name: 'rankCalmar', type: 'S' }, projection: 'ALL' },
+  ],
+  timeToLiveAttribute: 'expiresAt',
+};
+
+export const TABLES: readonly TableDef[] = [JOBS_TABLE, CONNECTIONS_TABLE, USERS_TABLE, LEADERBOARD_TABLE];

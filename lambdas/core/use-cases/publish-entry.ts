@@ -170,7 +170,9 @@ async function rerunInSample(job: Job, board: Board, marketData: MarketData): Pr
   const spec = specFromRequest({ ...job.request, params: job.result!.params, sweep: undefined });
   const run = await runWithTrace(bars, spec);
   const stored = job.result!.stats;
-  const changed = (Object.keys(stored) as (keyof Stats)[]).filter((k) => !Object.is(stored[k], run.stats[k]));
+  // Compared as JSON, which is how results are stored and served: exact for every finite double, and a non-finite
+  // stat (NaN Sharpe without trades) reads back as null.
+  const changed = (Object.keys(stored) as (keyof Stats)[]).filter((k) => JSON.stringify(stored[k]) !== JSON.stringify(run.stats[k]));
   if (changed.length > 0) {
     throw new ConflictError(
       `Job ${job.jobId}'s result no longer reproduces on the current data and engine (${changed.slice(0, 3).join(', ')} differ); run it again and publish the new job`,
