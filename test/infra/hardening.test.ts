@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { TABLES } from '../../lambdas/adapters/table-schema.ts';
 import { InvalidContextError, readAppConfig } from '../../lib/app-config.ts';
 import { apiPathPatterns } from '../../lib/constructs/web-hosting.ts';
 import { HTTP_ROUTES, routeKeyOf } from '../../lib/definitions/http-routes.ts';
@@ -210,12 +211,20 @@ describe('item 4: exact DynamoDB actions', () => {
   it.each([
     ['HttpApi/Submit', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], ['dynamodb:GetItem', 'dynamodb:UpdateItem']],
     ['HttpApi/CancelJob', ['dynamodb:GetItem', 'dynamodb:UpdateItem'], ['dynamodb:UpdateItem']],
-    ['Workers/Free', ['dynamodb:GetItem', 'dynamodb:UpdateItem'], ['dynamodb:UpdateItem']],
-    ['Workers/Basic', ['dynamodb:GetItem', 'dynamodb:UpdateItem'], ['dynamodb:UpdateItem']],
-    ['Workers/Pro', ['dynamodb:GetItem', 'dynamodb:UpdateItem'], ['dynamodb:UpdateItem']],
+    // Fanned-out sweeps (issue 9): chunk items are Put (only under chunk keys, below) and read back with BatchGetItem.
+    ['Workers/Free', ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], ['dynamodb:UpdateItem']],
+    ['Workers/Basic', ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], ['dynamodb:UpdateItem']],
+    ['Workers/Pro', ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], ['dynamodb:UpdateItem']],
   ])('%s gets exactly what it calls: no Delete or BatchWrite anywhere, no Put on Users', (fnPath, jobs, users) => {
     expect(actionsOn(fnPath, 'Jobs')).toEqual(jobs);
     expect(actionsOn(fnPath, 'Users')).toEqual(users);
+  });
+
+  it.each(['Workers/Free', 'Workers/Basic', 'Workers/Pro'])('%s may Put on the Jobs table only under chunk keys, never a job', (fnPath) => {
+    const puts = statementsOfRole(synth.service, roleOfFunction(synth.service, fnPath)).filter((s) => [s.Action].flat().includes('dynamodb:PutItem'));
+
+    expect(puts).toHaveLength(1);
+    expect((puts[0] as { Condition?: unknown }).Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['*#chunk#*'] } });
   });
 
   it('lets no function but the WebSocket ones delete items or batch-write, and those only on the Connections table', () => {
@@ -297,7 +306,7 @@ describe('item 8: deletion protection', () => {
   it('protects every stateful table against deletion (beyond RETAIN on stack delete)', () => {
     const tables = Object.values(resources(defaultApp().stateful, 'AWS::DynamoDB::Table'));
 
-    expect(tables).toHaveLength(3);
+    expect(tables).toHaveLength(TABLES.length);
     for (const table of tables) expect(table.Properties?.DeletionProtectionEnabled, cdkPath(table)).toBe(true);
   });
 });
