@@ -21,7 +21,8 @@ import {
 } from '../core/errors.ts';
 import { isRequeueable, isTerminal, requeueFailed, RETRIES_EXHAUSTED, type Job, type JobError, type JobStatus } from '../core/job.ts';
 import type { JobResult } from '../core/job-result.ts';
-import type { ClaimOutcome, CreateOutcome, JobRepository, ListQuery, SubmissionCharge } from '../core/ports/job-repository.ts';
+import type { ClaimOutcome, CreateOutcome, JobRepository, ListQuery, SubmissionCharge, ThroughputSample, TierThroughput } from '../core/ports/job-repository.ts';
+import { foldThroughput } from '../core/use-cases/eta.ts';
 import type { Tier } from '../core/tiers.ts';
 import { expiresAtFor, jobFromItem, jobToItem, queueState } from './dynamodb-job-item.ts';
 import { ledgerEntryItem, openingEntryItem } from './dynamodb-ledger.ts';
@@ -589,6 +590,30 @@ export class DynamoDbJobRepository implements JobRepository {
     return out;
   }
 
+  async tierThroughput(tier: Tier): Promise<TierThroughput | undefined> {
+    const { Item } = await this.#client.send(new GetCommand({ TableName: this.#jobsTable, Key: { jobId: throughputItemId(tier) } }));
+    if (!Item || typeof Item.barEvaluationsPerSecond !== 'number' || typeof Item.deliverySeconds !== 'number') return undefined;
+    return {
+      barEvaluationsPerSecond: Item.barEvaluationsPerSecond,
+      deliverySeconds: Item.deliverySeconds,
+      samples: Number(Item.samples ?? 0),
+      updatedAt: String(Item.updatedAt ?? ''),
+    };
+  }
+
+  async recordThroughput(tier: Tier, sample: ThroughputSample, now: string): Promise<void> {
+    const next = foldThroughput(await this.tierThroughput(tier), sample, now);
+    // An UpdateItem (workers have no unrestricted PutItem); the item has no userId or queueState, so no index sees it.
+    await this.#client.send(
+      new UpdateCommand({
+        TableName: this.#jobsTable,
+        Key: { jobId: throughputItemId(tier) },
+        UpdateExpression: 'SET barEvaluationsPerSecond = :rate, deliverySeconds = :seconds, samples = :samples, updatedAt = :now',
+        ExpressionAttributeValues: { ':rate': next.barEvaluationsPerSecond, ':seconds': next.deliverySeconds, ':samples': next.samples, ':now': now },
+      }),
+    );
+  }
+
   /** The one way a job reaches failed or cancelled: the status change and the refund commit together or not at all. */
   async #finishWithRefund(
     job: Job,
@@ -670,6 +695,10 @@ function pickUsed(condition: string, values: Record<string, unknown>): Record<st
 
 /** A fanned-out job's chunk partial is an item of the Jobs table under `<jobId>#chunk#<n>`. */
 const CHUNK_ID_INFIX = '#chunk#';
+/** A tier's throughput averages (eta.ts) live in one item of the Jobs table. */
+export function throughputItemId(tier: Tier): string {
+  return `TIER#${tier}#throughput`;
+}
 export function chunkItemId(jobId: string, chunk: number): string {
   return `${jobId}${CHUNK_ID_INFIX}${chunk}`;
 }

@@ -160,6 +160,8 @@ export class CrashingJobRepository implements JobRepository {
   saveChunkProgress: JobRepository['saveChunkProgress'] = (jobId, chunk, progress, now) => this.#inner.saveChunkProgress(jobId, chunk, progress, now);
   recordChunk: JobRepository['recordChunk'] = (jobId, chunk, partial, now) => this.#inner.recordChunk(jobId, chunk, partial, now);
   chunkPartials: JobRepository['chunkPartials'] = (jobId, chunks) => this.#inner.chunkPartials(jobId, chunks);
+  tierThroughput: JobRepository['tierThroughput'] = (tier) => this.#inner.tierThroughput(tier);
+  recordThroughput: JobRepository['recordThroughput'] = (tier, sample, now) => this.#inner.recordThroughput(tier, sample, now);
 }
 
 /** PostToConnection answering 410 Gone at random: the notifier must delete the connection and carry on. */

@@ -80,7 +80,7 @@ const jobBase = {
   cancelRequested: z.boolean().optional(),
   error: z.object({ code: z.string(), message: z.string() }).optional(),
   queuePosition: z.number().int().optional().describe('jobs ahead of this one in its tier, while queued'),
-  etaSeconds: z.number().optional(),
+  etaSeconds: z.number().optional().describe('while queued: seconds until done (wait plus run); while running: seconds left; estimates'),
   links: jobLinksSchema,
 };
 
@@ -105,6 +105,20 @@ export const submitResponseSchema = z.object({
   combinations: z.number().int(),
   links: jobLinksSchema,
   replayed: z.boolean(),
+});
+
+export const submitEstimateSchema = z.object({
+  dryRun: z.literal(true),
+  tier,
+  combinations: z.number().int(),
+  bars: z.number().int().describe('bars the request covers, as the data has them'),
+  barsFrom: z.enum(['catalog', 'synthetic', 'calendar']).describe("how bars were counted: the symbol catalog's bar count, the synthetic calendar, or calendar days (no catalog entry)"),
+  barEvaluations: z.number().describe('bars x combinations'),
+  chunks: z.number().int().describe('slices of the grid run in parallel by the tier workers (1: no fan-out)'),
+  credits: z.number().int().describe('what submit would charge'),
+  queuePosition: z.number().int().describe('queued jobs of the tier it would wait behind'),
+  etaSeconds: z.number().describe('seconds until it would be done: the wait for a worker plus the run, from the tier recent throughput'),
+  limits: z.object({ maxCombinations: z.number().int(), maxBarEvaluations: z.number(), chunkBarEvaluations: z.number() }),
 });
 
 export const equitySchema = z.object({

@@ -49,9 +49,10 @@ const ROUTE_GRANTS: Record<HttpRouteId, (fn: BacktestFunction, props: HttpApiPro
   // Exactly what submit calls (docs/wiring.md): the job is the one item it creates (PutItem, conditional on a new
   // id); on Users the debit, the daily counter, the idempotency record, the ledger entry and the submit-rate bucket
   // are all conditional updates, and GetItem reads a replayed key or the balance for a 402. fail() after a lost
-  // queue send is a conditional UpdateItem on the job. No Delete or BatchWrite, and no Put on Users.
+  // queue send is a conditional UpdateItem on the job. No Delete or BatchWrite, and no Put on Users. The dry run
+  // (?dryRun=true) counts the tier's live jobs on byQueueState and reads the tier's throughput item (GetItem).
   submit: (fn, props) => {
-    bindJobsTable(fn, props.jobsTable, { actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] });
+    bindJobsTable(fn, props.jobsTable, { actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], queryIndexes: ['byQueueState'] });
     bindUsersTable(fn, props.usersTable, { actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] });
     bindTierQueues(fn, props.queues, 'send');
     // The symbol check reads the cached listing: ListBucket, and GetObject to learn each object's first and last bar.

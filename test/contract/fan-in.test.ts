@@ -87,6 +87,17 @@ function describeFanInContract(name: string, make: () => Promise<Harness>): void
       expect(await h.repo.saveChunkProgress(job.jobId, 1, 0.7, at(5))).toEqual({ live: true, cancelRequested: true });
     });
 
+    it('keeps a tier\'s throughput as a moving average, per tier', async () => {
+      const tier = 'basic';
+      const before = await h.repo.tierThroughput(tier);
+      await h.repo.recordThroughput(tier, { barEvaluations: 2e7, seconds: 2 }, at(1));
+      const after = await h.repo.tierThroughput(tier);
+      expect(after?.samples).toBe((before?.samples ?? 0) + 1);
+      if (!before) expect(after).toMatchObject({ barEvaluationsPerSecond: 1e7, deliverySeconds: 2, updatedAt: at(1) });
+      // Not a job: no user's list and no queue view sees it.
+      expect(await h.repo.listLive(tier, 'queued', 100)).not.toContainEqual(expect.objectContaining({ jobId: expect.stringContaining('throughput') }));
+    });
+
     it('a finished job takes no more chunks or progress, and refunds once', async () => {
       const job = await started();
       await h.repo.recordChunk(job.jobId, 0, '{}', at(2));

@@ -116,4 +116,25 @@ export interface JobRepository {
   recordChunk(jobId: string, chunk: number, partial: string, now: string): Promise<{ kind: 'recorded' | 'duplicate' | 'gone'; chunksDone: number }>;
   /** The recorded partials of chunks 0..chunks-1, in chunk order (undefined where none is recorded). */
   chunkPartials(jobId: string, chunks: number): Promise<(string | undefined)[]>;
+
+  /** The tier's recent throughput (eta.ts): undefined until a worker of the tier recorded one. */
+  tierThroughput(tier: Tier): Promise<TierThroughput | undefined>;
+  /** Folds one delivery's measured work into the tier's throughput (a moving average; a lost race loses one sample). */
+  recordThroughput(tier: Tier, sample: ThroughputSample, now: string): Promise<void>;
+}
+
+/** What one worker delivery measured: the bar evaluations it computed and its wall time, data loading included. */
+export interface ThroughputSample {
+  barEvaluations: number;
+  seconds: number;
+}
+
+/** Exponentially weighted averages over a tier's recent deliveries. */
+export interface TierThroughput {
+  /** Bar evaluations per second of one worker. */
+  barEvaluationsPerSecond: number;
+  /** Wall seconds of one delivery (a job or a chunk), what a queue slot is busy for. */
+  deliverySeconds: number;
+  samples: number;
+  updatedAt: string;
 }

@@ -5,7 +5,7 @@ import { isoNow } from '../ports/clock.ts';
 import type { JobMessage, JobQueue } from '../ports/job-queue.ts';
 import { MAX_RECEIVE_COUNT } from '../tiers.ts';
 import { requestRangeMs, specFromRequest } from './backtest-spec.ts';
-import { retryDelayWithJitter, toJobResult, unrecoverableError, type ProcessJobDeps, type ProcessOutcome } from './process-job.ts';
+import { recordThroughput, retryDelayWithJitter, toJobResult, unrecoverableError, type ProcessJobDeps, type ProcessOutcome } from './process-job.ts';
 import { chunkRange } from './work-estimate.ts';
 
 /**
@@ -70,6 +70,7 @@ export async function processChunk(message: JobMessage & { chunk: number }, atte
   }
 
   const run = new ChunkRun(job, message.chunk, deps);
+  const started = deps.clock.now();
   let slice: SweepSlice;
   try {
     slice = await run.execute();
@@ -81,6 +82,10 @@ export async function processChunk(message: JobMessage & { chunk: number }, atte
   if (run.abortReason === 'cancel') return confirmCancel(job.jobId, deps);
   const recorded = await jobs.recordChunk(job.jobId, message.chunk, encodeSlice(slice), isoNow(deps.clock));
   if (recorded.kind === 'gone') return { kind: 'skip', reason: 'terminal' };
+  if (recorded.kind === 'recorded' && run.bars !== undefined) {
+    const { from, to } = chunkRange(message.chunk, chunks, job.combinations);
+    await recordThroughput(job.tier, { barEvaluations: run.bars * (to - from), seconds: (deps.clock.now() - started) / 1000 }, deps);
+  }
   if (recorded.chunksDone >= chunks) return finish(job.jobId, deps);
   return { kind: 'chunk', recorded: recorded.kind === 'recorded' };
 }
@@ -164,6 +169,8 @@ export function decodeSlice(text: string): SweepSlice {
 /** One chunk's engine run with throttled progress, a cancel poll and the attempt's deadline. */
 class ChunkRun {
   abortReason: AbortReason | undefined;
+  /** Bars the engine was handed, once loaded. */
+  bars: number | undefined;
   readonly #job: Job;
   readonly #chunk: number;
   readonly #deps: FanOutDeps;
@@ -186,6 +193,7 @@ class ChunkRun {
     const bars = await this.#deps.marketData.load(request.symbol, request.timeframe, startMs, endMs);
     if (this.abortReason) throw new Error(`aborted: ${this.abortReason}`);
     if (bars.length === 0) throw new UnrecoverableJobError('no_data', `No ${request.timeframe} bars for ${request.symbol} in the requested dates`);
+    this.bars = bars.length;
     const { from, to } = chunkRange(this.#chunk, this.#job.chunks ?? 1, this.#job.combinations);
     return runSweepSlice(bars, specFromRequest(request), from, to, { signal: this.#controller.signal, onProgress: (f) => this.#progress(f) });
   }

@@ -29,6 +29,8 @@ export interface JobView extends Omit<CompactJobView, 'result'> {
   creditsCharged: number;
   /** While queued: queued jobs of the same tier created before this one (see read-jobs.ts queuePosition). */
   queuePosition?: number;
+  /** While queued: seconds until it is done (wait plus run); while running: seconds left (eta.ts says how approximate). */
+  etaSeconds?: number;
   result?: ResultView;
 }
 
@@ -63,7 +65,7 @@ export function compactJob(job: Job): CompactJobView {
   };
 }
 
-export function jobView(job: Job, queuePosition?: number): JobView {
+export function jobView(job: Job, queuePosition?: number, etaSeconds?: number): JobView {
   const { result: _summary, ...compact } = compactJob(job);
   const result = resultOf(job);
   return {
@@ -71,6 +73,7 @@ export function jobView(job: Job, queuePosition?: number): JobView {
     userId: job.userId,
     creditsCharged: job.creditsCharged,
     ...(queuePosition !== undefined && job.status === 'queued' ? { queuePosition } : {}),
+    ...(etaSeconds !== undefined && (job.status === 'queued' || job.status === 'running') ? { etaSeconds } : {}),
     ...(result
       ? {
           result: {

@@ -2,6 +2,7 @@ import type { Job, JobError, JobStatus } from '../job.ts';
 import { summarize, type ResultSummary } from '../job-result.ts';
 import type { ClientPush } from '../ports/client-push.ts';
 import type { ConnectionStore, Subscriber } from '../ports/connection-store.ts';
+import { runningEta } from './eta.ts';
 import { tokenExpiredMessage } from './websocket-session.ts';
 
 /** What the WebSocket sends on every change a client cares about (DESIGN: WebSocket contract). */
@@ -14,6 +15,8 @@ export interface ProgressMessage {
   at: string;
   result?: ResultSummary;
   error?: JobError;
+  /** While running: seconds left at the job's own pace so far (eta.ts); absent until it has some progress. */
+  etaSeconds?: number;
 }
 
 /** A job row before and after a write, as a DynamoDB stream record carries it (either side may be absent). */
@@ -46,7 +49,8 @@ export function isVisibleChange(change: JobChange): change is JobChange & { newJ
   return oldJob.status !== newJob.status || oldJob.progress !== newJob.progress || oldJob.message !== newJob.message;
 }
 
-export function progressMessage(job: Job): ProgressMessage {
+export function progressMessage(job: Job, nowMs: number = Date.now()): ProgressMessage {
+  const eta = job.status === 'running' ? runningEta(job, nowMs) : undefined;
   return {
     type: 'progress',
     jobId: job.jobId,
@@ -56,6 +60,7 @@ export function progressMessage(job: Job): ProgressMessage {
     at: job.updatedAt,
     ...(job.status === 'succeeded' && job.result ? { result: summarize(job.result) } : {}),
     ...(job.status === 'failed' && job.error ? { error: job.error } : {}),
+    ...(eta !== undefined ? { etaSeconds: eta } : {}),
   };
 }
 
@@ -71,7 +76,7 @@ export async function notifyProgress(
 ): Promise<NotifyOutcome> {
   if (!isVisibleChange(change)) return { relevant: false, sent: 0, gone: 0 };
   const job = change.newJob;
-  const message = progressMessage(job);
+  const message = progressMessage(job, (deps.now ?? Date.now)());
   const nowSec = Math.floor((deps.now ?? Date.now)() / 1000);
   const subscribers = await deps.connections.subscriberDetails(job.jobId);
   let sent = 0;

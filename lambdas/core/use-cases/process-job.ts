@@ -7,7 +7,7 @@ import { dispatchChunks, processChunk } from './fan-out.ts';
 import { MAX_STORED_TRADES, type JobResult } from '../job-result.ts';
 import { isoNow, type Clock } from '../ports/clock.ts';
 import type { JobMessage, JobQueue } from '../ports/job-queue.ts';
-import type { JobRepository } from '../ports/job-repository.ts';
+import type { JobRepository, ThroughputSample } from '../ports/job-repository.ts';
 import type { MarketData } from '../ports/market-data.ts';
 import { MAX_RECEIVE_COUNT, retryDelaySeconds, TIERS } from '../tiers.ts';
 import { requestRangeMs, specFromRequest } from './backtest-spec.ts';
@@ -134,6 +134,9 @@ async function processClaimed(job: Job, attempt: number, deps: ProcessJobDeps, r
     await run.stop();
     if (run.abortReason === 'cancel') return confirmCancel(jobId, attempt, deps);
     const stored = await jobs.complete(jobId, attempt, toJobResult(result), isoNow(clock));
+    if (stored && report.bars !== undefined && report.runMs !== undefined) {
+      await recordThroughput(job.tier, { barEvaluations: report.bars * job.combinations, seconds: report.runMs / 1000 }, deps);
+    }
     return stored ? { kind: 'done', status: 'succeeded' } : { kind: 'skip', reason: 'lost ownership' };
   } catch (error) {
     await run.stop();
@@ -167,6 +170,15 @@ async function handleFailure(error: unknown, abortReason: AbortReason | undefine
   const jobError: JobError = { code: 'retries_exhausted', message: `Failed after ${attempt} attempts (last: ${reason})` };
   const failed = await jobs.fail(job.jobId, attempt, jobError, isoNow(clock));
   return failed ? { kind: 'dead', reason: jobError.message } : { kind: 'skip', reason: 'lost ownership' };
+}
+
+/** Feeds the tier's throughput (queue ETAs); a failed write is logged and never changes the job. */
+export async function recordThroughput(tier: Job['tier'], sample: ThroughputSample, deps: Pick<ProcessJobDeps, 'jobs' | 'clock' | 'onError'>): Promise<void> {
+  try {
+    await deps.jobs.recordThroughput(tier, sample, isoNow(deps.clock));
+  } catch (error) {
+    deps.onError?.(error, 'throughput write failed');
+  }
 }
 
 /**

@@ -2,6 +2,8 @@ import { NotFoundError, ValidationError, type FieldIssue } from '../errors.ts';
 import { JOB_STATUSES, type Job, type JobStatus } from '../job.ts';
 import type { Principal } from '../principal.ts';
 import type { JobRepository } from '../ports/job-repository.ts';
+import { systemClock, type Clock } from '../ports/clock.ts';
+import { queueEstimate } from './eta.ts';
 import { compactJob, jobView, type CompactJobView, type JobView } from './job-view.ts';
 
 export const DEFAULT_PAGE_SIZE = 20;
@@ -35,10 +37,11 @@ export async function queuePosition(job: Job, jobs: JobRepository): Promise<numb
   return live.filter((l) => l.jobId !== job.jobId && (l.createdAt < job.createdAt || (l.createdAt === job.createdAt && l.jobId < job.jobId))).length;
 }
 
-/** `GET /backtests/{jobId}`: the small view (with queuePosition while queued); the full result is at its links. */
-export async function getJob(principal: Principal, jobId: string, deps: { jobs: JobRepository }): Promise<JobView> {
+/** `GET /backtests/{jobId}`: the small view (queuePosition while queued, etaSeconds while live); the full result is at its links. */
+export async function getJob(principal: Principal, jobId: string, deps: { jobs: JobRepository; clock?: Clock }): Promise<JobView> {
   const job = await readableJob(principal, jobId, deps.jobs);
-  return jobView(job, await queuePosition(job, deps.jobs));
+  const estimate = await queueEstimate(job, deps.jobs, (deps.clock ?? systemClock).now());
+  return jobView(job, estimate.queuePosition, estimate.etaSeconds);
 }
 
 /** Query string values as they arrive (strings or absent). */

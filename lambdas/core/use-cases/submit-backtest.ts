@@ -13,6 +13,7 @@ import { submitRequestSchema, type SubmitRequest } from '../submit-schema.ts';
 import { TIER_SETTINGS, type Tier, type TierSettings } from '../tiers.ts';
 import { specFromRequest } from './backtest-spec.ts';
 import { fieldIssues } from './field-issues.ts';
+import { etaIfSubmitted } from './eta.ts';
 import { jobLinks, type JobLinks } from './job-view.ts';
 import { requestHash } from './request-hash.ts';
 import { dataIssues, isSynthetic } from './symbols.ts';
@@ -118,6 +119,60 @@ export async function submitBacktest(principal: Principal, body: unknown, idempo
     );
   }
   return responseFor(outcome.job, false);
+}
+
+/** What `POST /backtests?dryRun=true` answers: the job's work, price and ETA as submit would see them now. */
+export interface SubmitEstimate {
+  dryRun: true;
+  tier: Tier;
+  combinations: number;
+  /** Bars the request covers, as the data really has them (`barsFrom` says how they were counted). */
+  bars: number;
+  barsFrom: WorkPlan['barsFrom'];
+  barEvaluations: number;
+  /** Slices of the grid the tier's workers would run in parallel (1: one worker, no fan-out). */
+  chunks: number;
+  /** What submit would charge. */
+  credits: number;
+  /** Queued jobs of the tier it would wait behind, and seconds until it would be done (eta.ts). */
+  queuePosition: number;
+  etaSeconds: number;
+  limits: { maxCombinations: number; maxBarEvaluations: number; chunkBarEvaluations: number };
+}
+
+/**
+ * The dry run of a submit: the same validation, data checks and tier limits, and the work plan, with no job, no
+ * charge, no daily count and no rate-limit token. A body submit would refuse is refused here the same way.
+ */
+export async function estimateSubmit(principal: Principal, body: unknown, deps: Pick<SubmitDeps, 'jobs' | 'clock' | 'symbols' | 'tiers'>): Promise<SubmitEstimate> {
+  const tiers = deps.tiers ?? TIER_SETTINGS;
+  const settings = tiers[principal.tier];
+  const parsed = submitRequestSchema.safeParse(body);
+  if (!parsed.success) throw new ValidationError(fieldIssues(parsed.error));
+  const request = parsed.data;
+  let combinations: number;
+  try {
+    combinations = validateSpec(specFromRequest(request)).combinations;
+  } catch (error) {
+    if (error instanceof EngineInputError) throw new ValidationError(error.issues);
+    throw error;
+  }
+  const work = await checkedWorkPlan(principal, request, combinations, settings, deps.clock.now(), deps);
+  const chunks = work.chunks > 1 ? work.chunks : undefined;
+  const { queuePosition, etaSeconds } = await etaIfSubmitted({ tier: principal.tier, barEvaluations: work.barEvaluations, chunks }, deps.jobs, tiers);
+  return {
+    dryRun: true,
+    tier: principal.tier,
+    combinations,
+    bars: work.bars,
+    barsFrom: work.barsFrom,
+    barEvaluations: work.barEvaluations,
+    chunks: work.chunks,
+    credits: work.credits,
+    queuePosition,
+    etaSeconds,
+    limits: { maxCombinations: settings.maxCombinations, maxBarEvaluations: settings.maxBarEvaluations, chunkBarEvaluations: settings.chunkBarEvaluations },
+  };
 }
 
 /**

@@ -10,6 +10,7 @@ import {
   problemSchema,
   queuesSchema,
   strategiesSchema,
+  submitEstimateSchema,
   submitResponseSchema,
   sweepViewSchema,
   symbolsPageSchema,
@@ -39,6 +40,8 @@ interface OperationSpec {
   body?: z.ZodType;
   /** The success status and its body. */
   success: { status: number; description: string; schema: z.ZodType };
+  /** Another success status of the same operation (a query parameter's variant, such as a dry run). */
+  alsoSuccess?: { status: number; description: string; schema: z.ZodType };
   /** Error statuses besides 401 (every authorized route) and 500. */
   errors: number[];
 }
@@ -55,7 +58,9 @@ const OPERATIONS: Record<HttpRouteId, OperationSpec> = {
     description: 'Unknown keys are refused. An unknown symbol, a timeframe the symbol lacks, or dates outside its data are a 400 naming the field and what exists.',
     headers: [{ name: 'Idempotency-Key', description: 'replays the job of an earlier submit with the same key and body for 24 h', schema: { type: 'string', maxLength: 128 } }],
     body: submitRequestSchema,
+    query: [{ name: 'dryRun', description: 'true: answer the work (combinations, bar evaluations, chunks), credits and ETA with 200, and create and charge nothing', schema: { type: 'string', enum: ['true', 'false'] } }],
     success: { status: 202, description: 'queued (or replayed); Location names the job', schema: submitResponseSchema },
+    alsoSuccess: { status: 200, description: 'dryRun=true: the estimate; nothing was created or charged', schema: submitEstimateSchema },
     errors: [400, 402, 413, 422, 429, 503],
   },
   listJobs: {
@@ -147,6 +152,9 @@ export function openApiDocument(options: { serverUrl?: string } = {}): Record<st
     ];
     const responses: Record<string, unknown> = {
       [String(op.success.status)]: { description: op.success.description, content: { 'application/json': { schema: jsonSchema(op.success.schema, 'output') } } },
+      ...(op.alsoSuccess
+        ? { [String(op.alsoSuccess.status)]: { description: op.alsoSuccess.description, content: { 'application/json': { schema: jsonSchema(op.alsoSuccess.schema, 'output') } } } }
+        : {}),
     };
     for (const status of [...op.errors, ...(open ? [] : [401]), 500].sort((a, b) => a - b)) {
       responses[String(status)] = { description: ERROR_TEXT[status] ?? 'error', content: problemContent() };

@@ -4,7 +4,8 @@ import type { Clock } from '../../core/ports/clock.ts';
 import type { JobQueue } from '../../core/ports/job-queue.ts';
 import type { JobRepository } from '../../core/ports/job-repository.ts';
 import type { SymbolCatalog } from '../../core/ports/symbol-catalog.ts';
-import { submitBacktest } from '../../core/use-cases/submit-backtest.ts';
+import { ValidationError } from '../../core/errors.ts';
+import { estimateSubmit, submitBacktest } from '../../core/use-cases/submit-backtest.ts';
 import { header, httpHandler, json, jsonBody, principalOf } from '../shared/http.ts';
 import { createLogger } from '../shared/logger.ts';
 import { createMetrics } from '../shared/metrics.ts';
@@ -22,12 +23,21 @@ export interface SubmitHandlerDeps {
   symbols?: SymbolCatalog;
 }
 
-/** `POST /backtests`: 202 with the queued job; a replay under the same Idempotency-Key answers the same way. */
+/**
+ * `POST /backtests`: 202 with the queued job; a replay under the same Idempotency-Key answers the same way.
+ * `?dryRun=true`: 200 with the work, chunks, credits and ETA it would have, and nothing changes.
+ */
 export function createSubmitHandler(deps: SubmitHandlerDeps) {
   const logger = deps.logger ?? createLogger('api');
   const metrics = deps.metrics ?? createMetrics('api');
   return httpHandler(logger, async (event) => {
     const principal = principalOf(event);
+    const dryRun = event.queryStringParameters?.dryRun;
+    if (dryRun !== undefined && dryRun !== 'true' && dryRun !== 'false') {
+      throw new ValidationError([{ path: 'dryRun', message: 'must be true or false' }]);
+    }
+    // The estimate: same checks, nothing written, nothing charged (no job, no daily count, no rate token).
+    if (dryRun === 'true') return json(200, await estimateSubmit(principal, jsonBody(event), deps));
     let submitted: Awaited<ReturnType<typeof submitBacktest>>;
     try {
       submitted = await submitBacktest(principal, jsonBody(event), header(event, 'idempotency-key'), deps);

@@ -8,7 +8,10 @@ import type {
   JobRepository,
   ListQuery,
   SubmissionCharge,
+  ThroughputSample,
+  TierThroughput,
 } from '../../../lambdas/core/ports/job-repository.ts';
+import { foldThroughput } from '../../../lambdas/core/use-cases/eta.ts';
 import {
   ConflictError,
   IdempotencyConflictError,
@@ -41,6 +44,7 @@ export class InMemoryJobRepository implements JobRepository {
   readonly #idempotency = new Map<string, IdempotencyRecord>();
   /** Fanned-out chunks' partial results by `<jobId>#chunk#<n>`, written once each (as the conditional Put). */
   readonly #partials = new Map<string, string>();
+  readonly #throughput = new Map<Tier, TierThroughput>();
   /** Counts writes per job, so tests can assert throttling. */
   readonly progressWrites = new Map<string, number>();
   /** Set to make the next `create` fail as a throttled table would. */
@@ -235,6 +239,15 @@ export class InMemoryJobRepository implements JobRepository {
 
   async chunkPartials(jobId: string, chunks: number): Promise<(string | undefined)[]> {
     return Array.from({ length: chunks }, (_, c) => this.#partials.get(`${jobId}#chunk#${c}`));
+  }
+
+  async tierThroughput(tier: Tier): Promise<TierThroughput | undefined> {
+    const t = this.#throughput.get(tier);
+    return t ? { ...t } : undefined;
+  }
+
+  async recordThroughput(tier: Tier, sample: ThroughputSample, now: string): Promise<void> {
+    this.#throughput.set(tier, foldThroughput(this.#throughput.get(tier), sample, now));
   }
 
   // Test helpers (not part of the port).
