@@ -5,6 +5,7 @@ import type { Clock } from '../ports/clock.ts';
 import type { ClientPush } from '../ports/client-push.ts';
 import type { ConnectionStore } from '../ports/connection-store.ts';
 import type { JobRepository } from '../ports/job-repository.ts';
+import { handleBoardWatch } from './board-watch.ts';
 import { compactJob } from './job-view.ts';
 
 export interface WebSocketDeps {
@@ -112,8 +113,10 @@ export async function handleClientMessage(
     return badRequest('The message is not valid JSON');
   }
   const action = typeof body === 'object' && body !== null ? (body as { action?: unknown }).action : undefined;
+  // Leaderboard watchers (docs/leaderboard.md): board-watch.ts.
+  if (action === 'watchBoard' || action === 'unwatchBoard') return handleBoardWatch(principal, connectionId, body, deps, reply, maxSubscriptions);
   if (action !== 'subscribe' && action !== 'unsubscribe') {
-    return badRequest(`Unknown action ${JSON.stringify(action ?? null)?.slice(0, 64)}; use "subscribe" or "unsubscribe" with a jobId`);
+    return badRequest(`Unknown action ${JSON.stringify(action ?? null)?.slice(0, 64)}; use "subscribe" or "unsubscribe" with a jobId (or "watchBoard" with a board)`);
   }
   const parsed = clientMessageSchema.safeParse(body);
   if (!parsed.success) return badRequest(`${action} needs a jobId string of 1-128 characters`);
