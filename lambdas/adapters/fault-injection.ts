@@ -180,6 +180,11 @@ export class FlakyClientPush implements ClientPush {
     if (this.#rate > 0 && this.#random() < this.#rate) return 'gone';
     return this.#inner.send(connectionId, message);
   }
+
+  /** Closing is not a post: never faked, always passed on (an expired connection must really close). */
+  async close(connectionId: string): Promise<void> {
+    await this.#inner.close?.(connectionId);
+  }
 }
 
 /** SQS sends failing at random, as an unreachable endpoint would: submit must fail the job, refund, and answer 503. */

@@ -41,6 +41,11 @@ export const HTTP_ROUTES = {
   myLedger: { method: 'GET', path: '/me/ledger', handler: 'myLedger', summary: "the caller's credit movements and tier changes, newest first" },
   adminUserLedger: { method: 'GET', path: '/admin/users/{userId}/ledger', handler: 'adminUserLedger', summary: "a user's credits ledger (admin only)" },
   openapi: { method: 'GET', path: '/openapi.json', handler: 'openapi', summary: 'the OpenAPI 3.1 document of this API (no auth)', auth: 'none' },
+  leaderboards: { method: 'GET', path: '/leaderboards', handler: 'leaderboards', summary: 'the leaderboard boards and their in-sample and out-of-sample windows' },
+  leaderboard: { method: 'GET', path: '/leaderboard/{board}', handler: 'leaderboard', summary: 'one page of a board, ranked by an out-of-sample metric' },
+  publish: { method: 'POST', path: '/backtests/{jobId}/publish', handler: 'publishEntry', summary: 'publish a succeeded job on a board: its out-of-sample run is queued as the caller\'s job' },
+  unpublish: { method: 'DELETE', path: '/backtests/{jobId}/publish', handler: 'unpublishEntry', summary: "remove the caller's entry for the job's strategy from a board" },
+  copyEntry: { method: 'POST', path: '/leaderboard/{board}/entries/{entryId}/copy', handler: 'copyEntry', summary: "submit a leaderboard entry's strategy and parameters as the caller's own job" },
 } as const satisfies Record<string, HttpRouteDefinition>;
 
 export type HttpRouteId = keyof typeof HTTP_ROUTES;
