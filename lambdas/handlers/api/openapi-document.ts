@@ -20,6 +20,11 @@ import {
 } from '../../core/api-schemas.ts';
 import { JOB_STATUSES } from '../../core/job.ts';
 import { ledgerPageSchema } from '../../core/ledger-schema.ts';
+import { boardsResponseSchema, leaderboardPageSchema, publishResponseSchema, unpublishResponseSchema } from '../../core/leaderboard-schemas.ts';
+import { RANK_METRIC_NAMES } from '../../core/leaderboard-entry.ts';
+import { copyBodySchema } from '../../core/use-cases/copy-entry.ts';
+import { publishBodySchema } from '../../core/use-cases/publish-entry.ts';
+import { MAX_LEADERBOARD_PAGE_SIZE } from '../../core/use-cases/read-leaderboard.ts';
 import { submitRequestSchema } from '../../core/submit-schema.ts';
 import { creditsBodySchema, tierBodySchema } from '../../core/use-cases/admin-users.ts';
 import { MAX_PAGE_SIZE } from '../../core/use-cases/read-jobs.ts';
@@ -112,6 +117,35 @@ const OPERATIONS: Record<HttpRouteId, OperationSpec> = {
     errors: [400, 403],
   },
   openapi: { success: { status: 200, description: 'this document', schema: z.looseObject({ openapi: z.string() }) }, errors: [] },
+  leaderboards: { success: { status: 200, description: 'every board with its windows, and the metrics a board can be ranked by', schema: boardsResponseSchema }, errors: [] },
+  leaderboard: {
+    description: 'Entries ranked by an out-of-sample metric, best first; ties go to the earlier publication, then the entry id (docs/leaderboard.md). Pages are keyset pages: entries published meanwhile never repeat or skip one.',
+    query: [
+      { name: 'metric', description: 'the out-of-sample metric to rank by (default sharpe)', schema: { type: 'string', enum: RANK_METRIC_NAMES } },
+      cursor('entries'),
+      limit(MAX_LEADERBOARD_PAGE_SIZE),
+    ],
+    success: { status: 200, description: 'a page of the board', schema: leaderboardPageSchema },
+    errors: [400, 404],
+  },
+  publish: {
+    description: "The caller's succeeded job, run on exactly the board's symbol, timeframe and in-sample window (a 400 names each field that differs). Its parameters (a sweep's best) are re-run on the out-of-sample window as the caller's own job, charged like any submit; the entry appears when that job succeeds.",
+    body: publishBodySchema,
+    success: { status: 202, description: 'the out-of-sample job is queued; Location names it', schema: publishResponseSchema },
+    errors: [400, 402, 404, 409, 429, 503],
+  },
+  unpublish: {
+    query: [{ name: 'board', description: 'the board to leave', schema: { type: 'string' } }],
+    success: { status: 200, description: "the caller's entry for this job's strategy is gone from the board", schema: unpublishResponseSchema },
+    errors: [400, 404],
+  },
+  copyEntry: {
+    description: "Submits the entry's strategy, parameters and costs as the caller's own job (on the board's out-of-sample window unless the body says otherwise), validated, charged and limited like any submit.",
+    headers: [{ name: 'Idempotency-Key', description: 'as for POST /backtests', schema: { type: 'string', maxLength: 128 } }],
+    body: copyBodySchema,
+    success: { status: 202, description: 'queued; Location names the job', schema: submitResponseSchema },
+    errors: [400, 402, 404, 422, 429, 503],
+  },
 };
 
 const ERROR_TEXT: Record<number, string> = {
