@@ -1,4 +1,4 @@
-import { DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Logger } from './http-util.ts';
 
@@ -11,6 +11,13 @@ export interface SqsPollerOptions {
   invoke(event: SQSEvent): Promise<unknown>;
   /** Long-poll wait per ReceiveMessage. @default 20 (the SQS maximum, as Lambda's pollers use) */
   waitTimeSeconds?: number;
+  /**
+   * Emulate SQS fair queues (docs/fan-out.md): fauxqs serves a standard queue strictly in arrival order and ignores
+   * MessageGroupId, so one user's backlog (a fanned-out sweep's chunks) would hold every other user back. With this
+   * on, the poller reads ahead up to FAIR_READ_AHEAD messages and gives each free slot to the message group (the
+   * user) with the fewest invocations in flight. Off: plain arrival order, as fauxqs delivers. @default true
+   */
+  fairQueues?: boolean;
   log: Logger;
 }
 
@@ -21,31 +28,45 @@ export interface SqsPoller {
 }
 
 /**
+ * Messages the fair-queue emulation holds received but not yet invoked. Held messages stay invisible for the queue's
+ * visibility timeout (12 minutes for the tier queues); one that comes back anyway is received again and replaces
+ * its stale copy (same MessageId). Enough to see past a pro sweep's chunks to another user's job.
+ */
+export const FAIR_READ_AHEAD = 256;
+
+/**
  * A local SQS event source mapping: batch size 1, at most `maxConcurrency` invocations at once, partial batch
  * responses (a record listed in `batchItemFailures`, or a thrown invocation, leaves the message to reappear after
  * its visibility timeout, which the worker may have changed for backoff; success deletes it). The queue's own
- * redrive policy moves a message to the DLQ once it has been received too often, exactly as on AWS.
+ * redrive policy moves a message to the DLQ once it has been received too often, exactly as on AWS. With
+ * `fairQueues` (the default) it also emulates SQS fair queues across message groups (see the option).
  */
 export async function startSqsPoller(options: SqsPollerOptions): Promise<SqsPoller> {
   const { sqs, queueUrl } = options;
   const waitTimeSeconds = options.waitTimeSeconds ?? 20;
+  const fair = options.fairQueues ?? true;
   const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
   const queueArn = Attributes?.QueueArn ?? '';
   const region = queueArn.split(':')[3] ?? 'us-east-1';
   const abort = new AbortController();
   const running = new Set<Promise<void>>();
-  let slotFreed: () => void = () => undefined;
+  /** Received, not yet invoked, in arrival order. */
+  const held: Message[] = [];
+  const inFlightByGroup = new Map<string, number>();
+  let wake: () => void = () => undefined;
+
+  /** Room to receive into: without fairness never more than the free slots (a received message is invisible to others). */
+  const room = (): number => (fair ? FAIR_READ_AHEAD - held.length : options.maxConcurrency - running.size - held.length);
 
   async function loop(): Promise<void> {
     while (!abort.signal.aborted) {
-      const free = options.maxConcurrency - running.size;
+      const free = room();
       if (free <= 0) {
-        await new Promise<void>((resolve) => { slotFreed = resolve; });
+        await new Promise<void>((resolve) => { wake = resolve; });
         continue;
       }
       let messages: Message[];
       try {
-        // Never take more than there are free slots: a received message is invisible to everyone else.
         const received = await sqs.send(
           new ReceiveMessageCommand({
             QueueUrl: queueUrl,
@@ -64,13 +85,51 @@ export async function startSqsPoller(options: SqsPollerOptions): Promise<SqsPoll
         continue;
       }
       for (const message of messages) {
-        const task = handle(message).finally(() => {
-          running.delete(task);
-          slotFreed();
-        });
-        running.add(task);
+        const stale = held.findIndex((m) => m.MessageId === message.MessageId);
+        if (stale >= 0) held.splice(stale, 1);
+        held.push(message);
+      }
+      dispatch();
+    }
+  }
+
+  /** Starts invocations from the held messages while slots are free. */
+  function dispatch(): void {
+    while (!abort.signal.aborted && running.size < options.maxConcurrency && held.length > 0) {
+      const index = fair ? fairestIndex() : 0;
+      const [message] = held.splice(index, 1);
+      const group = groupOf(message);
+      inFlightByGroup.set(group, (inFlightByGroup.get(group) ?? 0) + 1);
+      const task = handle(message).finally(() => {
+        running.delete(task);
+        const left = (inFlightByGroup.get(group) ?? 1) - 1;
+        if (left > 0) inFlightByGroup.set(group, left);
+        else inFlightByGroup.delete(group);
+        dispatch();
+        wake();
+      });
+      running.add(task);
+    }
+    wake();
+  }
+
+  /** The oldest held message of the group with the fewest invocations in flight (earliest arrival breaks ties). */
+  function fairestIndex(): number {
+    let best = 0;
+    let bestLoad = Number.POSITIVE_INFINITY;
+    const seen = new Set<string>();
+    for (let i = 0; i < held.length; i++) {
+      const group = groupOf(held[i]);
+      if (seen.has(group)) continue;
+      seen.add(group);
+      const load = inFlightByGroup.get(group) ?? 0;
+      if (load < bestLoad) {
+        best = i;
+        bestLoad = load;
+        if (load === 0) break;
       }
     }
+    return best;
   }
 
   async function handle(message: Message): Promise<void> {
@@ -98,11 +157,30 @@ export async function startSqsPoller(options: SqsPollerOptions): Promise<SqsPoll
     inFlight: () => running.size,
     async stop() {
       abort.abort();
-      slotFreed();
+      wake();
       await loopDone;
+      // Messages read ahead but never invoked go back to the queue at once instead of after the visibility timeout.
+      const release = held.splice(0);
+      await Promise.allSettled(release.map((m) => sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0 }))));
       await Promise.allSettled([...running]);
     },
   };
+}
+
+/**
+ * The fairness key: the message group (what SqsJobQueue sends: the user id) where the emulator returns it, else the
+ * `userId` of a job message body (fauxqs keeps no group id on standard queues), else the message itself.
+ */
+export function groupOf(message: Message): string {
+  const group = message.Attributes?.MessageGroupId;
+  if (group) return `g:${group}`;
+  try {
+    const body = JSON.parse(message.Body ?? '') as { userId?: unknown };
+    if (typeof body.userId === 'string' && body.userId.length > 0) return `g:${body.userId}`;
+  } catch {
+    // not JSON: its own group
+  }
+  return `message:${message.MessageId ?? ''}`;
 }
 
 /** The record shape Lambda's SQS event source hands the function. */
