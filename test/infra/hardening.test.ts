@@ -209,7 +209,8 @@ describe('item 4: exact DynamoDB actions', () => {
       .sort();
 
   it.each([
-    ['HttpApi/Submit', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], ['dynamodb:GetItem', 'dynamodb:UpdateItem']],
+    // Query only on the byQueueState index (a dry run's queue position), checked below.
+    ['HttpApi/Submit', ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], ['dynamodb:GetItem', 'dynamodb:UpdateItem']],
     ['HttpApi/CancelJob', ['dynamodb:GetItem', 'dynamodb:UpdateItem'], ['dynamodb:UpdateItem']],
     // Fanned-out sweeps (issue 9): chunk items are Put (only under chunk keys, below) and read back with BatchGetItem.
     ['Workers/Free', ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], ['dynamodb:UpdateItem']],
@@ -220,6 +221,13 @@ describe('item 4: exact DynamoDB actions', () => {
     expect(actionsOn(fnPath, 'Users')).toEqual(users);
   });
 
+  it('submit may Query only the byQueueState index of the Jobs table', () => {
+    const queries = statementsOfRole(synth.service, roleOfFunction(synth.service, 'HttpApi/Submit')).filter((s) => [s.Action].flat().includes('dynamodb:Query'));
+
+    expect(queries).toHaveLength(1);
+    expect(JSON.stringify(queries[0].Resource)).toContain('/index/byQueueState');
+  });
+
   it.each(['Workers/Free', 'Workers/Basic', 'Workers/Pro'])('%s may Put on the Jobs table only under chunk keys, never a job', (fnPath) => {
     const puts = statementsOfRole(synth.service, roleOfFunction(synth.service, fnPath)).filter((s) => [s.Action].flat().includes('dynamodb:PutItem'));
 
@@ -227,17 +235,17 @@ describe('item 4: exact DynamoDB actions', () => {
     expect((puts[0] as { Condition?: unknown }).Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['*#chunk#*'] } });
   });
 
-  it('lets no function but the WebSocket ones delete items or batch-write, and those only on the Connections table', () => {
+  it('lets no function delete or batch-write items of the Jobs or Users tables', () => {
     const deleters = Object.values(resources(synth.service, 'AWS::IAM::Policy'))
       .filter((p) => !cdkPath(p).includes('/Custom::CDKBucketDeployment'))
       .flatMap((p) => (p.Properties?.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement.map((s) => ({ path: cdkPath(p), ...s })))
       .filter((s) => [s.Action].flat().some((a) => a === 'dynamodb:DeleteItem' || a === 'dynamodb:BatchWriteItem'));
-    const connections = logicalIdAt(synth.stateful, 'AWS::DynamoDB::Table', 'Tables/Connections/');
 
+    // The WebSocket functions do, on the Connections table: the check itself is live.
     expect(deleters.length).toBeGreaterThan(0);
     for (const statement of deleters) {
-      expect(statement.path).toMatch(/\/(WebSocketApi|ProgressStream)\//);
-      expect(JSON.stringify(statement.Resource)).toContain(connections);
+      expect(JSON.stringify(statement.Resource), statement.path).not.toContain(tableId('Jobs'));
+      expect(JSON.stringify(statement.Resource), statement.path).not.toContain(tableId('Users'));
     }
   });
 });
