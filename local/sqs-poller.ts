@@ -15,7 +15,8 @@ export interface SqsPollerOptions {
    * Emulate SQS fair queues (docs/fan-out.md): fauxqs serves a standard queue strictly in arrival order and ignores
    * MessageGroupId, so one user's backlog (a fanned-out sweep's chunks) would hold every other user back. With this
    * on, the poller reads ahead up to FAIR_READ_AHEAD messages and gives each free slot to the message group (the
-   * user) with the fewest invocations in flight. Off: plain arrival order, as fauxqs delivers. @default true
+   * user) with the fewest invocations in flight. Off: plain arrival order, as fauxqs delivers.
+   * @default LOCAL_FAIR_QUEUES (`on` | `off`, default `on`), so `npm start` and the local stack need no option
    */
   fairQueues?: boolean;
   log: Logger;
@@ -34,6 +35,13 @@ export interface SqsPoller {
  */
 export const FAIR_READ_AHEAD = 256;
 
+/** LOCAL_FAIR_QUEUES, read when a poller starts: `on` (default) or `off`; anything else is refused. */
+export function fairQueuesFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
+  const value = env.LOCAL_FAIR_QUEUES ?? 'on';
+  if (value !== 'on' && value !== 'off') throw new Error(`LOCAL_FAIR_QUEUES must be on or off, got ${JSON.stringify(value)}`);
+  return value === 'on';
+}
+
 /**
  * A local SQS event source mapping: batch size 1, at most `maxConcurrency` invocations at once, partial batch
  * responses (a record listed in `batchItemFailures`, or a thrown invocation, leaves the message to reappear after
@@ -44,7 +52,7 @@ export const FAIR_READ_AHEAD = 256;
 export async function startSqsPoller(options: SqsPollerOptions): Promise<SqsPoller> {
   const { sqs, queueUrl } = options;
   const waitTimeSeconds = options.waitTimeSeconds ?? 20;
-  const fair = options.fairQueues ?? true;
+  const fair = options.fairQueues ?? fairQueuesFromEnv();
   const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
   const queueArn = Attributes?.QueueArn ?? '';
   const region = queueArn.split(':')[3] ?? 'us-east-1';

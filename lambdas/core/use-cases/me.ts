@@ -2,7 +2,6 @@ import type { Principal } from '../principal.ts';
 import type { AccountStore } from '../ports/account-store.ts';
 import type { Clock } from '../ports/clock.ts';
 import { TIER_SETTINGS, type Tier, type TierSettings } from '../tiers.ts';
-import { MAX_BAR_EVALUATIONS } from './work-estimate.ts';
 
 export interface MeView {
   userId: string;
@@ -45,6 +44,6 @@ export async function getMe(principal: Principal, deps: { accounts: AccountStore
     submissionsToday: account.submissions,
     dailyLimit: settings.dailySubmissions,
     dailyResetAt: nextUtcMidnight(nowMs),
-    limits: { maxCombinations: settings.maxCombinations, maxBarEvaluations: MAX_BAR_EVALUATIONS },
+    limits: { maxCombinations: settings.maxCombinations, maxBarEvaluations: settings.maxBarEvaluations },
   };
 }

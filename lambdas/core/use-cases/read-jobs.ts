@@ -2,6 +2,7 @@ import { NotFoundError, ValidationError, type FieldIssue } from '../errors.ts';
 import { JOB_STATUSES, type Job, type JobStatus } from '../job.ts';
 import type { Principal } from '../principal.ts';
 import type { JobRepository } from '../ports/job-repository.ts';
+import type { Tier, TierSettings } from '../tiers.ts';
 import { systemClock, type Clock } from '../ports/clock.ts';
 import { queueEstimate } from './eta.ts';
 import { compactJob, jobView, type CompactJobView, type JobView } from './job-view.ts';
@@ -38,9 +39,13 @@ export async function queuePosition(job: Job, jobs: JobRepository): Promise<numb
 }
 
 /** `GET /backtests/{jobId}`: the small view (queuePosition while queued, etaSeconds while live); the full result is at its links. */
-export async function getJob(principal: Principal, jobId: string, deps: { jobs: JobRepository; clock?: Clock }): Promise<JobView> {
+export async function getJob(
+  principal: Principal,
+  jobId: string,
+  deps: { jobs: JobRepository; clock?: Clock; tiers?: Readonly<Record<Tier, TierSettings>> },
+): Promise<JobView> {
   const job = await readableJob(principal, jobId, deps.jobs);
-  const estimate = await queueEstimate(job, deps.jobs, (deps.clock ?? systemClock).now());
+  const estimate = await queueEstimate(job, deps.jobs, (deps.clock ?? systemClock).now(), deps.tiers);
   return jobView(job, estimate.queuePosition, estimate.etaSeconds);
 }
 

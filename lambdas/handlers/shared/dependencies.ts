@@ -128,9 +128,26 @@ export function warmSymbolCatalog(catalog: SymbolCatalog): void {
   catalog.list().catch(() => {});
 }
 
-export function submitDependencies(env: Env = process.env): { jobs: JobRepository; queue: JobQueue; clock: Clock; symbols: SymbolCatalog; rateLimiter: SubmitRateLimiter } {
+/**
+ * The tier table with the deployed maxConcurrency where the environment says it (TIER_CONCURRENCY: the local stack
+ * sets it for every handler); the queue ETA counts the tier's worker slots with it.
+ */
+function deployedTiers(env: Env): Record<Tier, TierSettings> {
+  const { TIER_CONCURRENCY } = parseEnv(envSchemas.tierConcurrency, env);
+  return tierSettingsWith(TIER_CONCURRENCY ?? {});
+}
+
+export function submitDependencies(env: Env = process.env): {
+  jobs: JobRepository;
+  queue: JobQueue;
+  clock: Clock;
+  symbols: SymbolCatalog;
+  rateLimiter: SubmitRateLimiter;
+  tiers: Record<Tier, TierSettings>;
+} {
   const { USERS_TABLE } = parseEnv(envSchemas.usersTable, env);
   return {
+    tiers: deployedTiers(env),
     jobs: jobRepository(env),
     queue: jobQueue(env),
     clock: systemClock,
@@ -152,8 +169,8 @@ export function meDependencies(env: Env = process.env): { accounts: AccountStore
 }
 
 /** get-job and list-jobs read only the Jobs table, but the repository also needs USERS_TABLE's name (it never writes it here). */
-export function readDependencies(env: Env = process.env): { jobs: JobRepository } {
-  return { jobs: jobRepository(env) };
+export function readDependencies(env: Env = process.env): { jobs: JobRepository; tiers: Record<Tier, TierSettings> } {
+  return { jobs: jobRepository(env), tiers: deployedTiers(env) };
 }
 
 export function cancelDependencies(env: Env = process.env): { jobs: JobRepository; clock: Clock } {
