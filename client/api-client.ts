@@ -25,6 +25,7 @@ import type {
   TradesPage,
   UserAccountView,
 } from './types.ts';
+import type { BoardsView, CopyBody, LeaderboardPage, PublishResponse, RankMetric, UnpublishResponse } from './leaderboard-types.ts';
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 
@@ -82,6 +83,12 @@ export interface ApiClient {
   adminCredits(userId: string, amount: number): Promise<CreditsResponse>;
   adminTier(userId: string, tier: Tier): Promise<TierResponse>;
   openapi(): Promise<OpenApiDocument>;
+  /** Leaderboard (docs/leaderboard.md). */
+  leaderboards(): Promise<BoardsView>;
+  leaderboard(board: string, query?: { metric?: RankMetric; cursor?: string; limit?: number }): Promise<LeaderboardPage>;
+  publish(jobId: string, body: { board: string; displayName: string }): Promise<PublishResponse>;
+  unpublish(jobId: string, board: string): Promise<UnpublishResponse>;
+  copyEntry(board: string, entryId: string, body?: CopyBody, options?: { idempotencyKey?: string }): Promise<SubmitResponse>;
 }
 
 type Query = Record<string, string | number | undefined>;
@@ -192,5 +199,11 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     adminCredits: (userId, amount) => request('POST', `/admin/users/${seg(userId)}/credits`, { body: { amount } }),
     adminTier: (userId, tier) => request('PUT', `/admin/users/${seg(userId)}/tier`, { body: { tier } }),
     openapi: () => request('GET', '/openapi.json', { auth: false }),
+    leaderboards: () => request('GET', '/leaderboards'),
+    leaderboard: (board, query = {}) => request('GET', `/leaderboard/${seg(board)}`, { query: { metric: query.metric, cursor: query.cursor, limit: query.limit } }),
+    publish: (jobId, body) => request('POST', `/backtests/${seg(jobId)}/publish`, { body }),
+    unpublish: (jobId, board) => request('DELETE', `/backtests/${seg(jobId)}/publish`, { query: { board } }),
+    copyEntry: (board, entryId, body = {}, opts = {}) =>
+      request('POST', `/leaderboard/${seg(board)}/entries/${seg(entryId)}/copy`, { body, ...(opts.idempotencyKey !== undefined ? { headers: { 'Idempotency-Key': opts.idempotencyKey } } : {}) }),
   };
 }

@@ -5,6 +5,7 @@ import { HttpApi } from './constructs/http-api.ts';
 import { JobQueues } from './constructs/job-queues.ts';
 import { EdgeFirewall } from './constructs/edge-firewall.ts';
 import { Observability } from './constructs/observability.ts';
+import { LeaderboardRecorder } from './constructs/leaderboard-recorder.ts';
 import { ProgressStream } from './constructs/progress-stream.ts';
 import { StuckJobSweeper } from './constructs/stuck-job-sweeper.ts';
 import { WebSocketApi } from './constructs/websocket-api.ts';
@@ -35,6 +36,7 @@ export class ServiceStack extends Stack {
   readonly stuckJobSweeper: StuckJobSweeper;
   readonly webSocketApi: WebSocketApi;
   readonly progressStream: ProgressStream;
+  readonly leaderboardRecorder: LeaderboardRecorder;
   readonly observability: Observability;
   /** The Cognito app client of the web app, CLI and scripts; undefined with an external issuer. */
   readonly webSignIn: WebSignIn | undefined;
@@ -68,6 +70,7 @@ export class ServiceStack extends Stack {
       tiers: config.tiers,
       jobsTable: stateful.jobsTable,
       usersTable: stateful.usersTable,
+      leaderboardTable: stateful.leaderboardTable,
       marketDataBucket,
       userDirectory: pool
         ? { kind: 'cognito', userPool: pool.userPool }
@@ -104,6 +107,14 @@ export class ServiceStack extends Stack {
     });
     this.progressStream = new ProgressStream(this, 'ProgressStream', {
       jobsTable: stateful.jobsTable,
+      connectionsTable: stateful.connectionsTable,
+      webSocketApi: this.webSocketApi.api,
+      webSocketStage: this.webSocketApi.stage,
+      logRetentionDays,
+    });
+    this.leaderboardRecorder = new LeaderboardRecorder(this, 'LeaderboardRecorder', {
+      jobsTable: stateful.jobsTable,
+      leaderboardTable: stateful.leaderboardTable,
       connectionsTable: stateful.connectionsTable,
       webSocketApi: this.webSocketApi.api,
       webSocketStage: this.webSocketApi.stage,

@@ -22,6 +22,11 @@ const schema = z.object({
   LOCAL_CONCURRENCY: tierCounts.optional(),
   /** Nice value of the worker threads on Linux, 0-19 (default 10): backtests yield the CPU to the gateways. */
   LOCAL_WORKER_NICE: z.coerce.number().int().min(0).max(19).optional(),
+  /**
+   * Worker invocations run at once per thread (default 1): each tier's poller takes at most max(2, threads x this)
+   * messages unless LOCAL_CONCURRENCY says otherwise. More interleaves CPU-bound jobs on a thread (see docs/local.md).
+   */
+  LOCAL_INVOCATIONS_PER_THREAD: z.coerce.number().int().min(1).max(1000).default(1),
 });
 
 export type LocalConfig = z.infer<typeof schema>;

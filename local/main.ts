@@ -32,6 +32,7 @@ async function main(): Promise<void> {
     dataDir: defaultDataDir(),
     workerThreads: config.LOCAL_WORKER_THREADS,
     concurrency: config.LOCAL_CONCURRENCY,
+    invocationsPerThread: config.LOCAL_INVOCATIONS_PER_THREAD,
     ...(config.LOCAL_WORKER_NICE !== undefined ? { workerNice: config.LOCAL_WORKER_NICE } : {}),
     extraEnv: config.LOG_LEVEL ? { LOG_LEVEL: config.LOG_LEVEL } : {},
     web: true,

@@ -11,17 +11,17 @@ import { startHttpGateway, type HttpGateway } from './http-gateway.ts';
 import { startWsGateway, type WsGateway } from './ws-gateway.ts';
 import { HTTP_CORS, HTTP_ROUTES } from './http-routes.ts';
 import { lazyHandler, lambdaContext } from './lambda-runtime.ts';
-import { WorkerPool } from './worker-pool.ts';
+import { DEFAULT_WORKER_NICE, WorkerPool } from './worker-pool.ts';
 import { startSqsPoller, type SqsPoller } from './sqs-poller.ts';
 import { startStreamPoller, type StreamFailure, type StreamPoller } from './stream-poller.ts';
 import { requeueLiveJobs } from './requeue.ts';
 import { startWebAssets } from './web-assets.ts';
-import { PROGRESS_STREAM_MAPPING } from './stream-mapping.ts';
+import { LEADERBOARD_STREAM_MAPPING, PROGRESS_STREAM_MAPPING } from './stream-mapping.ts';
 import { consoleLogger, type Logger } from './http-util.ts';
 import { HANDLER_ENTRIES } from '../lib/handler-entries.ts';
 import { documentClient } from '../lambdas/adapters/dynamodb-document-client.ts';
 import { tierConcurrencyValue } from '../lambdas/handlers/shared/env.ts';
-import { TIERS, tierSettingsWith, WORKER_TIMEOUT_SECONDS, type Tier, type TierSettings } from '../lambdas/core/tiers.ts';
+import { TIER_SETTINGS, TIERS, tierSettingsWith, WORKER_TIMEOUT_SECONDS, type Tier, type TierSettings } from '../lambdas/core/tiers.ts';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '..');
 
@@ -50,8 +50,14 @@ export interface LocalStackOptions {
   concurrency?: Partial<Record<Tier, number>>;
   /** Worker threads per tier. @default free 1, basic 1, pro 2 */
   workerThreads?: Partial<Record<Tier, number>>;
-  /** Nice value of the worker threads (Linux). @default DEFAULT_WORKER_NICE (10) */
+  /** Nice value of the pro worker threads (Linux); basic and free run a few steps lower (tierNice). @default DEFAULT_WORKER_NICE (10) */
   workerNice?: number;
+  /**
+   * At most this many invocations per worker thread at once: a tier's poller then receives at most
+   * max(2, threads x this) messages (never more than the tier table's), unless `concurrency` sets the tier's value. `npm start` sets 1 (see docs/local.md,
+   * "Load run"). @default unlimited: the pollers run the tier table's maxConcurrency, interleaved on the threads
+   */
+  invocationsPerThread?: number;
   /** Build the web app and serve it at / with its config.json (API routes keep priority). @default false */
   web?: boolean;
   /** Extra environment for every handler (e.g. LOG_LEVEL, fault injection). */
@@ -107,6 +113,31 @@ export interface LocalStackTestHooks {
 export const DEFAULT_WORKER_THREADS: Readonly<Record<Tier, number>> = { free: 1, basic: 1, pro: 2 };
 
 /**
+ * The pollers' concurrency: explicit values first, else threads x invocationsPerThread (at least 2, the SQS event
+ * source minimum), else the tier table's. Why cap it locally: on AWS each of a tier's 50 invocations has its own CPU;
+ * here 50 interleaved on two threads each run 25x longer, and each writes progress every 250 ms of wall time, so the
+ * progress writes (and stream records, notifier calls and pushes) per job grow 25x and flood DynamoDB Local and the
+ * event loop that serves the gateways. Measured in docs/performance.md.
+ */
+export function localConcurrency(
+  threads: Readonly<Record<Tier, number>>,
+  invocationsPerThread: number | undefined,
+  explicit: Partial<Record<Tier, number>> = {},
+): Partial<Record<Tier, number>> {
+  if (invocationsPerThread === undefined) return explicit;
+  if (!Number.isInteger(invocationsPerThread) || invocationsPerThread < 1) throw new Error(`invocationsPerThread must be a whole number >= 1, got ${invocationsPerThread}`);
+  return Object.fromEntries(TIERS.map((tier) => [tier, explicit[tier] ?? Math.min(TIER_SETTINGS[tier].maxConcurrency, Math.max(2, threads[tier] * invocationsPerThread))]));
+}
+
+/** Steps of niceness below pro's: when the CPU is short, pro's threads get most of it, as paid tiers go first. */
+const TIER_NICE_STEP: Readonly<Record<Tier, number>> = { pro: 0, basic: 3, free: 6 };
+
+/** A tier's worker-thread nice value: `base` for pro, a few steps more for basic and free (0 keeps all at 0). */
+export function tierNice(base: number, tier: Tier): number {
+  return base === 0 ? 0 : Math.min(19, base + TIER_NICE_STEP[tier]);
+}
+
+/**
  * The whole service on one machine, with the production handlers: emulators, tables and queues from the shared
  * definitions, the local HTTP and WebSocket APIs, a worker pool and SQS poller per tier, and the stream poller
  * that feeds the progress notifier. Handlers in this process read `process.env`, so run one stack per process.
@@ -126,8 +157,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   };
 
   try {
-    const tiers = tierSettingsWith(options.concurrency ?? {});
     const workerThreads = { ...DEFAULT_WORKER_THREADS, ...options.workerThreads };
+    const tiers = tierSettingsWith(localConcurrency(workerThreads, options.invocationsPerThread, options.concurrency));
     const keys = await loadOrCreateKeys(options.keyDir ?? DEFAULT_KEY_DIR);
 
     let emulators: Pick<Emulators, 'dynamodbEndpoint' | 'sqsEndpoint'>;
@@ -233,6 +264,23 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     cleanups.push(() => streamPoller.stop());
     await streamPoller.ready;
 
+    // The leaderboard's consumer of the same stream (docs/leaderboard.md), mapped as the LeaderboardRecorder construct.
+    const recorder = lazyHandler(HANDLER_ENTRIES.leaderboardRecorder);
+    await recorder();
+    const leaderboardPoller: StreamPoller = startStreamPoller({
+      client: streams,
+      streamArn: resources.jobsStreamArn,
+      settings: LEADERBOARD_STREAM_MAPPING,
+      pollIntervalMs: options.streamPollIntervalMs ?? 50,
+      log,
+      invoke: async (event: DynamoDBStreamEvent) => (await recorder())(event, lambdaContext('leaderboard-recorder', 30_000)),
+      onFailure: async (failure: StreamFailure) => {
+        log.error(`leaderboard stream: ${failure.batchSize} record(s) on ${failure.shardId} not settled (${failure.reason})`);
+      },
+    });
+    cleanups.push(() => leaderboardPoller.stop());
+    await leaderboardPoller.ready;
+
     const requeued: Record<Tier, string[]> = { free: [], basic: [], pro: [] };
     if (options.persistDir !== undefined) {
       Object.assign(
@@ -263,7 +311,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         // The process's own variables (PATH, HOME, FAULT_*) too, as the main thread's handlers see them.
         env: { ...(process.env as Record<string, string>), ...env, TIER: tier },
         timeoutMs: WORKER_TIMEOUT_SECONDS * 1000,
-        ...(options.workerNice !== undefined ? { nice: options.workerNice } : {}),
+        nice: tierNice(options.workerNice ?? DEFAULT_WORKER_NICE, tier),
         log,
       });
       pools.push(pool);

@@ -9,7 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
-import { JOBS_TABLE, CONNECTIONS_TABLE, USERS_TABLE, type TableDef } from '../../lambdas/adapters/table-schema.ts';
+import { JOBS_TABLE, CONNECTIONS_TABLE, LEADERBOARD_TABLE, USERS_TABLE, type TableDef } from '../../lambdas/adapters/table-schema.ts';
 import { TIERS, type Tier, type TierSettings } from '../../lambdas/core/tiers.ts';
 import { tierConcurrencyValue } from '../../lambdas/handlers/shared/env.ts';
 import { REPO_ROOT } from '../handler-entries.ts';
@@ -179,6 +179,11 @@ export function bindJobsTable(fn: BacktestFunction, table: ITable, access: Table
 /** `USERS_TABLE` plus the matching grant. */
 export function bindUsersTable(fn: BacktestFunction, table: ITable, access: TableAccess): void {
   bindTable(fn, table, USERS_TABLE, 'USERS_TABLE', access);
+}
+
+/** `LEADERBOARD_TABLE` plus the matching grant. */
+export function bindLeaderboardTable(fn: BacktestFunction, table: ITable, access: TableAccess): void {
+  bindTable(fn, table, LEADERBOARD_TABLE, 'LEADERBOARD_TABLE', access);
 }
 
 /** `CONNECTIONS_TABLE` plus the matching grant. */

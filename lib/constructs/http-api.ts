@@ -12,7 +12,8 @@ import { HTTP_API_CORS } from '../definitions/http-api-cors.ts';
 import { httpRouteList, routeKeyOf, type HttpRouteId } from '../definitions/http-routes.ts';
 import { ROUTE_THROTTLES } from '../definitions/route-throttles.ts';
 import { HANDLER_ENTRIES } from '../handler-entries.ts';
-import { BacktestFunction, bindAdminDirectory, bindJobsTable, bindMarketData, bindTierConcurrency, bindTierQueues, bindUserDirectory, bindUsersTable, type UserDirectorySource } from './backtest-function.ts';
+import { BacktestFunction, bindAdminDirectory, bindJobsTable, bindLeaderboardTable, bindMarketData, bindTierConcurrency, bindTierQueues, bindUserDirectory, bindUsersTable, type UserDirectorySource } from './backtest-function.ts';
+import { LEADERBOARD_TABLE } from '../../lambdas/adapters/table-schema.ts';
 import type { JobQueues } from './job-queues.ts';
 import type { Tier, TierSettings } from '../../lambdas/core/tiers.ts';
 
@@ -23,6 +24,8 @@ export interface HttpApiProps {
   readonly tiers: Readonly<Record<Tier, TierSettings>>;
   readonly jobsTable: ITable;
   readonly usersTable: ITable;
+  /** Published leaderboard entries (docs/leaderboard.md). */
+  readonly leaderboardTable: ITable;
   /** Submit checks symbols and dates against its listing; GET /symbols lists it. */
   readonly marketDataBucket: IBucket;
   /**
@@ -127,6 +130,28 @@ const ROUTE_GRANTS: Record<HttpRouteId, (fn: BacktestFunction, props: HttpApiPro
   jobSweep: (fn, props) => {
     bindJobsTable(fn, props.jobsTable, 'read');
     bindUsersTable(fn, props.usersTable, 'name');
+  },
+  // Leaderboard (docs/leaderboard.md). The boards are compiled in; a board is read with one Query on a rank index.
+  leaderboards: () => {},
+  leaderboard: (fn, props) => {
+    bindLeaderboardTable(fn, props.leaderboardTable, { actions: [], queryIndexes: LEADERBOARD_TABLE.globalSecondaryIndexes.map((i) => i.indexName) });
+  },
+  // Publish reads the caller's job, loads both windows' data, counts the publish (UpdateItem), stores the pending
+  // publication (PutItem, DeleteItem if the submit fails) and submits the out-of-sample job with submit's own grants.
+  publish: (fn, props) => {
+    ROUTE_GRANTS.submit(fn, props);
+    bindLeaderboardTable(fn, props.leaderboardTable, { actions: ['dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'] });
+  },
+  // Unpublish reads the caller's job and the owner's slot, then deletes the slot and the entry in one transaction.
+  unpublish: (fn, props) => {
+    bindJobsTable(fn, props.jobsTable, 'read');
+    bindUsersTable(fn, props.usersTable, 'name');
+    bindLeaderboardTable(fn, props.leaderboardTable, { actions: ['dynamodb:GetItem', 'dynamodb:DeleteItem'] });
+  },
+  // Copy reads the entry, then is an ordinary submit.
+  copyEntry: (fn, props) => {
+    ROUTE_GRANTS.submit(fn, props);
+    bindLeaderboardTable(fn, props.leaderboardTable, { actions: ['dynamodb:GetItem'] });
   },
 };
 

@@ -17,8 +17,8 @@ export function describeFunctionsAndState(): void {
     });
 
     it('runs every function on nodejs24.x and arm64, traced, with Powertools settings and its own log group', () => {
-      // One per HTTP route + 3 workers + sweeper + notifier + 4 WebSocket functions + the Cognito trigger.
-      expect(allFunctions()).toHaveLength(Object.keys(HTTP_ROUTES).length + 10);
+      // One per HTTP route + 3 workers + sweeper + notifier + leaderboard recorder + 4 WebSocket functions + the Cognito trigger.
+      expect(allFunctions()).toHaveLength(Object.keys(HTTP_ROUTES).length + 11);
       for (const [id, fn] of allFunctions()) {
         const props = fn.Properties ?? {};
         expect(props.Runtime, id).toBe('nodejs24.x');

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import * as leaderboardDeps from '../../../lambdas/handlers/shared/leaderboard-dependencies.ts';
 import * as deps from '../../../lambdas/handlers/shared/dependencies.ts';
 import { defaultApp } from '../support/default-app.ts';
 import type { SynthResult } from '../support/synth-app.ts';
@@ -36,6 +37,12 @@ export const FACTORIES: Record<string, (env: NodeJS.ProcessEnv) => unknown> = {
   'WebSocketApi/Connect': deps.connectionDependencies,
   'WebSocketApi/Disconnect': deps.connectionDependencies,
   'WebSocketApi/Message': deps.messageDependencies,
+  'HttpApi/Leaderboards': () => ({}),
+  'HttpApi/Leaderboard': leaderboardDeps.rankDependencies,
+  'HttpApi/Publish': leaderboardDeps.publishDependencies,
+  'HttpApi/Unpublish': leaderboardDeps.unpublishDependencies,
+  'HttpApi/CopyEntry': leaderboardDeps.copyDependencies,
+  'LeaderboardRecorder/Recorder': leaderboardDeps.recorderDependencies,
 };
 
 export function describeHandlerEnvironment(): void {

@@ -27,6 +27,11 @@ const HANDLER_OF_ROUTE: Record<string, readonly [fnPath: string, handlerFile: st
   'GET /openapi.json': ['HttpApi/Openapi', 'api/openapi.ts'],
   'GET /me/ledger': ['HttpApi/MyLedger', 'api/my-ledger.ts'],
   'GET /admin/users/{userId}/ledger': ['HttpApi/AdminUserLedger', 'api/admin-user-ledger.ts'],
+  'GET /leaderboards': ['HttpApi/Leaderboards', 'api/leaderboards.ts'],
+  'GET /leaderboard/{board}': ['HttpApi/Leaderboard', 'api/leaderboard.ts'],
+  'POST /backtests/{jobId}/publish': ['HttpApi/Publish', 'api/publish-entry.ts'],
+  'DELETE /backtests/{jobId}/publish': ['HttpApi/Unpublish', 'api/unpublish-entry.ts'],
+  'POST /leaderboard/{board}/entries/{entryId}/copy': ['HttpApi/CopyEntry', 'api/copy-entry.ts'],
 };
 /** Routes anyone may call: the API's own description, nothing else. */
 const PUBLIC_ROUTES = ['GET /openapi.json'];

@@ -101,7 +101,8 @@ export function describePermissions(): void {
           statementsGranting(synth.service, roleOfFunction(synth.service, path), 'sqs:SendMessage').some((s) => TIERS.some((t) => mentions(s, queueId(t, 'Queue')))),
       );
 
-      expect(senders.sort()).toEqual(['HttpApi/Submit', 'StuckJobSweeper/Sweeper']);
+      // Publish and copy submit jobs through the submit use case, with its grants (docs/leaderboard.md).
+      expect(senders.sort()).toEqual(['HttpApi/CopyEntry', 'HttpApi/Publish', 'HttpApi/Submit', 'StuckJobSweeper/Sweeper']);
       for (const sender of senders) {
         const role = roleOfFunction(synth.service, sender);
         const sends = statementsGranting(synth.service, role, 'sqs:SendMessage');
@@ -203,7 +204,7 @@ export function describePermissions(): void {
         .filter((path) => statementsGranting(synth.service, roleOfFunction(synth.service, path), 'execute-api:ManageConnections').length > 0)
         .sort();
 
-      expect(managers).toEqual(['ProgressStream/Notifier', 'WebSocketApi/Message']);
+      expect(managers).toEqual(['LeaderboardRecorder/Recorder', 'ProgressStream/Notifier', 'WebSocketApi/Message']);
       for (const path of managers) {
         const grants = statementsGranting(synth.service, roleOfFunction(synth.service, path), 'execute-api:ManageConnections');
         expect(grants.every((s) => mentions(s.Resource, wsApiId) && JSON.stringify(s.Resource).includes('/prod/*/@connections/*'))).toBe(true);
@@ -215,7 +216,8 @@ export function describePermissions(): void {
         .filter((path) => statementsGranting(synth.service, roleOfFunction(synth.service, path), 's3:GetObject').length > 0)
         .sort();
 
-      expect(readers).toEqual(['HttpApi/Submit', 'HttpApi/Symbols', 'Workers/Basic', 'Workers/Free', 'Workers/Pro']);
+      // Publish re-runs the winner on the board's in-sample window; copy checks the symbol as submit does.
+      expect(readers).toEqual(['HttpApi/CopyEntry', 'HttpApi/Publish', 'HttpApi/Submit', 'HttpApi/Symbols', 'Workers/Basic', 'Workers/Free', 'Workers/Pro']);
       for (const fnPath of readers) {
         const s3 = actionsOfRole(synth.service, roleOfFunction(synth.service, fnPath)).filter((a) => a.startsWith('s3:'));
         expect(s3.sort(), fnPath).toEqual(['s3:GetObject', 's3:ListBucket']);
