@@ -1,4 +1,6 @@
+import { LEADERBOARD_STREAM_SETTINGS } from '../lib/definitions/leaderboard-stream-settings.ts';
 import { PROGRESS_STREAM_SETTINGS } from '../lib/definitions/progress-stream-settings.ts';
+import type { FilterPattern } from './event-filter.ts';
 import type { StreamMappingSettings } from './stream-poller.ts';
 
 /**
@@ -14,4 +16,15 @@ export const PROGRESS_STREAM_MAPPING: StreamMappingSettings = {
   bisectBatchOnError: PROGRESS_STREAM_SETTINGS.bisectBatchOnError,
   reportBatchItemFailures: PROGRESS_STREAM_SETTINGS.reportBatchItemFailures,
   filters: [{ eventName: PROGRESS_STREAM_SETTINGS.eventNames }],
+};
+
+/** The leaderboard recorder's mapping on the same Jobs stream, from lib/definitions/leaderboard-stream-settings.ts. */
+export const LEADERBOARD_STREAM_MAPPING: StreamMappingSettings = {
+  startingPosition: LEADERBOARD_STREAM_SETTINGS.startingPosition,
+  batchSize: LEADERBOARD_STREAM_SETTINGS.batchSize,
+  retryAttempts: LEADERBOARD_STREAM_SETTINGS.retryAttempts,
+  maxRecordAgeSeconds: LEADERBOARD_STREAM_SETTINGS.maxRecordAgeSeconds,
+  bisectBatchOnError: LEADERBOARD_STREAM_SETTINGS.bisectBatchOnError,
+  reportBatchItemFailures: LEADERBOARD_STREAM_SETTINGS.reportBatchItemFailures,
+  filters: [LEADERBOARD_STREAM_SETTINGS.filter as unknown as FilterPattern],
 };

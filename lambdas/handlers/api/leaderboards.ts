@@ -1,0 +1,4 @@
+import { createListBoardsHandler } from './leaderboard-handlers.ts';
+
+/** Lambda entry for `GET /leaderboards`. */
+export const handler = createListBoardsHandler();
