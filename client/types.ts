@@ -104,6 +104,8 @@ export interface ResultSummaryView {
   stats: Stats;
   tradesTotal: number;
   sweep?: { metric: string; combinations: number; top: SweepRow[] };
+  /** The engine version and the SHA-256 of the bars the run saw (full view only). */
+  provenance?: { engineVersion: string; barsSha256: string };
 }
 
 /** GET /backtests/{jobId}: a few KB; the full result lives at the `links`. */

@@ -14,6 +14,9 @@ export interface RunProvenance {
   barsSha256: string;
 }
 
+/** Whether doubles are stored little-endian here (the sign and exponent byte of 1.0 comes last). */
+const LITTLE_ENDIAN = new Uint8Array(new Float64Array([1]).buffer)[7] === 0x3f;
+
 /**
  * SHA-256 over the bars exactly as the engine saw them: the bar count, then each column (time, open, high, low, close,
  * volume) as IEEE-754 little-endian doubles. Two series with the same fingerprint give the same result on the same
@@ -25,11 +28,15 @@ export function barsFingerprint(bars: BarSeries): string {
   header.setFloat64(0, bars.length, true);
   hash.update(new Uint8Array(header.buffer));
   const n = bars.length;
-  const column = new DataView(new ArrayBuffer(n * 8));
   for (const values of [bars.time, bars.open, bars.high, bars.low, bars.close, bars.volume]) {
-    // Written value by value so the digest is the same on a big-endian machine as on a little-endian one.
-    for (let i = 0; i < n; i++) column.setFloat64(i * 8, values[i], true);
-    hash.update(new Uint8Array(column.buffer));
+    if (LITTLE_ENDIAN) {
+      hash.update(new Uint8Array(values.buffer, values.byteOffset, n * 8));
+    } else {
+      // Rewritten little-endian so a big-endian machine gives the same digest.
+      const column = new DataView(new ArrayBuffer(n * 8));
+      for (let i = 0; i < n; i++) column.setFloat64(i * 8, values[i], true);
+      hash.update(new Uint8Array(column.buffer));
+    }
   }
   return hash.digest('hex');
 }

@@ -91,7 +91,10 @@ export const jobViewSchema = z.object({
   userId: z.string(),
   creditsCharged: z.number(),
   result: resultSummarySchema
-    .extend({ sweep: z.object({ metric: z.string(), combinations: z.number().int(), top: z.array(sweepRowSchema) }).optional() })
+    .extend({
+      sweep: z.object({ metric: z.string(), combinations: z.number().int(), top: z.array(sweepRowSchema) }).optional(),
+      provenance: z.object({ engineVersion: z.string(), barsSha256: z.string() }).optional(),
+    })
     .optional(),
 });
 

@@ -1,3 +1,4 @@
+import type { RunProvenance } from '../../engine/fingerprint.ts';
 import type { Stats, SweepGrid, SweepRow, Trade } from '../../engine/types.ts';
 
 /** Trades kept in a stored result; the full count is in `tradesTotal`. Keeps a job well under DynamoDB's 400 KB item cap. */
@@ -12,6 +13,8 @@ export interface JobResult {
   equityCurve: { time: number[]; equity: number[] };
   /** `grid` (two-parameter sweeps only): every combination's metric, at most the tier's maxCombinations cells. */
   sweep?: { metric: string; combinations: number; top: SweepRow[]; grid?: SweepGrid };
+  /** The engine version and the SHA-256 of the bars the run saw (engine/fingerprint.ts); absent on results stored before it. */
+  provenance?: RunProvenance;
 }
 
 /** The part of a result that fits in a WebSocket message (no trades, no curve). */

@@ -131,7 +131,8 @@ describe('leaderboard on the local stack', () => {
       const entry = page.items.find((e) => e.displayName === p.name)!;
       expect(entry.outOfSample.stats).toEqual(p.oos.result!.stats);
       expect(entry.params).toEqual(p.oos.request.params);
-      expect(entry.outOfSample.barsSha256).toMatch(/^[0-9a-f]{64}$/);
+      expect(entry.outOfSample.barsSha256).toBe(p.oos.result!.provenance!.barsSha256);
+      expect(entry.engineVersion).toBe(p.oos.result!.provenance!.engineVersion);
       expect(JSON.stringify(page)).not.toContain(p.id);
     }
     expect(page.items.find((e) => e.displayName === 'Ann Trend')!.deflatedSharpe.trials).toBe(6);

@@ -1,3 +1,4 @@
+import { provenanceOf } from '../../../engine/fingerprint.ts';
 import { mergeSweepSlices, runSweepSlice, runSweepWinner, type SweepSlice } from '../../../engine/index.ts';
 import { UnrecoverableJobError } from '../errors.ts';
 import { isTerminal, RETRIES_EXHAUSTED, type Job, type JobError } from '../job.ts';
@@ -141,7 +142,7 @@ async function finish(jobId: string, deps: FanOutDeps): Promise<ProcessOutcome> 
     const { startMs, endMs } = requestRangeMs(job.request);
     const bars = await deps.marketData.load(job.request.symbol, job.request.timeframe, startMs, endMs);
     const winner = await runSweepWinner(bars, spec, best.params);
-    const completed = await jobs.complete(jobId, job.attempts, toJobResult({ ...winner, sweep }), isoNow(clock));
+    const completed = await jobs.complete(jobId, job.attempts, toJobResult({ ...winner, sweep, provenance: provenanceOf(bars) }), isoNow(clock));
     return completed ? { kind: 'done', status: 'succeeded' } : { kind: 'skip', reason: 'lost ownership' };
   } catch (error) {
     const unrecoverable = unrecoverableError(error);

@@ -18,6 +18,7 @@ export type CompactJobView = Omit<Job, 'userId' | 'creditsCharged' | 'result'> &
 /** The result as `GET /backtests/{jobId}` shows it: the summary and the sweep's top rows, never the curve or trades. */
 export interface ResultView extends ResultSummary {
   sweep?: { metric: string; combinations: number; top: NonNullable<JobResult['sweep']>['top'] };
+  provenance?: JobResult['provenance'];
 }
 
 /**
@@ -79,6 +80,7 @@ export function jobView(job: Job, queuePosition?: number, etaSeconds?: number): 
           result: {
             ...summarize(result),
             ...(result.sweep ? { sweep: { metric: result.sweep.metric, combinations: result.sweep.combinations, top: result.sweep.top } } : {}),
+            ...(result.provenance ? { provenance: result.provenance } : {}),
           },
         }
       : {}),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EngineInputError, runBacktest, UnknownSymbolError } from '../../../engine/index.ts';
+import { provenanceOf, type RunProvenance } from '../../../engine/fingerprint.ts';
 import type { BacktestResult } from '../../../engine/types.ts';
 import { UnrecoverableJobError } from '../errors.ts';
 import { isFannedOut, type Job, type JobError } from '../job.ts';
@@ -202,7 +203,7 @@ async function confirmCancel(jobId: string, attempt: number, deps: ProcessJobDep
   return cancelled ? { kind: 'done', status: 'cancelled' } : { kind: 'skip', reason: 'lost ownership' };
 }
 
-export function toJobResult(result: BacktestResult): JobResult {
+export function toJobResult(result: BacktestResult & { provenance?: RunProvenance }): JobResult {
   return {
     params: result.params,
     stats: result.stats,
@@ -210,6 +211,7 @@ export function toJobResult(result: BacktestResult): JobResult {
     tradesTotal: result.trades.length,
     equityCurve: result.equityCurve,
     ...(result.sweep ? { sweep: result.sweep } : {}),
+    ...(result.provenance ? { provenance: result.provenance } : {}),
   };
 }
 
@@ -239,7 +241,7 @@ class AttemptRun {
     this.#report = report;
   }
 
-  async execute(): Promise<BacktestResult> {
+  async execute(): Promise<BacktestResult & { provenance: RunProvenance }> {
     const started = this.#deps.clock.now();
     try {
       return await this.#execute();
@@ -248,7 +250,7 @@ class AttemptRun {
     }
   }
 
-  async #execute(): Promise<BacktestResult> {
+  async #execute(): Promise<BacktestResult & { provenance: RunProvenance }> {
     const { request } = this.#job;
     this.#startWatchers();
     const { startMs, endMs } = requestRangeMs(request);
@@ -264,7 +266,8 @@ class AttemptRun {
     });
     // Always write the last value the engine reported, so clients see 100 % before the result.
     await this.#flush();
-    return result;
+    // Every result records the engine version and the fingerprint of the bars it ran on (docs/leaderboard.md).
+    return { ...result, provenance: provenanceOf(bars) };
   }
 
   /** Stops the timers and waits for a progress write in flight, so nothing is written after the outcome. */
