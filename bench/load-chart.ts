@@ -19,7 +19,11 @@ function ticks(max: number, count = 6): number[] {
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((f) => f * mag).find((s) => s >= raw) ?? raw;
   const out: number[] = [];
-  for (let v = 0; v <= max + step / 2; v += step) out.push(Number(v.toPrecision(6)));
+  // Up to the first tick at or above max, so every point is inside the axis.
+  for (let v = 0; ; v += step) {
+    out.push(Number(v.toPrecision(6)));
+    if (v >= max) break;
+  }
   return out;
 }
 

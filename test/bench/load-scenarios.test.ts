@@ -53,5 +53,7 @@ describe('load scenarios', () => {
     expect(svg).toContain('basic: no jobs');
     expect(svg.match(/<polyline /g)).toHaveLength(2);
     expect(svg.match(/<circle /g)).toHaveLength(3);
+    // Every dot inside the plot area (the y axis reaches past the largest wait).
+    for (const m of svg.matchAll(/<circle cx="[\d.]+" cy="([\d.-]+)"/g)) expect(Number(m[1])).toBeGreaterThanOrEqual(36);
   });
 });
