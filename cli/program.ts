@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import type { adminQueuesCommand } from './commands/admin.ts';
 import type { symbolsCommand } from './commands/catalog.ts';
 import type { listCommand, submitCommand } from './commands/jobs.ts';
+import type { copyCommand, leaderboardCommand, publishCommand } from './commands/leaderboard.ts';
 import { createOutput, type Output } from './output.ts';
 import type { ConnectionOptions } from './target.ts';
 
@@ -9,6 +10,7 @@ import type { ConnectionOptions } from './target.ts';
 const admin = () => import('./commands/admin.ts');
 const catalog = () => import('./commands/catalog.ts');
 const jobs = () => import('./commands/jobs.ts');
+const leaderboard = () => import('./commands/leaderboard.ts');
 
 /** What every command's options carry besides its own. */
 type Common = ConnectionOptions & { json?: boolean; debug?: boolean };
@@ -124,6 +126,40 @@ export function buildProgram(setExit: (code: number) => void, makeOutput: (json:
       .option('--limit <n>', 'one page of this many (default: all)')
       .option('--cursor <cursor>', 'the page after the one that printed this cursor'),
   ).action(act<Parameters<typeof symbolsCommand>[0]>(async (_, options, out) => (await catalog()).symbolsCommand(options, out)));
+
+  const boardGroup = withConnection(
+    program
+      .command('leaderboard')
+      .description('the strategy leaderboard: the boards, or one board ranked out of sample (docs/leaderboard.md)')
+      .argument('[board]', 'a board id; without it, every board and its windows')
+      .option('--metric <metric>', 'rank by this out-of-sample metric: sharpe (default), return, maxDrawdown, sortino, calmar')
+      .option('--limit <n>', 'entries per page (default 20, at most 100)')
+      .option('--cursor <cursor>', 'the page after the one that printed this cursor'),
+  ).action(act<Parameters<typeof leaderboardCommand>[1]>(async ([board], options, out) => (await leaderboard()).leaderboardCommand(board, options, out)));
+  withConnection(
+    boardGroup
+      .command('publish')
+      .description("publish a succeeded job tuned on a board's in-sample window; its out-of-sample run is queued as your job")
+      .argument('<jobId>')
+      .option('--board <board>', 'the board (backtest leaderboard lists them)')
+      .option('--name <displayName>', 'the name the board shows (3-32 letters, digits, spaces, _ . -)')
+      .option('--watch', 'follow the out-of-sample run to its end'),
+  ).action(act<Parameters<typeof publishCommand>[1]>(async ([jobId], options, out) => (await leaderboard()).publishCommand(jobId, options, out)));
+  withConnection(boardGroup.command('unpublish').description("remove your entry for a job's strategy from a board").argument('<jobId>').option('--board <board>', 'the board'))
+    .action(act(async ([jobId], options: Common & { board?: string }, out) => (await leaderboard()).unpublishCommand(jobId, options, out)));
+
+  withConnection(
+    program
+      .command('copy')
+      .description("run a leaderboard entry's strategy and parameters as your own job (charged like any submit)")
+      .argument('<board>')
+      .argument('<entryId>')
+      .option('--symbol <symbol>', "another symbol (default the board's)")
+      .option('--start <date>', "first day (default the board's out-of-sample start)")
+      .option('--end <date>', "last day (default the board's out-of-sample end)")
+      .option('--watch', 'show live progress, then the stats; exit 1 if the job fails')
+      .option('--idempotency-key <key>', 'copying again with the same key returns the same job'),
+  ).action(act<Parameters<typeof copyCommand>[2]>(async ([board, entryId], options, out) => (await leaderboard()).copyCommand(board, entryId, options, out)));
 
   const adminGroup = program.command('admin').description('operator commands (the token needs the admin claim)');
   withConnection(
