@@ -43,13 +43,13 @@ describe('load scenarios', () => {
       [
         { tier: 'pro', submittedS: 1, waitS: 0.5 },
         { tier: 'pro', submittedS: 12, waitS: 1.5 },
-        { tier: 'free', submittedS: 3, waitS: 40 },
+        { tier: 'free', submittedS: 3, waitS: 112 },
       ],
       'wait <test>',
     );
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg).toContain('<title id="t">wait &lt;test&gt;</title>');
-    expect(svg).toContain('free: 1 jobs, max wait 40.0 s');
+    expect(svg).toContain('free: 1 jobs, max wait 112.0 s');
     expect(svg).toContain('basic: no jobs');
     expect(svg.match(/<polyline /g)).toHaveLength(2);
     expect(svg.match(/<circle /g)).toHaveLength(3);
