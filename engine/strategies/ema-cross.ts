@@ -1,4 +1,5 @@
 import { emaKernel } from '../indicators.ts';
+import { emaCrossDirect } from './ema-cross-kernel.ts';
 import { allowShortParam, crossSignals, periodParam, schemaFor, type ParamRule, type StrategyDefinition } from './strategy.ts';
 
 const params = {
@@ -23,4 +24,5 @@ export const emaCross: StrategyDefinition = {
     { key: `ema:${p.slow}`, make: (bars) => emaKernel(bars.close, p.slow as number) },
   ],
   signals: (_bars, ind, p, out) => crossSignals(ind[0][0], ind[1][0], p.allowShort as boolean, out),
+  direct: (bars, p, exec) => emaCrossDirect(bars, p.fast as number, p.slow as number, p.allowShort as boolean, exec),
 };
