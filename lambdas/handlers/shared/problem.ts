@@ -11,6 +11,7 @@ import {
   type FieldIssue,
 } from '../../core/errors.ts';
 import { SubmitRateExceededError } from '../../core/submit-rate.ts';
+import { PublishRateExceededError } from '../../core/use-cases/publish-entry.ts';
 
 /** The request body is not JSON. */
 export class MalformedJsonError extends Error {
@@ -76,7 +77,8 @@ export function mapError(error: unknown): ProblemMapping {
     const resetAt = error.resetAt ?? new Date(Math.ceil((Date.now() + error.retryAfterSeconds * 1000) / 1000) * 1000).toISOString();
     const detail = `${error.message}; the limit resets at ${resetAt.replace(/\.000Z$/, 'Z')} (UTC), in ${error.retryAfterSeconds} s`;
     // The per-user token bucket (submit-rate.ts) is the same 429 with its own title: waiting seconds, not a day.
-    const title = error instanceof SubmitRateExceededError ? 'Submitting too fast' : 'Daily submission limit reached';
+    const title =
+      error instanceof SubmitRateExceededError ? 'Submitting too fast' : error instanceof PublishRateExceededError ? 'Publishing too often' : 'Daily submission limit reached';
     return ok(problem('rate-limited', title, 429, detail), {
       'Retry-After': String(error.retryAfterSeconds),
     });
