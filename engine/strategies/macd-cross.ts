@@ -1,4 +1,5 @@
 import { macdKernel } from '../indicators.ts';
+import { macdCrossDirect } from './macd-cross-kernel.ts';
 import { allowShortParam, crossSignals, periodParam, schemaFor, type ParamRule, type StrategyDefinition } from './strategy.ts';
 
 const params = {
@@ -26,4 +27,5 @@ export const macdCross: StrategyDefinition = {
     },
   ],
   signals: (_bars, ind, p, out) => crossSignals(ind[0][0], ind[0][1], p.allowShort as boolean, out),
+  direct: (bars, p, exec) => macdCrossDirect(bars, p.fast as number, p.slow as number, p.signal as number, p.allowShort as boolean, exec),
 };

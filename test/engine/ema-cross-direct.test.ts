@@ -6,6 +6,7 @@ import { parseCsv, runBacktest, syntheticSeries, type BacktestSpec, type BarSeri
 // The one-pass ema-cross (engine/strategies/ema-cross-kernel.ts) that single runs take must make exactly the trades
 // and stats of the indicator-and-signal array path that sweeps take: a one-combination sweep runs the array path.
 const orcl = parseCsv(readFileSync(join(import.meta.dirname, '../../examples/data/ORCL-1d.csv'), 'utf8'));
+const eurusd = parseCsv(readFileSync(join(import.meta.dirname, '../../examples/data/EURUSD-1h.csv'), 'utf8'));
 const minutes = syntheticSeries('SYNTH-EMA', '1m', Date.UTC(2021, 0, 1), Date.UTC(2021, 3, 1));
 
 async function bothPaths(bars: BarSeries, spec: BacktestSpec) {
@@ -21,6 +22,7 @@ describe('ema-cross one-pass kernel', () => {
     { name: 'ORCL daily 5/50 with shorts', bars: orcl, fast: 5, slow: 50, allowShort: true },
     { name: 'synthetic minutes 3/7 long-only', bars: minutes, fast: 3, slow: 7, allowShort: false },
     { name: 'synthetic minutes 20/100 with shorts', bars: minutes, fast: 20, slow: 100, allowShort: true },
+    { name: 'EURUSD hourly 12/26 with shorts', bars: eurusd, fast: 12, slow: 26, allowShort: true },
   ])('makes the same trades and stats as the array path: $name', async ({ bars, fast, slow, allowShort }) => {
     const spec: BacktestSpec = { strategyId: 'ema-cross', params: { fast, slow, allowShort }, initialCash: 10_000, commission: 0.001 };
 
