@@ -113,6 +113,19 @@ const slowSpec: BacktestSpec = { ...single, params: { fast: 50, slow: 200 } };
 const slowRun = await measure('single sma-cross(50, 200) over 10 000 000 bars (fewer trades)', big.bars, slowSpec, big.bars.length, 7);
 await compareWithC(big.bars, slowSpec, slowRun.bestThreadMs);
 
+// The one-pass kernels of ema-cross and macd-cross (engine/strategies/*-kernel.ts) on the same bars.
+console.log('');
+await measure('single ema-cross(12, 26) over 10 000 000 bars', big.bars, { ...single, strategyId: 'ema-cross', params: { fast: 12, slow: 26 } }, big.bars.length, 3);
+console.log('');
+await measure('single macd-cross(12, 26, 9) over 10 000 000 bars', big.bars, { ...single, strategyId: 'macd-cross', params: { fast: 12, slow: 26, signal: 9 } }, big.bars.length, 3);
+
+// Issue 12's sweep goal: >= 1,000 combinations on >= 2,000 daily bars at >= 100 M bar evaluations/s.
+const daily = syntheticSeries('SYNTH-DAILY', '1d', Date.UTC(2010, 0, 1), Date.UTC(2024, 11, 31));
+const dailyBars: BarSeries = { length: 2148, time: daily.time.subarray(0, 2148), open: daily.open.subarray(0, 2148), high: daily.high.subarray(0, 2148), low: daily.low.subarray(0, 2148), close: daily.close.subarray(0, 2148), volume: daily.volume.subarray(0, 2148) };
+const userSweep: BacktestSpec = { strategyId: 'sma-cross', params: { fast: { from: 2, to: 41, step: 1 }, slow: { from: 50, to: 98, step: 2 } }, initialCash: 10_000, commission: 0.001 };
+console.log('');
+await measure('sweep sma-cross 40 x 25 = 1 000 combinations over 2 148 daily bars (goal >= 100 M bar evaluations/s)', dailyBars, userSweep, 1000 * 2148, 3);
+
 const mid = minuteBars(1_000_000, 'SYNTH-SWEEP');
 const sweep: BacktestSpec = {
   ...single,
