@@ -11,7 +11,7 @@ export interface AppContext {
   refreshMe(): Promise<void>;
   /** Fires 'me' when the account was read again. */
   events: EventTarget;
-  /** Opens a route (`#/`, `#/jobs/<id>`, `#/operator`). */
+  /** Opens a route (`#/`, `#/jobs/<id>`, `#/leaderboard[/<board>]`, `#/operator`). */
   navigate(hash: string): void;
   /** Turns any error into the page's handling: a 401 ends the session; anything else is returned as one sentence. */
   describeError(error: unknown): string;

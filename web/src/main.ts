@@ -1,7 +1,7 @@
 /**
  * Bootstrap: read config.json (runtime settings, not baked into the bundle), sign in (token link locally, Cognito
  * with PKCE on AWS), then mount the header and the view for the address's route: `#/` (submit form and jobs),
- * `#/jobs/<id>` (result) or `#/operator`.
+ * `#/jobs/<id>` (result), `#/leaderboard[/<board>]` or `#/operator`.
  */
 import './styles.css';
 import { ApiError, ApiUnreachableError, createApiClient } from '../../client/api-client.ts';
@@ -20,6 +20,7 @@ import { submitView } from './views/submit-view.ts';
 import { jobsView, jobName } from './views/jobs-view.ts';
 import { resultView } from './views/result-view.ts';
 import { operatorView } from './views/operator-view.ts';
+import { leaderboardView } from './views/leaderboard-view.ts';
 import { signedOutView } from './views/signed-out-view.ts';
 
 async function start(): Promise<void> {
@@ -125,6 +126,10 @@ function runApp(root: HTMLElement, config: WebConfig, session: Session, signedOu
     if (job !== null) {
       replace(main, resultView(ctx, signal, decodeURIComponent(job[1])));
       document.title = 'Backtest result';
+    } else if (hash === '#/leaderboard' || hash.startsWith('#/leaderboard/')) {
+      const board = hash.startsWith('#/leaderboard/') ? decodeURIComponent(hash.slice('#/leaderboard/'.length)) : undefined;
+      replace(main, leaderboardView(ctx, signal, board));
+      document.title = 'Leaderboard · Backtest';
     } else if (hash === '#/operator') {
       replace(main, operatorView(ctx, signal));
       document.title = 'Operator · Backtest';

@@ -12,6 +12,7 @@ export function headerView(ctx: AppContext, onSignOut: () => void): HTMLElement 
     replace(
       nav,
       h('a', { href: '#/' }, 'Backtests'),
+      h('a', { href: '#/leaderboard' }, 'Leaderboard'),
       admin ? h('a', { href: '#/operator' }, 'Operator') : null,
       h('button', { type: 'button', class: 'link', onclick: onSignOut }, 'Sign out'),
     );

@@ -11,6 +11,7 @@ import { FormErrors, type FieldIssue } from '../form-errors.ts';
 import { paramField, type ParamField } from '../param-field.ts';
 import { announce } from '../live-region.ts';
 import type { AppContext } from '../app-context.ts';
+import { takePrefill } from '../submit-prefill.ts';
 
 const TIMEFRAMES: Timeframe[] = ['1d', '1h', '15m', '5m', '1m'];
 /** Metrics the engine can rank a sweep by (stats keys). */
@@ -18,6 +19,8 @@ const METRICS = ['sharpe', 'returnPct', 'cagrPct', 'sortino', 'calmar', 'profitF
 
 export function submitView(ctx: AppContext, signal: AbortSignal): HTMLElement {
   const errors = new FormErrors();
+  // A body another view handed over (a leaderboard entry's Copy), applied once the strategies are known.
+  const prefill = takePrefill();
   const status = h('p', { class: 'form-status', role: 'status' });
   const paramsBox = h('div', { class: 'params' });
   let params: ParamField[] = [];
@@ -187,6 +190,21 @@ export function submitView(ctx: AppContext, signal: AbortSignal): HTMLElement {
       replace(strategy, strategies.map((s) => h('option', { value: s.id }, s.name)));
       strategy.value = strategies.some((s) => s.id === 'sma-cross') ? 'sma-cross' : (strategies[0]?.id ?? '');
       showStrategy();
+      if (prefill !== undefined && strategies.some((s) => s.id === prefill.body.strategyId)) {
+        const b = prefill.body;
+        strategy.value = b.strategyId;
+        showStrategy();
+        for (const p of params) if (b.params?.[p.name] !== undefined) p.set(b.params[p.name]);
+        symbol.value = b.symbol;
+        if (b.timeframe !== undefined) timeframe.value = b.timeframe;
+        if (b.startDate !== undefined) startDate.value = b.startDate;
+        if (b.endDate !== undefined) endDate.value = b.endDate;
+        if (b.initialCash !== undefined) cash.value = String(b.initialCash);
+        if (b.commission !== undefined) commission.value = String(b.commission);
+        updateCombos();
+        status.textContent = `Filled in from ${prefill.source}. Submit to run it as your own backtest.`;
+        announce(`The form is filled in from ${prefill.source}.`);
+      }
     } catch (error) {
       status.textContent = `Strategies could not be read: ${ctx.describeError(error)}`;
     }

@@ -1,0 +1,98 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiClient, type ApiClient } from '../../client/api-client.ts';
+import { errorsOnlyLogger } from '../../local/http-util.ts';
+import { REPO_ROOT, startLocalStack, type LocalStack } from '../../local/stack.ts';
+import { emulatorEndpoints, freshPrefix } from '../support/emulator-env.ts';
+import { until } from '../support/until.ts';
+import { chromiumAvailable, launchChromium, seriousViolations, type LaunchedBrowser } from './support/browser.ts';
+
+// The leaderboard view in headless Chromium against the local stack: a published entry is listed in the board's
+// table, and its Copy button opens the submit form filled in, which submits the caller's own job.
+const run = chromiumAvailable();
+const BOARD = 'orcl-1d-2011';
+let stack: LocalStack;
+let launched: LaunchedBrowser;
+const contexts: BrowserContext[] = [];
+const user = (label: string): string => `${label}-${randomBytes(3).toString('hex')}`;
+
+beforeAll(async () => {
+  if (!run) return;
+  [stack, launched] = await Promise.all([
+    startLocalStack({
+      httpPort: 0,
+      wsPort: 0,
+      emulators: emulatorEndpoints(),
+      prefix: freshPrefix('web-lb'),
+      web: true,
+      dataDir: join(REPO_ROOT, 'examples', 'data'),
+      workerThreads: { free: 1, basic: 1, pro: 1 },
+      extraEnv: { LOG_LEVEL: 'ERROR' },
+      log: errorsOnlyLogger,
+    }),
+    launchChromium(),
+  ]);
+});
+
+afterAll(async () => {
+  await Promise.all(contexts.map((c) => c.close().catch(() => undefined)));
+  await launched?.close();
+  await stack?.stop();
+});
+
+async function open(userId: string, hash: string): Promise<Page> {
+  const token = await stack.token({ userId, tier: 'pro' });
+  const context = await launched.browser.newContext({ viewport: { width: 1400, height: 900 } });
+  contexts.push(context);
+  const page = await context.newPage();
+  await page.goto(`${stack.httpUrl}/#token=${token}`);
+  await page.getByRole('definition').filter({ hasText: userId }).waitFor();
+  await page.evaluate(`window.location.hash = ${JSON.stringify(hash)}`);
+  return page;
+}
+
+/** Polls a job over HTTP until it is final: the page under test is not the thing being waited for here. */
+async function finished(api: ApiClient, jobId: string): Promise<string> {
+  let status = '';
+  await until(async () => ['succeeded', 'failed', 'cancelled'].includes((status = (await api.getJob(jobId)).status)), 90_000, `job ${jobId} final`);
+  return status;
+}
+
+describe.runIf(run)('the leaderboard view', { timeout: 180_000 }, () => {
+  it('lists a published entry in an accessible table; Copy opens the submit form filled in, and submitting runs the copy', async () => {
+    const author = user('author');
+    const api = createApiClient({ baseUrl: stack.httpUrl, token: await stack.token({ userId: author, tier: 'pro' }) });
+    const { jobId } = await api.submit({ strategyId: 'sma-cross', params: { fast: 20, slow: 60 }, symbol: 'ORCL', timeframe: '1d', startDate: '2000-01-01', endDate: '2010-12-31', commission: 0.001 });
+    expect(await finished(api, jobId)).toBe('succeeded');
+    const { outOfSampleJobId } = await api.publish(jobId, { board: BOARD, displayName: 'Web Author' });
+    expect(await finished(api, outOfSampleJobId)).toBe('succeeded');
+    await until(async () => (await api.leaderboard(BOARD)).items.length === 1, 30_000, 'the entry on the board');
+
+    const copier = user('copier');
+    const page = await open(copier, `#/leaderboard/${BOARD}`);
+    const table = page.getByRole('table', { name: /ORCL 1d leaderboard/ });
+    const row = table.getByRole('row', { name: /Web Author/ });
+    await row.waitFor();
+    // The name is the row header; the cells are rank, strategy, the out-of-sample stats, ...
+    await expect(row.getByRole('cell').nth(1).textContent()).resolves.toMatch(/sma-cross \(fast 20, slow 60/);
+    expect(await seriousViolations(page)).toEqual([]);
+
+    await row.getByRole('button', { name: /Copy Web Author's sma-cross/ }).click();
+    await page.getByText(/Filled in from Web Author on orcl-1d-2011/).waitFor();
+    await expect(page.getByLabel('Symbol').inputValue()).resolves.toBe('ORCL');
+    await expect(page.getByLabel('Start date').inputValue()).resolves.toBe('2011-01-01');
+    await expect(page.getByLabel('End date').inputValue()).resolves.toBe('2014-12-31');
+    await expect(page.getByLabel('Commission (fraction)').inputValue()).resolves.toBe('0.001');
+    await page.getByRole('button', { name: 'Submit backtest' }).click();
+    await page.getByText(/^Submitted [0-9a-f]{8} \(1 combination\)/).waitFor();
+
+    const mine = createApiClient({ baseUrl: stack.httpUrl, token: await stack.token({ userId: copier, tier: 'pro' }) });
+    const [copied] = (await mine.listJobs()).items;
+    expect(copied.request).toMatchObject({ strategyId: 'sma-cross', params: { fast: 20, slow: 60 }, symbol: 'ORCL', startDate: '2011-01-01', endDate: '2014-12-31', commission: 0.001 });
+    expect(await finished(mine, copied.jobId)).toBe('succeeded');
+    const entry = (await api.leaderboard(BOARD)).items[0];
+    expect((await mine.getJob(copied.jobId)).result!.stats).toEqual(entry.outOfSample.stats);
+  });
+});
