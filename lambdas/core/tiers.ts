@@ -27,12 +27,17 @@ export interface TierSettings {
   readonly maxBarEvaluations: number;
   /** Work one chunk (one worker invocation) is given at most: well inside WORKER_TIMEOUT_SECONDS on the tier's memory. */
   readonly chunkBarEvaluations: number;
+  /**
+   * Work up to this runs as one job on one worker, exactly as before fan-out existed (1e8: the old single-job limit,
+   * about 12 s on a 1 GB worker); only bigger sweeps are cut into chunks of `chunkBarEvaluations`.
+   */
+  readonly fanOutAboveBarEvaluations: number;
 }
 
 export const TIER_SETTINGS: Readonly<Record<Tier, TierSettings>> = {
-  free: { maxConcurrency: 5, dailySubmissions: 3, creditsPerJob: 1, initialCredits: 10, workerMemoryMb: 1024, maxCombinations: 100, submitRate: { perMinute: 6, burst: 3 }, maxBarEvaluations: 1e8, chunkBarEvaluations: 1e8 },
-  basic: { maxConcurrency: 20, dailySubmissions: 100, creditsPerJob: 1, initialCredits: 500, workerMemoryMb: 1769, maxCombinations: 1000, submitRate: { perMinute: 30, burst: 20 }, maxBarEvaluations: 1e9, chunkBarEvaluations: 5e7 },
-  pro: { maxConcurrency: 50, dailySubmissions: null, creditsPerJob: 1, initialCredits: 5000, workerMemoryMb: 3008, maxCombinations: 5000, submitRate: { perMinute: 60, burst: 30 }, maxBarEvaluations: 1e10, chunkBarEvaluations: 2.5e7 },
+  free: { maxConcurrency: 5, dailySubmissions: 3, creditsPerJob: 1, initialCredits: 10, workerMemoryMb: 1024, maxCombinations: 100, submitRate: { perMinute: 6, burst: 3 }, maxBarEvaluations: 1e8, chunkBarEvaluations: 1e8, fanOutAboveBarEvaluations: 1e8 },
+  basic: { maxConcurrency: 20, dailySubmissions: 100, creditsPerJob: 1, initialCredits: 500, workerMemoryMb: 1769, maxCombinations: 1000, submitRate: { perMinute: 30, burst: 20 }, maxBarEvaluations: 1e9, chunkBarEvaluations: 5e7, fanOutAboveBarEvaluations: 1e8 },
+  pro: { maxConcurrency: 50, dailySubmissions: null, creditsPerJob: 1, initialCredits: 5000, workerMemoryMb: 3008, maxCombinations: 5000, submitRate: { perMinute: 60, burst: 30 }, maxBarEvaluations: 1e10, chunkBarEvaluations: 2.5e7, fanOutAboveBarEvaluations: 1e8 },
 };
 
 /** Credits are priced by work: one per started block of this many bar evaluations (never less than the tier's creditsPerJob). */

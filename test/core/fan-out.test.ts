@@ -16,9 +16,9 @@ import { principal, submitBody, world } from './support.ts';
 
 type World = ReturnType<typeof world>;
 
-/** The pro tier with a tiny chunk budget, so a small grid on daily bars fans out into several chunks. */
+/** The pro tier with a tiny chunk budget (and fan-out threshold), so a small grid on daily bars fans out into several chunks. */
 function tinyChunks(chunkBarEvaluations: number): Record<Tier, TierSettings> {
-  return { ...TIER_SETTINGS, pro: { ...TIER_SETTINGS.pro, chunkBarEvaluations } };
+  return { ...TIER_SETTINGS, pro: { ...TIER_SETTINGS.pro, chunkBarEvaluations, fanOutAboveBarEvaluations: chunkBarEvaluations } };
 }
 
 /** 12 x 10 = 120 combinations of sma-cross (every fast < slow), ranked by Sharpe, top 15. */
@@ -105,12 +105,18 @@ describe('fan-out: chunks, fan-in, credits', () => {
   // SYNTH-A daily 2010-2019: 2,608 bars; 120 combinations = 312,960 bar evaluations.
   const body = submitBody({ params: GRID });
 
-  it('keeps small jobs on the single-message path: no chunks, one credit', async () => {
+  it('keeps jobs up to the old single-job limit (1e8) on the single-message path: no chunks, one credit', async () => {
     const w = world();
     const job = await submitSweep(w, TIER_SETTINGS, body);
     expect(job.chunks).toBeUndefined();
     expect(job.creditsCharged).toBe(1);
     expect(await drain(w, deps(w))).toEqual([{ kind: 'done', status: 'succeeded' }]);
+    // About 8,870 daily bars x 5,000 combinations = 44 M: above the pro chunk budget (2.5e7) but within 1e8, so it
+    // runs as one job, as it did before fan-out existed.
+    const bigger = await submitSweep(w, TIER_SETTINGS, submitBody({ startDate: '1990-01-01', endDate: '2023-12-31', params: { fast: { from: 1, to: 50, step: 1 }, slow: { from: 61, to: 160, step: 1 } } }));
+    expect(bigger.barEvaluations).toBeGreaterThan(TIER_SETTINGS.pro.chunkBarEvaluations);
+    expect(bigger.barEvaluations).toBeLessThanOrEqual(TIER_SETTINGS.pro.fanOutAboveBarEvaluations);
+    expect(bigger.chunks).toBeUndefined();
   });
 
   it('prices credits by work (one per started 1e8 bar evaluations), charged once at submit', async () => {

@@ -37,6 +37,9 @@ async function socketFor(token: string): Promise<SocketClient> {
 }
 
 beforeAll(async () => {
+  // Plain arrival order: the fair-queue emulation (docs/fan-out.md) reads messages ahead, and GET /admin/queues would
+  // then count the third pro job's held message as in flight, not waiting, which the admin-view test checks.
+  process.env.LOCAL_FAIR_QUEUES = 'off';
   stack = await startLocalStack({
     httpPort: 0,
     wsPort: 0,

@@ -70,9 +70,13 @@ export interface WorkPlan extends WorkEstimate {
   credits: number;
 }
 
-export function planWork(work: WorkEstimate, settings: Pick<TierSettings, 'creditsPerJob' | 'chunkBarEvaluations'>): WorkPlan {
-  // A chunk is at least one combination: a single backtest never fans out.
-  const chunks = Math.max(1, Math.min(work.combinations, Math.ceil(work.barEvaluations / settings.chunkBarEvaluations)));
+export function planWork(work: WorkEstimate, settings: Pick<TierSettings, 'creditsPerJob' | 'chunkBarEvaluations' | 'fanOutAboveBarEvaluations'>): WorkPlan {
+  // Work that one worker ran before fan-out existed still runs that way; a chunk is at least one combination, so a
+  // single backtest never fans out.
+  const chunks =
+    work.barEvaluations <= settings.fanOutAboveBarEvaluations
+      ? 1
+      : Math.max(1, Math.min(work.combinations, Math.ceil(work.barEvaluations / settings.chunkBarEvaluations)));
   return { ...work, chunks, credits: creditsFor(settings, work.barEvaluations) };
 }
 
