@@ -96,6 +96,11 @@ describe('leaderboard recorder (Jobs stream) and board watchers', () => {
     ]);
     await handleClientMessage(principal('viewer-idle'), 'idle', JSON.stringify({ action: 'watchBoard', board: 'nope' }), s.w);
     expect(s.w.push.sent.at(-1)?.message).toMatchObject({ type: 'error', code: 'not_found', board: 'nope' });
+    // A watcher whose token expires before the entry lands is told so and dropped, as job watchers are.
+    const expiresAt = Math.floor(s.w.clock.now() / 1000) + 1;
+    await s.w.connections.putConnection('late', 'viewer-late', s.w.clock.now(), expiresAt);
+    await handleClientMessage({ ...principal('viewer-late'), tokenExpiresAt: expiresAt }, 'late', JSON.stringify({ action: 'watchBoard', board: BOARD }), s.w);
+    s.w.clock.advance(5_000);
     s.w.push.sent.length = 0;
 
     const running = (await s.w.jobs.get(outOfSampleJobId))!;
@@ -104,7 +109,10 @@ describe('leaderboard recorder (Jobs stream) and board watchers', () => {
     const unrelated: Job = { ...done, jobId: 'someone-elses-job' };
     const out = await s.recorder(streamEvent(jobStreamRecord({ oldJob: { ...running, status: 'running' }, newJob: done }), jobStreamRecord({ oldJob: { ...unrelated, status: 'running' }, newJob: unrelated })), ctx);
     expect(out.batchItemFailures).toEqual([]);
-    expect(s.w.push.sent.map((m) => m.connectionId).sort()).toEqual(['w1', 'w2']);
+    expect(s.w.push.sent.filter((m) => (m.message as { type: string }).type === 'leaderboard').map((m) => m.connectionId).sort()).toEqual(['w1', 'w2']);
+    expect(s.w.push.sent.find((m) => m.connectionId === 'late')?.message).toMatchObject({ type: 'error', code: 'token_expired' });
+    expect(await s.w.connections.getConnection('late')).toBeUndefined();
+    s.w.push.sent.splice(s.w.push.sent.findIndex((m) => m.connectionId === 'late'), 1);
     expect(s.w.push.sent[0].message).toMatchObject({ type: 'leaderboard', board: BOARD, entry: { displayName: 'Alice T', outOfSample: { stats: { sharpe: done.result!.stats.sharpe } } } });
 
     // A redelivery changes nothing and pushes nothing.

@@ -3,7 +3,7 @@ import { BOARDS, findBoard, type Board } from '../board.ts';
 import type { LeaderboardEntry } from '../leaderboard-entry.ts';
 import type { ClientPush } from '../ports/client-push.ts';
 import type { ConnectionStore } from '../ports/connection-store.ts';
-import type { WsPrincipal } from './websocket-session.ts';
+import { closeExpired, type WsPrincipal } from './websocket-session.ts';
 
 /**
  * Board watchers are subscriptions like a job's, under a topic no job id can take (job ids are UUIDs and never hold
@@ -51,12 +51,17 @@ export async function handleBoardWatch(
   await reply({ type: 'watching', board });
 }
 
-/** Sends an entry that just landed to every connection watching its board; a gone connection is deleted. */
-export async function pushEntryToWatchers(entry: LeaderboardEntry, deps: { connections: ConnectionStore; push: ClientPush }): Promise<number> {
+/**
+ * Sends an entry that just landed to every connection watching its board. As for job progress, a gone connection is
+ * deleted, and one whose token expired is told so and closed instead of receiving the entry.
+ */
+export async function pushEntryToWatchers(entry: LeaderboardEntry, deps: { connections: ConnectionStore; push: ClientPush; clock: { now(): number } }): Promise<number> {
   const message: LeaderboardMessage = { type: 'leaderboard', board: entry.board, entry };
+  const nowSec = Math.floor(deps.clock.now() / 1000);
   let sent = 0;
-  for (const connectionId of await deps.connections.subscribers(boardTopic(entry.board))) {
-    if ((await deps.push.send(connectionId, message)) === 'gone') await deps.connections.deleteConnection(connectionId);
+  for (const { connectionId, tokenExpiresAt } of await deps.connections.subscriberDetails(boardTopic(entry.board))) {
+    if (tokenExpiresAt !== undefined && tokenExpiresAt <= nowSec) await closeExpired(connectionId, tokenExpiresAt, deps);
+    else if ((await deps.push.send(connectionId, message)) === 'gone') await deps.connections.deleteConnection(connectionId);
     else sent += 1;
   }
   return sent;
