@@ -29,11 +29,15 @@ export interface SqsPoller {
 }
 
 /**
- * Messages the fair-queue emulation holds received but not yet invoked. Held messages stay invisible for the queue's
- * visibility timeout (12 minutes for the tier queues); one that comes back anyway is received again and replaces
- * its stale copy (same MessageId). Enough to see past a pro sweep's chunks to another user's job.
+ * Messages the fair-queue emulation holds received but not yet invoked. A held message's visibility is extended
+ * halfway through each timeout (12 minutes for the tier queues), so it does not come back while it waits; one that
+ * comes back anyway is received again and replaces its stale copy (same MessageId). Enough to see past a pro sweep's
+ * chunks to another user's job.
  */
 export const FAIR_READ_AHEAD = 256;
+
+/** A message held longer than this gets a fresh visibility timeout when its invocation starts. */
+const HELD_REFRESH_AFTER_MS = 100;
 
 /** LOCAL_FAIR_QUEUES, read when a poller starts: `on` (default) or `off`; anything else is refused. */
 export function fairQueuesFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
@@ -53,13 +57,16 @@ export async function startSqsPoller(options: SqsPollerOptions): Promise<SqsPoll
   const { sqs, queueUrl } = options;
   const waitTimeSeconds = options.waitTimeSeconds ?? 20;
   const fair = options.fairQueues ?? fairQueuesFromEnv();
-  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
+  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn', 'VisibilityTimeout'] }));
   const queueArn = Attributes?.QueueArn ?? '';
+  const visibilitySeconds = Number(Attributes?.VisibilityTimeout ?? 30);
   const region = queueArn.split(':')[3] ?? 'us-east-1';
   const abort = new AbortController();
   const running = new Set<Promise<void>>();
   /** Received, not yet invoked, in arrival order. */
   const held: Message[] = [];
+  /** When each held message (by MessageId) was received or last had its visibility extended. */
+  const heldSince = new Map<string, number>();
   const inFlightByGroup = new Map<string, number>();
   let wake: () => void = () => undefined;
 
@@ -96,6 +103,7 @@ export async function startSqsPoller(options: SqsPollerOptions): Promise<SqsPoll
         const stale = held.findIndex((m) => m.MessageId === message.MessageId);
         if (stale >= 0) held.splice(stale, 1);
         held.push(message);
+        heldSince.set(message.MessageId ?? '', Date.now());
       }
       dispatch();
     }
@@ -106,9 +114,19 @@ export async function startSqsPoller(options: SqsPollerOptions): Promise<SqsPoll
     while (!abort.signal.aborted && running.size < options.maxConcurrency && held.length > 0) {
       const index = fair ? fairestIndex() : 0;
       const [message] = held.splice(index, 1);
+      const since = heldSince.get(message.MessageId ?? '') ?? Date.now();
+      heldSince.delete(message.MessageId ?? '');
       const group = groupOf(message);
       inFlightByGroup.set(group, (inFlightByGroup.get(group) ?? 0) + 1);
-      const task = handle(message).finally(() => {
+      // A message that waited in the hold gets a whole visibility timeout for its invocation, as a fresh receive would.
+      const ready =
+        Date.now() - since > HELD_REFRESH_AFTER_MS
+          ? sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle, VisibilityTimeout: visibilitySeconds })).then(
+              () => undefined,
+              (error: unknown) => options.log.error(`poller ${queueUrl}: could not refresh the visibility of ${message.MessageId}`, error),
+            )
+          : Promise.resolve();
+      const task = ready.then(() => handle(message)).finally(() => {
         running.delete(task);
         const left = (inFlightByGroup.get(group) ?? 1) - 1;
         if (left > 0) inFlightByGroup.set(group, left);
@@ -160,11 +178,27 @@ export async function startSqsPoller(options: SqsPollerOptions): Promise<SqsPoll
     }
   }
 
+  // A held message must not come back while it waits for a slot: that would be a receive (and an attempt) more.
+  // Halfway through its visibility timeout it gets a fresh one (ChangeMessageVisibility counts no receive).
+  const keepHidden = setInterval(() => {
+    const due = Date.now() - (visibilitySeconds * 1000) / 2;
+    for (const m of held) {
+      const since = heldSince.get(m.MessageId ?? '') ?? 0;
+      if (since > due) continue;
+      heldSince.set(m.MessageId ?? '', Date.now());
+      sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: visibilitySeconds })).catch((error: unknown) => {
+        options.log.error(`poller ${queueUrl}: could not keep held message ${m.MessageId} hidden`, error);
+      });
+    }
+  }, Math.max(250, (visibilitySeconds * 1000) / 4));
+  keepHidden.unref();
+
   const loopDone = loop();
   return {
     inFlight: () => running.size,
     async stop() {
       abort.abort();
+      clearInterval(keepHidden);
       wake();
       await loopDone;
       // Messages read ahead but never invoked go back to the queue at once instead of after the visibility timeout.

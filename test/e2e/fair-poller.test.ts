@@ -58,3 +58,42 @@ describe('local fair-queue emulation', () => {
     expect(started.indexOf('B')).toBe(8);
   });
 });
+
+describe('local fair-queue emulation, held messages', () => {
+  it('keeps a held message hidden past its visibility timeout, so waiting for a slot costs no extra receive', async () => {
+    // A 1 s visibility timeout and one slot: three messages of 0.8 s each, so the last one is held for about 1.6 s.
+    const short = await freshEmulatorEnv('fairheld', { visibilityTimeoutSeconds: 1, maxReceiveCount: 4 });
+    try {
+      const queue = new SqsJobQueue({ client: short.sqs, queueUrls: { free: short.queues.free.url, basic: short.queues.basic.url, pro: short.queues.pro.url } });
+      await queue.enqueue({ jobId: 'a1', userId: 'user-a', tier: 'free' });
+      await queue.enqueue({ jobId: 'a2', userId: 'user-a', tier: 'free' });
+      await queue.enqueue({ jobId: 'b1', userId: 'user-b', tier: 'free' });
+      const seen: { jobId: string; receiveCount: string }[] = [];
+      const poller = await startSqsPoller({
+        sqs: short.sqs,
+        queueUrl: short.queues.free.url,
+        maxConcurrency: 1,
+        waitTimeSeconds: 1,
+        fairQueues: true,
+        log: silentLogger,
+        invoke: async (event: SQSEvent) => {
+          const jobId = (JSON.parse(event.Records[0].body) as { jobId: string }).jobId;
+          seen.push({ jobId, receiveCount: event.Records[0].attributes.ApproximateReceiveCount });
+          await new Promise((r) => setTimeout(r, 800));
+          return { batchItemFailures: [] };
+        },
+      });
+      try {
+        await until(() => seen.length >= 3, 15_000, 'three invocations');
+        // Long enough for a held copy to come back and run again, if it could.
+        await new Promise((r) => setTimeout(r, 2000));
+      } finally {
+        await poller.stop();
+      }
+      expect(seen.map((s) => s.jobId).sort()).toEqual(['a1', 'a2', 'b1']);
+      expect(seen.map((s) => s.receiveCount)).toEqual(['1', '1', '1']);
+    } finally {
+      short.close();
+    }
+  });
+});
