@@ -71,6 +71,13 @@ export class EquityTracker implements EquitySummary {
   private readonly outTime: number[] = [];
   private readonly outEquity: number[] = [];
 
+  /**
+   * Weekend bars before each index, when every bar is on its own UTC day (daily data): then each bar's equity is its
+   * day's close, so marking writes them straight into `dayCloses` instead of finding each day's end bar by bar (that
+   * search, once per bar on daily data, was most of a sweep combination's cost). Undefined for intraday data.
+   */
+  private readonly daily: Int32Array | undefined;
+
   constructor(time: Float64Array, close: Float64Array, n: number, withCurve: boolean, trace?: ExecutionTrace) {
     this.time = time;
     this.close = close;
@@ -78,7 +85,13 @@ export class EquityTracker implements EquitySummary {
     this.trace = trace;
     this.curve = withCurve;
     this.bucket = curveBucketSize(n);
-    this.dayCloses = new Float64Array(Math.min(n, 1024));
+    this.daily = n === time.length ? weekendPrefixIfDaily(time) : undefined;
+    if (this.daily !== undefined) {
+      this.dayCloses = new Float64Array(n);
+      this.nextDay = n; // no day boundary to look for: every bar is one
+    } else {
+      this.dayCloses = new Float64Array(Math.min(n, 1024));
+    }
   }
 
   private pushDay(value: number): void {
@@ -157,7 +170,14 @@ export class EquityTracker implements EquitySummary {
       let end = to;
       if (this.nextDay < end) end = this.nextDay;
       if (this.bucketEnd < end) end = this.bucketEnd;
-      this.weekendBars += this.weekend * (end - i);
+      const daily = this.daily;
+      if (daily !== undefined) {
+        this.weekendBars += daily[end] - daily[i];
+        const dc = this.dayCloses;
+        for (let t = i; t < end; t++) dc[t] = cash + units * close[t];
+      } else {
+        this.weekendBars += this.weekend * (end - i);
+      }
       if (this.minIndex < 0) {
         const e = cash + units * close[i];
         this.minIndex = this.maxIndex = i;
@@ -230,7 +250,8 @@ export class EquityTracker implements EquitySummary {
       this.recordDrawdown(this.time[n - 1] - this.time[this.peakIndex], 1 - this.trough / this.peak);
       this.inDrawdown = false;
     }
-    this.pushDay(this.lastEquity);
+    if (this.daily !== undefined) this.days = n;
+    else this.pushDay(this.lastEquity);
     this.startBucket(n);
   }
 
@@ -238,4 +259,28 @@ export class EquityTracker implements EquitySummary {
   curvePoints(): { time: number[]; equity: number[] } {
     return { time: this.outTime, equity: this.outEquity };
   }
+}
+
+const dailyIndexes = new WeakMap<Float64Array, Int32Array | null>();
+
+/** Prefix counts of weekend bars when every bar is on a later UTC day than the one before, else undefined; cached per series. */
+function weekendPrefixIfDaily(time: Float64Array): Int32Array | undefined {
+  let known = dailyIndexes.get(time);
+  if (known === undefined) {
+    known = null;
+    const n = time.length;
+    const prefix = new Int32Array(n + 1);
+    let previous = Number.NEGATIVE_INFINITY;
+    let ok = n > 0;
+    for (let i = 0; i < n && ok; i++) {
+      const day = Math.floor(time[i] / DAY_MS);
+      if (!(day > previous)) ok = false;
+      previous = day;
+      const dow = (day + 4) % 7; // as startDay: 1970-01-01 was a Thursday; 0 = Sunday, 6 = Saturday
+      prefix[i + 1] = prefix[i] + (dow === 0 || dow === 6 ? 1 : 0);
+    }
+    if (ok) known = prefix;
+    dailyIndexes.set(time, known);
+  }
+  return known ?? undefined;
 }
