@@ -38,9 +38,9 @@ export class ProgressStream extends Construct {
       timeout: Duration.seconds(30),
       logRetentionDays: props.logRetentionDays,
     });
-    // subscribers (Query), connection expiry (GetItem), and deleteConnection (Query + BatchWrite, DeleteItem) for gone
-    // or expired connections; the notifier never creates anything.
-    bindConnectionsTable(this.notifier, props.connectionsTable, { actions: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem'] });
+    // subscribers with their token expiry (Query), and deleteConnection (Query + BatchWrite) for gone or expired
+    // connections; the notifier never creates or reads anything else.
+    bindConnectionsTable(this.notifier, props.connectionsTable, { actions: ['dynamodb:Query', 'dynamodb:BatchWriteItem'] });
     bindManagementApi(this.notifier, props.webSocketApi, props.webSocketStage);
 
     this.dlq = new sqs.Queue(this, 'FailedRecords', {

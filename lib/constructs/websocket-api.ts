@@ -54,11 +54,12 @@ export class WebSocketApi extends Construct {
     const authorizerFn = make('Authorizer', HANDLER_ENTRIES.wsAuthorizer, 'WebSocket $connect authorizer: verifies ?token= against the JWKS');
     bindJwtVerification(authorizerFn, props.jwt);
     const connect = make('Connect', HANDLER_ENTRIES.wsConnect, 'WebSocket $connect: records the connection and its user');
-    // Records the connection (PutItem) after counting the user's open connections (Query on the user's partition).
-    bindConnectionsTable(connect, props.connectionsTable, { actions: ['dynamodb:PutItem', 'dynamodb:Query'] });
+    // Records the connection and the user's slot (a transaction of two Puts), counts the user's open connections (Query
+    // on the user's partition) and, over the cap, removes what it wrote again (deleteConnection: Query + BatchWrite).
+    bindConnectionsTable(connect, props.connectionsTable, { actions: ['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem'] });
     const disconnect = make('Disconnect', HANDLER_ENTRIES.wsDisconnect, 'WebSocket $disconnect: removes the connection and its subscriptions');
-    // deleteConnection: Query the connection's items, then BatchWrite their deletes (and the user's slot: DeleteItem).
-    bindConnectionsTable(disconnect, props.connectionsTable, { actions: ['dynamodb:Query', 'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem'] });
+    // deleteConnection: Query the connection's items, then BatchWrite their deletes (the user's slot included).
+    bindConnectionsTable(disconnect, props.connectionsTable, { actions: ['dynamodb:Query', 'dynamodb:BatchWriteItem'] });
     const message = make('Message', HANDLER_ENTRIES.wsMessage, 'WebSocket subscribe / unsubscribe / $default: subscriptions and snapshots');
     // getConnection (GetItem), subscribe (a transaction of two Puts, after counting the connection's subscriptions
     // with a Query), unsubscribe (DeleteItem), and deleteConnection (Query + BatchWrite) on a gone or expired client.

@@ -91,7 +91,7 @@ describe('WebSocket caps and token expiry (item 3)', () => {
     const refused = await connect(alice, 'one-too-many', w);
 
     expect(refused.kind).toBe('too_many_connections');
-    expect(refused.kind !== 'connected' && refused.message).toMatch(/at most 10 per user/);
+    expect(refused.kind !== 'connected' && refused.message).toMatch(new RegExp(`at most ${MAX_CONNECTIONS_PER_USER} per user`));
     expect(await w.connections.getConnection('one-too-many')).toBeUndefined();
     expect(await connect(principal('bob'), 'bobs', w)).toEqual({ kind: 'connected' });
     // A slot frees up when a connection closes.

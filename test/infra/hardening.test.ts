@@ -250,6 +250,26 @@ describe('item 4: exact DynamoDB actions', () => {
   });
 });
 
+describe('item 4: exact actions of the WebSocket functions on the Connections table', () => {
+  it.each([
+    // connect: the connection and the user's slot (Put), the per-user count (Query), and undoing both over the cap.
+    ['WebSocketApi/Connect', ['dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:Query']],
+    ['WebSocketApi/Disconnect', ['dynamodb:BatchWriteItem', 'dynamodb:Query']],
+    ['WebSocketApi/Message', ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query']],
+    ['ProgressStream/Notifier', ['dynamodb:BatchWriteItem', 'dynamodb:Query']],
+  ])('%s gets exactly %j', (fnPath, expected) => {
+    const synth = defaultApp();
+    const connections = logicalIdAt(synth.stateful, 'AWS::DynamoDB::Table', 'Tables/Connections/');
+    const actions = statementsOfRole(synth.service, roleOfFunction(synth.service, fnPath))
+      .filter((s) => s.Effect === 'Allow' && JSON.stringify(s.Resource).includes(connections))
+      .flatMap((s) => [s.Action].flat())
+      .filter((a) => a.startsWith('dynamodb:'))
+      .sort();
+
+    expect(actions).toEqual(expected);
+  });
+});
+
 describe('item 5: Cognito sign-in', () => {
   let synth: SynthResult;
   beforeAll(() => {

@@ -18,10 +18,11 @@ export interface WebSocketDeps {
 /** Largest client message read; subscribe and unsubscribe need well under 1 KB. */
 export const MAX_CLIENT_MESSAGE_BYTES = 4096;
 /**
- * Open connections per user. A person has a few tabs and a CLI; more is a script gone wrong, and every connection
- * multiplies the notifier's posts for the jobs it watches.
+ * Open connections per user. A person has a few tabs, each reconnecting after a drop, and a CLI or two watching jobs;
+ * far more is a script gone wrong, and every connection multiplies the notifier's posts for the jobs it watches.
+ * With MAX_SUBSCRIPTIONS_PER_CONNECTION this bounds one user's subscriptions at 1,000.
  */
-export const MAX_CONNECTIONS_PER_USER = 10;
+export const MAX_CONNECTIONS_PER_USER = 20;
 /** Jobs one connection may watch at once (a page shows at most a screenful of running jobs). */
 export const MAX_SUBSCRIPTIONS_PER_CONNECTION = 50;
 
