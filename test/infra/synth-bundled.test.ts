@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HTTP_ROUTES } from '../../lib/definitions/http-routes.ts';
 import { synthBacktestApp, type SynthResult } from './support/synth-app.ts';
 import { cdkPath, placeholderEnv, resources, type CfnResource } from './support/template-queries.ts';
 
@@ -37,8 +38,9 @@ describe('cdk synth with bundling and the AwsSolutions checks', () => {
     const codeDirs = zipDirs.filter((dir) => !['index.html', 'config.json', 'index.py'].some((file) => existsSync(join(dir, file))));
     expect(zipDirs.filter((dir) => existsSync(join(dir, 'index.html')))).toHaveLength(1);
 
-    // 24 service functions; the three workers share one bundle.
-    expect(codeDirs).toHaveLength(22);
+    // One per HTTP route, the sweeper, the progress notifier, the leaderboard recorder and 4 WebSocket functions, plus
+    // one bundle the three workers share (the Cognito trigger is in the stateful stack).
+    expect(codeDirs).toHaveLength(Object.keys(HTTP_ROUTES).length + 8);
     for (const dir of codeDirs) {
       expect(existsSync(join(dir, 'index.mjs')), dir).toBe(true);
       expect(existsSync(join(dir, 'index.mjs.map')), dir).toBe(true);
