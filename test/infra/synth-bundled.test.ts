@@ -17,7 +17,8 @@ describe('cdk synth with bundling and the AwsSolutions checks', () => {
   beforeAll(() => {
     // The one synth that runs esbuild on every handler, as `cdk synth` / `cdk deploy` do.
     synth = synthBacktestApp({ bundle: true });
-  }, 180_000);
+  // About 110 s alone on the shared 2-core box (every function and the web app are bundled); far more beside other files.
+  }, 400_000);
 
   afterAll(() => {
     if (synth) rmSync(synth.outdir, { recursive: true, force: true });
