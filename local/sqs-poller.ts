@@ -1,6 +1,7 @@
 import { ChangeMessageVisibilityCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Logger } from './http-util.ts';
+import { WORKER_TIMEOUT_SECONDS } from '../lambdas/core/tiers.ts';
 
 export interface SqsPollerOptions {
   sqs: SQSClient;
@@ -16,7 +17,8 @@ export interface SqsPollerOptions {
    * MessageGroupId, so one user's backlog (a fanned-out sweep's chunks) would hold every other user back. With this
    * on, the poller reads ahead up to FAIR_READ_AHEAD messages and gives each free slot to the message group (the
    * user) with the fewest invocations in flight. Off: plain arrival order, as fauxqs delivers.
-   * @default LOCAL_FAIR_QUEUES (`on` | `off`, default `on`), so `npm start` and the local stack need no option
+   * @default LOCAL_FAIR_QUEUES (`on` | `off`, default `on`) when the queue's visibility timeout is at least the worker
+   * timeout (as for the tier queues), else off
    */
   fairQueues?: boolean;
   log: Logger;
@@ -56,10 +58,14 @@ export function fairQueuesFromEnv(env: NodeJS.ProcessEnv = process.env): boolean
 export async function startSqsPoller(options: SqsPollerOptions): Promise<SqsPoller> {
   const { sqs, queueUrl } = options;
   const waitTimeSeconds = options.waitTimeSeconds ?? 20;
-  const fair = options.fairQueues ?? fairQueuesFromEnv();
   const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn', 'VisibilityTimeout'] }));
   const queueArn = Attributes?.QueueArn ?? '';
   const visibilitySeconds = Number(Attributes?.VisibilityTimeout ?? 30);
+  // By default the emulation needs a visibility timeout longer than any invocation (the tier queues: 720 s against a
+  // 120 s worker timeout). With a shorter one (tests that make killed workers' messages come back quickly), messages of
+  // running invocations would reappear and be read ahead again, each time one receive (one attempt) more than SQS
+  // with Lambda would count: then the poller keeps plain arrival order unless told otherwise.
+  const fair = options.fairQueues ?? (fairQueuesFromEnv() && visibilitySeconds >= WORKER_TIMEOUT_SECONDS);
   const region = queueArn.split(':')[3] ?? 'us-east-1';
   const abort = new AbortController();
   const running = new Set<Promise<void>>();
