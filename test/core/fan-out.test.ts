@@ -339,3 +339,24 @@ function crashing(jobs: JobRepository, method: 'recordChunk' | 'complete'): JobR
     },
   });
 }
+
+describe('fan-out items on the Jobs stream', () => {
+  it('the notifier ignores chunk partials and the throughput item (not jobs: no status, no subscribers)', async () => {
+    const { jobFromItem } = await import('../../lambdas/adapters/dynamodb-job-item.ts');
+    const { notifyProgress } = await import('../../lambdas/core/use-cases/notify-progress.ts');
+    const w = world();
+    let lookups = 0;
+    const connections = new Proxy(w.connections, {
+      get(target, prop, receiver) {
+        if (prop === 'subscriberDetails') lookups += 1;
+        const value = Reflect.get(target, prop, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const chunk = jobFromItem({ jobId: 'job-1#chunk#3', partial: '{}', recordedAt: 'now', expiresAt: 1 });
+    const throughput = jobFromItem({ jobId: 'TIER#pro#throughput', barEvaluationsPerSecond: 1e7, deliverySeconds: 2, samples: 3, updatedAt: 'now' });
+    expect(await notifyProgress({ newJob: chunk }, { connections, push: w.push })).toEqual({ relevant: false, sent: 0, gone: 0 });
+    expect(await notifyProgress({ oldJob: throughput, newJob: throughput }, { connections, push: w.push })).toEqual({ relevant: false, sent: 0, gone: 0 });
+    expect(lookups).toBe(0);
+  });
+});

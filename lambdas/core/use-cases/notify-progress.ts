@@ -44,7 +44,9 @@ export const MAX_PARALLEL_POSTS = 10;
 /** Whether a write changed anything a watching client sees (status, progress, message). */
 export function isVisibleChange(change: JobChange): change is JobChange & { newJob: Job } {
   const { oldJob, newJob } = change;
-  if (!newJob) return false;
+  // Items of the Jobs table that are not jobs (a fanned-out sweep's chunk partials, a tier's throughput averages) have
+  // no status: nobody subscribes to them.
+  if (!newJob || typeof newJob.status !== 'string') return false;
   if (!oldJob) return true;
   return oldJob.status !== newJob.status || oldJob.progress !== newJob.progress || oldJob.message !== newJob.message;
 }
