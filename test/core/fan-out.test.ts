@@ -315,6 +315,26 @@ describe('fan-out: chunks, fan-in, credits', () => {
     expect(w.jobs.credits('alice')).toBe(TIER_SETTINGS.pro.initialCredits - 1);
   });
 
+  it('merges at the dispatch retry when every chunk finished while the dispatch waited out a retry', async () => {
+    const w = world();
+    const job = await submitSweep(w, tinyChunks(60_000), body);
+    const dispatch = take(w);
+    await processJob(dispatch, 1, deps(w));
+    const messages = [...w.queue.messages.pro];
+    w.queue.messages.pro.length = 0;
+    // The dispatch attempt failed after sending (say, its final write timed out) and the job waits for its retry.
+    w.jobs.update(job.jobId, { status: 'queued' });
+    const outcomes = [];
+    for (const m of messages) outcomes.push(await processJob(m, 1, deps(w)));
+    // The last chunk could not complete a queued job.
+    expect(outcomes.at(-1)).toEqual({ kind: 'skip', reason: 'lost ownership' });
+    expect(await w.jobs.get(job.jobId)).toMatchObject({ status: 'queued', chunksDone: job.chunks });
+    // The retry of the dispatch finds nothing to send and merges.
+    expect(await processJob(dispatch, 2, deps(w))).toEqual({ kind: 'done', status: 'succeeded' });
+    expect(w.queue.messages.pro).toEqual([]);
+    expect(asStored((await w.jobs.get(job.jobId))?.result)).toEqual(await singleProcess(w, (await w.jobs.get(job.jobId)) as Job));
+  });
+
   it('keeps NaN and Infinity through the partial encoding', () => {
     const slice = { top: [{ params: { fast: 1 }, stats: { sharpe: Number.NaN, profitFactor: Number.POSITIVE_INFINITY, worst: Number.NEGATIVE_INFINITY } }], metrics: [1.5, Number.NaN] };
     const back = decodeSlice(encodeSlice(slice as never));

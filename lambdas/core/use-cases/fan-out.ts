@@ -33,6 +33,8 @@ export interface FanOutDeps extends ProcessJobDeps {
 export async function dispatchChunks(job: Job, attempt: number, deps: FanOutDeps): Promise<ProcessOutcome> {
   const { jobs, clock } = deps;
   const chunks = job.chunks ?? 1;
+  // Every chunk already recorded (their merge found the job waiting for this retry, so it could not complete it): merge.
+  if ((job.chunksDone ?? 0) >= chunks) return finish(job.jobId, deps);
   if (!deps.queue) throw new Error('the worker has no job queue to fan a sweep out on');
   const pending: JobMessage[] = [];
   for (let chunk = 0; chunk < chunks; chunk++) {
