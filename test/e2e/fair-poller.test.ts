@@ -49,8 +49,9 @@ describe('local fair-queue emulation', () => {
     const started = await order(true, env.queues.pro.url, 'pro');
     // The two slots go to A's first chunks (B's message is not read yet or A was first); B gets the third start at the latest.
     expect(started.indexOf('B')).toBeLessThanOrEqual(2);
-    // A's chunks keep their order among themselves.
-    expect(started.filter((s) => s !== 'B')).toEqual(['A0', 'A1', 'A2', 'A3', 'A4', 'A5', 'A6', 'A7']);
+    // Every chunk of A starts exactly once. Their order among themselves is not asserted: standard queues promise
+    // none, and two slots freeing together on a loaded machine may start neighbours in either order (seen in CI).
+    expect(started.filter((s) => s !== 'B').sort()).toEqual(['A0', 'A1', 'A2', 'A3', 'A4', 'A5', 'A6', 'A7']);
   });
 
   it('off: arrival order, so B waits behind all of A\'s chunks (what fauxqs alone does)', async () => {
