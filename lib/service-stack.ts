@@ -108,6 +108,7 @@ export class ServiceStack extends Stack {
     this.progressStream = new ProgressStream(this, 'ProgressStream', {
       jobsTable: stateful.jobsTable,
       connectionsTable: stateful.connectionsTable,
+      usersTable: stateful.usersTable,
       webSocketApi: this.webSocketApi.api,
       webSocketStage: this.webSocketApi.stage,
       logRetentionDays,

@@ -7,12 +7,14 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { PROGRESS_STREAM_SETTINGS as SETTINGS } from '../definitions/progress-stream-settings.ts';
 import { HANDLER_ENTRIES } from '../handler-entries.ts';
-import { BacktestFunction, bindConnectionsTable, bindManagementApi } from './backtest-function.ts';
+import { BacktestFunction, bindConnectionsTable, bindJobsTable, bindManagementApi, bindUsersTable } from './backtest-function.ts';
 
 export interface ProgressStreamProps {
   /** The Jobs table; must have a stream (table-schema.ts declares NEW_AND_OLD_IMAGES). */
   readonly jobsTable: ITable;
   readonly connectionsTable: ITable;
+  /** Only its name: the job repository the queue refresh reads through is built with it; no access is granted. */
+  readonly usersTable: ITable;
   readonly webSocketApi: apigwv2.WebSocketApi;
   readonly webSocketStage: apigwv2.WebSocketStage;
   readonly logRetentionDays: number;
@@ -39,8 +41,12 @@ export class ProgressStream extends Construct {
       logRetentionDays: props.logRetentionDays,
     });
     // subscribers with their token expiry (Query), and deleteConnection (Query + BatchWrite) for gone or expired
-    // connections; the notifier never creates or reads anything else.
+    // connections; on Connections it does nothing else.
     bindConnectionsTable(this.notifier, props.connectionsTable, { actions: ['dynamodb:Query', 'dynamodb:BatchWriteItem'] });
+    // When a job leaves a tier's queue: the tier's queued and running jobs (byQueueState), its throughput item and
+    // each watched queued job (GetItem), to push their new position (refreshQueuePositions). Read only.
+    bindJobsTable(this.notifier, props.jobsTable, { actions: ['dynamodb:GetItem'], queryIndexes: ['byQueueState'] });
+    bindUsersTable(this.notifier, props.usersTable, 'name');
     bindManagementApi(this.notifier, props.webSocketApi, props.webSocketStage);
 
     this.dlq = new sqs.Queue(this, 'FailedRecords', {

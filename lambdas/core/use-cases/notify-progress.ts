@@ -2,7 +2,9 @@ import type { Job, JobError, JobStatus } from '../job.ts';
 import { summarize, type ResultSummary } from '../job-result.ts';
 import type { ClientPush } from '../ports/client-push.ts';
 import type { ConnectionStore, Subscriber } from '../ports/connection-store.ts';
-import { runningEta } from './eta.ts';
+import type { JobRepository } from '../ports/job-repository.ts';
+import { TIER_SETTINGS, type Tier, type TierSettings } from '../tiers.ts';
+import { DEFAULT_THROUGHPUT, etaSeconds, runningEta } from './eta.ts';
 import { tokenExpiredMessage } from './websocket-session.ts';
 
 /** What the WebSocket sends on every change a client cares about (DESIGN: WebSocket contract). */
@@ -15,8 +17,13 @@ export interface ProgressMessage {
   at: string;
   result?: ResultSummary;
   error?: JobError;
-  /** While running: seconds left at the job's own pace so far (eta.ts); absent until it has some progress. */
+  /**
+   * While running: seconds left at the job's own pace so far (eta.ts); absent until it has some progress. While
+   * queued (a queue refresh, refreshQueuePositions): the wait plus the run, as GET /backtests/{id} computes it.
+   */
   etaSeconds?: number;
+  /** Only on a queue refresh: queued jobs of the tier ahead of this one (read-jobs.ts queuePosition). */
+  queuePosition?: number;
 }
 
 /** A job row before and after a write, as a DynamoDB stream record carries it (either side may be absent). */
@@ -106,6 +113,89 @@ export async function notifyProgress(
   });
   if (failures.length > 0) throw new AggregateError(failures, `${failures.length} of ${subscribers.length} pushes for job ${job.jobId} failed`);
   return expired > 0 ? { relevant: true, sent, gone, expired } : { relevant: true, sent, gone };
+}
+
+/**
+ * Queued jobs of a tier whose subscribers hear of a move. Positions beyond it change too, but a job 100 places back
+ * waits minutes either way; its subscribers see its position in the snapshot and when it starts. Bounds one refresh
+ * at 3 reads, 100 subscriber Queries and one GetItem and post per watched job.
+ */
+export const QUEUE_REFRESH_SCAN = 100;
+
+/**
+ * The tier whose queue a change moved: a job left the queue (started, cancelled, failed) or came back to it (a retry
+ * after a crash re-queues it, older than the jobs behind it). A new job queues behind the others and moves nobody.
+ */
+export function queueMovedTier(change: JobChange): Tier | undefined {
+  const { oldJob, newJob } = change;
+  if (!oldJob || !newJob || typeof oldJob.status !== 'string' || typeof newJob.status !== 'string') return undefined;
+  return (oldJob.status === 'queued') !== (newJob.status === 'queued') ? newJob.tier : undefined;
+}
+
+export interface QueueRefreshOutcome {
+  /** Queued jobs read (at most QUEUE_REFRESH_SCAN). */
+  queued: number;
+  /** Of those, jobs that had subscribers and were still queued when read again. */
+  watched: number;
+  sent: number;
+  gone: number;
+  /** Posts that failed otherwise; not retried (the next move of the queue or the job's own start refreshes them). */
+  failed: number;
+}
+
+/**
+ * Tells the subscribers of a tier's first queued jobs their new queuePosition and etaSeconds (docs/fan-out.md,
+ * "Queue position and ETA"), computed as GET /backtests/{id} does: the position is the job's place among the tier's
+ * queued jobs, oldest first. Each watched job is read again (strongly consistent) and skipped unless still queued,
+ * so a refresh never announces `queued` after the job's own stream record said it started; the message's `at` is the
+ * job's own updatedAt, so a client that ignores older `at` values never goes back from running to queued even when a
+ * start lands between that read and the post. Expired-token subscribers are left to the job's next own push, which
+ * closes them. Never throws for a failed post: a refresh is advisory, and failing the stream record would repeat
+ * every progress message of the batch.
+ */
+export async function refreshQueuePositions(
+  tier: Tier,
+  deps: { connections: ConnectionStore; push: ClientPush; jobs: JobRepository; now?: () => number; tiers?: Readonly<Record<Tier, TierSettings>> },
+  maxParallel = MAX_PARALLEL_POSTS,
+  scan = QUEUE_REFRESH_SCAN,
+): Promise<QueueRefreshOutcome> {
+  const concurrency = (deps.tiers ?? TIER_SETTINGS)[tier].maxConcurrency;
+  const [queued, running, measured] = await Promise.all([
+    deps.jobs.listLive(tier, 'queued', scan),
+    deps.jobs.listLive(tier, 'running', concurrency + 1),
+    deps.jobs.tierThroughput(tier),
+  ]);
+  // Same order as read-jobs.ts queuePosition: created earlier, then the smaller id.
+  const ordered = [...queued].sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.jobId < b.jobId ? -1 : a.jobId > b.jobId ? 1 : 0));
+  const nowMs = (deps.now ?? Date.now)();
+  const nowSec = Math.floor(nowMs / 1000);
+  const outcome: QueueRefreshOutcome = { queued: ordered.length, watched: 0, sent: 0, gone: 0, failed: 0 };
+  await forEachBounded([...ordered.entries()], maxParallel, async ([ahead, entry]) => {
+    try {
+      const subscribers = (await deps.connections.subscriberDetails(entry.jobId)).filter((s) => s.tokenExpiresAt === undefined || s.tokenExpiresAt > nowSec);
+      if (subscribers.length === 0) return;
+      const job = await deps.jobs.get(entry.jobId);
+      if (!job || job.status !== 'queued') return;
+      outcome.watched += 1;
+      const situation = { ahead, running: running.length, concurrency, throughput: measured ?? DEFAULT_THROUGHPUT };
+      const eta = etaSeconds(job, situation, nowMs);
+      const message: ProgressMessage = { ...progressMessage(job, nowMs), queuePosition: ahead, ...(eta !== undefined ? { etaSeconds: eta } : {}) };
+      for (const subscriber of subscribers) {
+        try {
+          if ((await deps.push.send(subscriber.connectionId, message)) === 'sent') outcome.sent += 1;
+          else {
+            outcome.gone += 1;
+            await deps.connections.deleteConnection(subscriber.connectionId);
+          }
+        } catch {
+          outcome.failed += 1;
+        }
+      }
+    } catch {
+      outcome.failed += 1;
+    }
+  });
+  return outcome;
 }
 
 /** Runs `task` over `items` with at most `limit` running at once; every item is tried (errors stay in `task`). */

@@ -5,7 +5,9 @@ import type { Clock } from '../ports/clock.ts';
 import type { ClientPush } from '../ports/client-push.ts';
 import type { ConnectionStore } from '../ports/connection-store.ts';
 import type { JobRepository } from '../ports/job-repository.ts';
+import type { Tier, TierSettings } from '../tiers.ts';
 import { handleBoardWatch } from './board-watch.ts';
+import { queueEstimate } from './eta.ts';
 import { compactJob } from './job-view.ts';
 
 export interface WebSocketDeps {
@@ -13,6 +15,8 @@ export interface WebSocketDeps {
   jobs: JobRepository;
   push: ClientPush;
   clock: Clock;
+  /** The deployed tier table, for the snapshot's queue ETA (worker slots per tier). @default TIER_SETTINGS */
+  tiers?: Readonly<Record<Tier, TierSettings>>;
 }
 
 /** Largest client message read; subscribe and unsubscribe need well under 1 KB. */
@@ -146,7 +150,10 @@ export async function handleClientMessage(
   // Subscribe first, then read: a change landing in between reaches the client as progress or in the snapshot.
   await deps.connections.subscribe(connectionId, jobId, deps.clock.now(), principal.tokenExpiresAt);
   const fresh = (await deps.jobs.get(jobId)) ?? job;
-  await reply({ type: 'snapshot', job: compactJob(fresh) });
+  // Queued: its place in the tier's queue and the wait, as GET /backtests/{id} has them (the notifier pushes the new
+  // place when the queue moves); running: the time left.
+  const estimate = await queueEstimate(fresh, deps.jobs, deps.clock.now(), deps.tiers);
+  await reply({ type: 'snapshot', job: { ...compactJob(fresh), ...estimate } });
 }
 
 /** Tells the client why, deletes the connection's records (so nothing more is pushed) and closes the socket. */

@@ -221,6 +221,11 @@ export function notifierDependencies(env: Env = process.env): { connections: Con
   return { connections: connectionStore(env), push: clientPush(env) };
 }
 
+/** The Jobs stream's progress notifier: also reads a tier's queue to push queued jobs their new position. */
+export function progressNotifierDependencies(env: Env = process.env): { connections: ConnectionStore; push: ClientPush; jobs: JobRepository; tiers: Record<Tier, TierSettings> } {
+  return { ...notifierDependencies(env), jobs: jobRepository(env), tiers: deployedTiers(env) };
+}
+
 export function connectionDependencies(env: Env = process.env): { connections: ConnectionStore; clock: Clock } {
   return { connections: connectionStore(env), clock: systemClock };
 }
@@ -231,8 +236,10 @@ export function messageDependencies(env: Env = process.env): {
   push: ClientPush;
   clock: Clock;
   adminDirectory: AdminDirectory | undefined;
+  tiers: Record<Tier, TierSettings>;
 } {
-  return { connections: connectionStore(env), jobs: jobRepository(env), push: clientPush(env), clock: systemClock, adminDirectory: adminDirectory(env) };
+  // tiers: the subscribe snapshot's queue ETA counts the tier's worker slots as GET /backtests/{id} does.
+  return { connections: connectionStore(env), jobs: jobRepository(env), push: clientPush(env), clock: systemClock, adminDirectory: adminDirectory(env), tiers: deployedTiers(env) };
 }
 
 export function authorizerDependencies(env: Env = process.env, onReject?: (reason: string) => void): { verify: TokenVerifier } {

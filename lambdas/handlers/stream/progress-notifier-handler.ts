@@ -7,7 +7,9 @@ import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 
 import { systemClock, type Clock } from '../../core/ports/clock.ts';
 import type { ClientPush } from '../../core/ports/client-push.ts';
 import type { ConnectionStore } from '../../core/ports/connection-store.ts';
-import { notifyProgress } from '../../core/use-cases/notify-progress.ts';
+import type { JobRepository } from '../../core/ports/job-repository.ts';
+import type { Tier, TierSettings } from '../../core/tiers.ts';
+import { notifyProgress, queueMovedTier, refreshQueuePositions } from '../../core/use-cases/notify-progress.ts';
 import { createLogger } from '../shared/logger.ts';
 import { createMetrics, publishMetrics } from '../shared/metrics.ts';
 import { jobFromImage } from './job-image.ts';
@@ -26,6 +28,13 @@ export interface ProgressNotifierDeps {
   metrics?: Metrics;
   /** Measures push latency against the job's updatedAt. @default systemClock */
   clock?: Clock;
+  /**
+   * Reads the tier's queue when a job leaves it, to push the queued jobs behind it their new position
+   * (refreshQueuePositions). @default - no queue refresh
+   */
+  jobs?: JobRepository;
+  /** The deployed tier table, for the queue ETA's worker slots (as GET /backtests/{id} has it). @default TIER_SETTINGS */
+  tiers?: Readonly<Record<Tier, TierSettings>>;
 }
 
 /**
@@ -37,11 +46,14 @@ export function createProgressNotifierHandler(deps: ProgressNotifierDeps) {
   const logger = deps.logger ?? createLogger('notifier');
   const metrics = deps.metrics ?? createMetrics('notifier');
   const clock = deps.clock ?? systemClock;
-  const handleRecord = async (record: DynamoDBRecord): Promise<void> => {
+  // `movedTiers` collects the tiers whose queue moved in this batch (one set per invocation: local stacks may overlap them).
+  const handleRecord = (movedTiers: Set<Tier>) => async (record: DynamoDBRecord): Promise<void> => {
     const change = {
       oldJob: jobFromImage(record.dynamodb?.OldImage),
       newJob: jobFromImage(record.dynamodb?.NewImage),
     };
+    const moved = queueMovedTier(change);
+    if (moved) movedTiers.add(moved);
     const outcome = await notifyProgress(change, deps);
     recordPushes(metrics, outcome, change.newJob, clock.now());
     if (outcome.relevant) logger.debug('progress pushed', { jobId: change.newJob?.jobId, sent: outcome.sent, gone: outcome.gone });
@@ -50,9 +62,28 @@ export function createProgressNotifierHandler(deps: ProgressNotifierDeps) {
     .use(injectLambdaContext(logger, { logEvent: false }))
     .use(publishMetrics(metrics))
     .handler(async (event, context) => {
+      const movedTiers = new Set<Tier>();
       const processor = new BatchProcessor(EventType.DynamoDBStreams);
-      const response = await processPartialResponse(event, inJobOrder(event.Records, handleRecord), processor, { context, throwOnFullBatchFailure: false });
+      const response = await processPartialResponse(event, inJobOrder(event.Records, handleRecord(movedTiers)), processor, { context, throwOnFullBatchFailure: false });
       if (response.batchItemFailures.length > 0) logger.warn('pushes failed', { failed: response.batchItemFailures.length, errors: processor.errors.map(String) });
+      // After every record of the batch went out, so a job's own `running` (pushed above) is never followed by a
+      // refresh's `queued` from this batch; once per tier, however many of its jobs left the queue.
+      const jobs = deps.jobs;
+      if (jobs) {
+        await Promise.all(
+          [...movedTiers].map(async (tier) => {
+            try {
+              const refresh = await refreshQueuePositions(tier, { connections: deps.connections, push: deps.push, jobs, now: () => clock.now(), ...(deps.tiers ? { tiers: deps.tiers } : {}) });
+              recordPushes(metrics, { relevant: true, sent: refresh.sent, gone: refresh.gone }, undefined, clock.now());
+              if (refresh.failed > 0) logger.warn('queue refresh incomplete', { tier, ...refresh });
+              else logger.debug('queue refreshed', { tier, ...refresh });
+            } catch (error) {
+              // Advisory: the stream records are delivered; the next move of this queue refreshes it again.
+              logger.warn('queue refresh failed', { tier, error: String(error) });
+            }
+          }),
+        );
+      }
       return response;
     });
 }

@@ -1,5 +1,5 @@
-import { notifierDependencies } from '../shared/dependencies.ts';
+import { progressNotifierDependencies } from '../shared/dependencies.ts';
 import { createProgressNotifierHandler } from './progress-notifier-handler.ts';
 
 /** Lambda entry for the Jobs table stream. */
-export const handler = createProgressNotifierHandler(notifierDependencies());
+export const handler = createProgressNotifierHandler(progressNotifierDependencies());

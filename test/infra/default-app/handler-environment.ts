@@ -32,7 +32,7 @@ export const FACTORIES: Record<string, (env: NodeJS.ProcessEnv) => unknown> = {
   'Workers/Free': deps.workerDependencies,
   'Workers/Basic': deps.workerDependencies,
   'Workers/Pro': deps.workerDependencies,
-  'ProgressStream/Notifier': deps.notifierDependencies,
+  'ProgressStream/Notifier': deps.progressNotifierDependencies,
   'WebSocketApi/Authorizer': deps.authorizerDependencies,
   'WebSocketApi/Connect': deps.connectionDependencies,
   'WebSocketApi/Disconnect': deps.connectionDependencies,

@@ -134,6 +134,25 @@ export function describePermissions(): void {
       );
     });
 
+    it('the notifier only reads Jobs, for the queue refresh: GetItem on the table, Query on byQueueState; nothing on Users', () => {
+      const jobsId = logicalIdAt(synth.stateful, 'AWS::DynamoDB::Table', 'Tables/Jobs/');
+      const usersId = logicalIdAt(synth.stateful, 'AWS::DynamoDB::Table', 'Tables/Users/');
+      const grants = dynamoStatements(roleOfFunction(synth.service, 'ProgressStream/Notifier'))
+        // The stream read (GetRecords and friends, from the event source) is not the repository's.
+        .filter((s) => [s.Action].flat().every((a) => !/Stream|Records|ShardIterator/.test(a)))
+        .filter((s) => JSON.stringify(s.Resource).includes(jobsId) || JSON.stringify(s.Resource).includes(usersId))
+        .map((s) => ({ actions: [s.Action].flat().sort(), resource: JSON.stringify(s.Resource) }));
+      const on = (tableId: string, suffix = '') => expect.stringMatching(new RegExp(`${tableId}Arn\\w*"}${suffix ? `,"${suffix}"\\]\\]}` : ''}$`));
+
+      expect(grants).toHaveLength(2);
+      expect(grants).toEqual(
+        expect.arrayContaining([
+          { actions: ['dynamodb:GetItem'], resource: on(jobsId) },
+          { actions: ['dynamodb:Query'], resource: on(jobsId, '/index/byQueueState') },
+        ]),
+      );
+    });
+
     it('only the tier route may change Cognito user attributes, and only on the backtest user pool', () => {
       const poolId = logicalIdAt(synth.stateful, 'AWS::Cognito::UserPool', 'Auth/UserPool/');
       const writers = functionPaths().filter((path) => statementsGranting(synth.service, roleOfFunction(synth.service, path), 'cognito-idp:AdminUpdateUserAttributes').length > 0);

@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import type { Job } from '../../lambdas/core/job.ts';
+import { queueMovedTier, refreshQueuePositions } from '../../lambdas/core/use-cases/notify-progress.ts';
+import { submitBacktest } from '../../lambdas/core/use-cases/submit-backtest.ts';
+import { handleClientMessage } from '../../lambdas/core/use-cases/websocket-session.ts';
+import { principal, submitBody, world } from './support.ts';
+
+/** Four free-tier jobs of four users, one second apart (oldest first). */
+async function fourQueued(w: ReturnType<typeof world>): Promise<string[]> {
+  const ids: string[] = [];
+  for (const user of ['ann', 'bob', 'cat', 'dan']) {
+    ids.push((await submitBacktest(principal(user, 'free'), submitBody(), undefined, w)).jobId);
+    w.clock.advance(1000);
+  }
+  return ids;
+}
+
+const deps = (w: ReturnType<typeof world>) => ({ connections: w.connections, push: w.push, jobs: w.jobs, now: () => w.clock.now() });
+
+describe('queue position on the WebSocket', () => {
+  it('the subscribe snapshot of a queued job carries its queuePosition and etaSeconds', async () => {
+    const w = world();
+    const ids = await fourQueued(w);
+    await handleClientMessage(principal('dan', 'free'), 'c-dan', JSON.stringify({ action: 'subscribe', jobId: ids[3] }), w);
+    await handleClientMessage(principal('ann', 'free'), 'c-ann', JSON.stringify({ action: 'subscribe', jobId: ids[0] }), w);
+
+    const [dan, ann] = [w.push.to('c-dan')[0], w.push.to('c-ann')[0]] as { job: { queuePosition: number; etaSeconds: number } }[];
+    expect(dan.job.queuePosition).toBe(3);
+    expect(ann.job.queuePosition).toBe(0);
+    expect(dan.job.etaSeconds).toBeGreaterThanOrEqual(ann.job.etaSeconds);
+    expect(ann.job.etaSeconds).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a job leaving the queue moves the others up: their subscribers get the new position; jobs nobody watches get nothing', async () => {
+    const w = world();
+    const ids = await fourQueued(w);
+    await w.connections.subscribe('c-bob', ids[1], 0);
+    await w.connections.subscribe('c-dan', ids[3], 0);
+    await w.connections.subscribe('c-dan-2', ids[3], 0);
+    // ids[2] (cat) has no subscriber.
+
+    const before = (await w.jobs.get(ids[0]))!;
+    const claimed = await w.jobs.claim(ids[0], 1, new Date(w.clock.now()).toISOString());
+    expect(claimed.kind).toBe('claimed');
+    const after = (await w.jobs.get(ids[0]))!;
+    expect(queueMovedTier({ oldJob: before, newJob: after })).toBe('free');
+
+    const outcome = await refreshQueuePositions('free', deps(w));
+
+    expect(outcome).toEqual({ queued: 3, watched: 2, sent: 3, gone: 0, failed: 0 });
+    const bob = w.push.to('c-bob');
+    expect(bob).toHaveLength(1);
+    const bobJob = (await w.jobs.get(ids[1]))!;
+    expect(bob[0]).toMatchObject({ type: 'progress', jobId: ids[1], status: 'queued', progress: 0, message: bobJob.message, at: bobJob.updatedAt, queuePosition: 0 });
+    expect(bob[0].etaSeconds).toEqual(expect.any(Number));
+    expect(w.push.to('c-dan')).toEqual([expect.objectContaining({ jobId: ids[3], queuePosition: 2 })]);
+    expect(w.push.to('c-dan-2')).toEqual(w.push.to('c-dan'));
+    expect(w.push.sent.map((s) => (s.message as { jobId: string }).jobId)).not.toContain(ids[2]);
+    // The job that left is told by its own stream record, not by the refresh.
+    expect(w.push.sent.map((s) => (s.message as { jobId: string }).jobId)).not.toContain(ids[0]);
+  });
+
+  it('a later job moves up as each one ahead leaves: positions only decrease', async () => {
+    const w = world();
+    const ids = await fourQueued(w);
+    await w.connections.subscribe('c-dan', ids[3], 0);
+    for (const [i, id] of ids.slice(0, 3).entries()) {
+      await w.jobs.claim(id, 1, new Date(w.clock.now()).toISOString());
+      await refreshQueuePositions('free', deps(w));
+      expect(w.push.to('c-dan').at(-1)).toMatchObject({ queuePosition: 2 - i });
+    }
+    expect(w.push.to('c-dan').map((m) => m.queuePosition)).toEqual([2, 1, 0]);
+  });
+
+  it('skips subscribers whose token expired, deletes gone connections, and counts failed posts without throwing', async () => {
+    const w = world();
+    const ids = await fourQueued(w);
+    const nowSec = Math.floor(w.clock.now() / 1000);
+    await w.connections.subscribe('c-expired', ids[1], 0, nowSec - 1);
+    await w.connections.putConnection('c-gone', 'cat', 0);
+    await w.connections.subscribe('c-gone', ids[2], 0);
+    await w.connections.subscribe('c-flaky', ids[3], 0);
+    await w.connections.subscribe('c-ok', ids[3], 0);
+    w.push.gone.add('c-gone');
+    w.push.failing.add('c-flaky');
+
+    const outcome = await refreshQueuePositions('free', deps(w));
+
+    expect(outcome).toEqual({ queued: 4, watched: 2, sent: 1, gone: 1, failed: 1 });
+    expect(w.push.to('c-expired')).toEqual([]);
+    expect(await w.connections.getConnection('c-gone')).toBeUndefined();
+    expect(w.push.to('c-ok')).toEqual([expect.objectContaining({ jobId: ids[3], queuePosition: 3 })]);
+  });
+
+  it('reads at most the first `scan` queued jobs of the tier', async () => {
+    const w = world();
+    const ids = await fourQueued(w);
+    for (const [i, id] of ids.entries()) await w.connections.subscribe(`c${i}`, id, 0);
+    const outcome = await refreshQueuePositions('free', deps(w), 10, 2);
+    expect(outcome).toMatchObject({ queued: 2, watched: 2, sent: 2 });
+    expect(w.push.to('c3')).toEqual([]);
+  });
+
+  it('only a move into or out of the queue moves the queue: not a new job, not progress of a running one', () => {
+    const job = { jobId: 'j', tier: 'pro', status: 'queued', progress: 0, message: 'Queued' } as Job;
+    const running = { ...job, status: 'running' as const };
+    expect(queueMovedTier({ newJob: job })).toBeUndefined();
+    expect(queueMovedTier({ oldJob: running, newJob: { ...running, progress: 0.5 } })).toBeUndefined();
+    expect(queueMovedTier({ oldJob: job, newJob: { ...job, status: 'cancelled' } })).toBe('pro');
+    expect(queueMovedTier({ oldJob: job, newJob: { ...job, status: 'failed' } })).toBe('pro');
+    // A retry puts a crashed job back, ahead of the jobs queued after it: they move back.
+    expect(queueMovedTier({ oldJob: running, newJob: job })).toBe('pro');
+  });
+});
