@@ -62,10 +62,10 @@ export interface SubmitResponse {
  */
 export interface Stats {
   start: string; end: string; bars: number; trades: number;
-  equityFinal: number; equityPeak: number; returnPct: number; buyHoldReturnPct: number; cagrPct: number;
-  volatilityAnnPct: number; sharpe: number; sortino: number; calmar: number; maxDrawdownPct: number;
-  avgDrawdownPct: number; maxDrawdownDurationDays: number; winRatePct: number; bestTradePct: number;
-  worstTradePct: number; avgTradePct: number; profitFactor: number; expectancyPct: number; exposurePct: number;
+  equityFinal: number | null; equityPeak: number | null; returnPct: number | null; buyHoldReturnPct: number | null; cagrPct: number | null;
+  volatilityAnnPct: number | null; sharpe: number | null; sortino: number | null; calmar: number | null; maxDrawdownPct: number | null;
+  avgDrawdownPct: number | null; maxDrawdownDurationDays: number | null; winRatePct: number | null; bestTradePct: number | null;
+  worstTradePct: number | null; avgTradePct: number | null; profitFactor: number | null; expectancyPct: number | null; exposurePct: number | null;
 }
 
 export interface Trade {
@@ -76,7 +76,7 @@ export interface Trade {
   entryPrice: number;
   exitPrice: number;
   pnl: number;
-  returnPct: number;
+  returnPct: number | null;
 }
 
 export interface SweepRow {
@@ -112,8 +112,8 @@ export interface ResultSummaryView {
 export interface JobView {
   jobId: string;
   /** The owner (an admin may read other users' jobs). */
-  userId?: string;
-  creditsCharged?: number;
+  userId: string;
+  creditsCharged: number;
   tier: Tier;
   status: JobStatus;
   /** 0..1 */
@@ -196,7 +196,7 @@ export interface MeView {
 export interface ParamsJsonSchema {
   type: 'object';
   properties: Record<string, { type: 'integer' | 'number' | 'boolean'; default?: number | boolean; minimum?: number; maximum?: number; description?: string }>;
-  additionalProperties?: boolean;
+  additionalProperties: false;
   [key: string]: unknown;
 }
 

@@ -1,4 +1,4 @@
-import type { JobStatus, JobView } from '../../client/types.ts';
+import type { JobListItem, JobStatus, JobView } from '../../client/types.ts';
 import { CliError, EXIT, UsageError, explain } from '../errors.ts';
 import { jobsTable, jobText, percent, resultText } from '../format.ts';
 import type { Output } from '../output.ts';
@@ -80,7 +80,7 @@ export async function listCommand(options: ConnectionOptions & { status?: string
 
 export async function cancelCommand(jobId: string, options: ConnectionOptions, out: Output): Promise<number> {
   const session = await openSession(options, out);
-  let job: JobView;
+  let job: JobListItem;
   try {
     job = await session.api.cancel(jobId);
   } catch (error) {

@@ -16,7 +16,7 @@ function job(status: JobStatus, progress: number, at: number): JobView {
   return {
     jobId: 'j1', tier: 'pro', status, progress, message: `${status} ${Math.round(progress * 100)}`, attempts: 1, createdAt: t, updatedAt: t,
     request: { strategyId: 'sma-cross', params: {}, symbol: 'ORCL', timeframe: '1d', initialCash: 1e4, commission: 0, slippageBps: 0, sizing: 'all-in', fractional: false },
-    combinations: 1, links: { self: '/backtests/j1' },
+    combinations: 1, links: { self: '/backtests/j1' }, userId: 'u1', creditsCharged: 1,
   };
 }
 

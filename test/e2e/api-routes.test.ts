@@ -140,7 +140,7 @@ describe('API routes over HTTP', () => {
     expect(sweep.grid).toMatchObject({ params: ['fast', 'slow'], values: { fast: [5, 10, 20], slow: [30, 60, 90] } });
     const best = sweep.top[0];
     const cell = sweep.grid!.metric[[5, 10, 20].indexOf(best.params.fast as number) * 3 + [30, 60, 90].indexOf(best.params.slow as number)];
-    expect(cell).toBe(Number(best.stats.returnPct.toPrecision(6)));
+    expect(cell).toBe(Number(best.stats.returnPct!.toPrecision(6)));
 
     const other = await clientFor(user('other'));
     expect(((await other.sweep(jobId).catch((e: unknown) => e)) as ApiError).status).toBe(404);

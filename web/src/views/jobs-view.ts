@@ -87,7 +87,7 @@ export function jobsView(ctx: AppContext, signal: AbortSignal): HTMLElement {
       row.outcome,
       stats === undefined
         ? job.status === 'failed' && job.error !== undefined ? h('span', { class: 'neg', title: job.error.message }, job.error.code) : null
-        : [h('span', { class: stats.returnPct >= 0 ? 'pos' : 'neg' }, pct(stats.returnPct, 1)), h('span', { class: 'muted' }, ` · Sharpe ${num(stats.sharpe)}`)],
+        : [h('span', { class: stats.returnPct === null ? 'muted' : stats.returnPct >= 0 ? 'pos' : 'neg' }, pct(stats.returnPct, 1)), h('span', { class: 'muted' }, ` · Sharpe ${num(stats.sharpe)}`)],
     );
     if (isTerminal(job.status) || job.cancelRequested === true) {
       replace(row.action);
