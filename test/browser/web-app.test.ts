@@ -18,13 +18,16 @@ import { chromiumAvailable, launchChromium, screenshot, seriousViolations, switc
 const run = chromiumAvailable();
 
 /** Long enough to be seen running for several seconds on a loaded 2-core machine (~80M bar evaluations). */
+// Long enough to still be running while a test acts on it, on a quiet machine too: two years of 1-minute bars x
+// 5,000 combinations is about 1.1e9 bar evaluations, which the pro tier fans out in chunks (a daily-bar sweep under
+// the fan-out threshold now finishes in a second or two, too fast to cut its socket mid-run).
 const LONG_JOB: SubmitBody = {
   strategyId: 'sma-cross',
-  params: { fast: { from: 2, to: 81, step: 1 }, slow: { from: 100, to: 298, step: 4 } },
+  params: { fast: { from: 1, to: 50, step: 1 }, slow: { from: 51, to: 150, step: 1 } },
   symbol: 'SYNTH-WEB',
-  timeframe: '1d',
-  startDate: '1971-01-01',
-  endDate: '2025-06-30',
+  timeframe: '1m',
+  startDate: '2023-01-01',
+  endDate: '2024-12-31',
 };
 
 let stack: LocalStack;
@@ -328,7 +331,8 @@ describe.runIf(run)('the web app', SLOW, () => {
 
     // Four long jobs on the basic tier (concurrency 2): some wait, then all drain (cancelled to keep the run short).
     const customer = createApiClient({ baseUrl: stack.httpUrl, token: await stack.token({ userId: user('load'), tier: 'basic', admin: false }) });
-    const basicJob = { ...LONG_JOB, params: { fast: { from: 2, to: 41, step: 1 }, slow: { from: 100, to: 298, step: 8 } } };
+    // 1,000 combinations over the same bars: about 2.2e8 bar evaluations, fanned out in chunks on the basic queue.
+    const basicJob = { ...LONG_JOB, params: { fast: { from: 1, to: 40, step: 1 }, slow: { from: 51, to: 150, step: 4 } } };
     const ids: string[] = [];
     for (let i = 0; i < 4; i++) ids.push((await customer.submit({ ...basicJob, symbol: `SYNTH-OP${i}` })).jobId);
     await expect.poll(async () => Number(await waiting.textContent()) + Number(await inFlight.textContent()), { timeout: 15_000 }).toBeGreaterThanOrEqual(3);
