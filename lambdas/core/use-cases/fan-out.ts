@@ -7,6 +7,7 @@ import type { JobMessage, JobQueue } from '../ports/job-queue.ts';
 import { MAX_RECEIVE_COUNT } from '../tiers.ts';
 import { requestRangeMs, specFromRequest } from './backtest-spec.ts';
 import { recordThroughput, retryDelayWithJitter, toJobResult, unrecoverableError, type ProcessJobDeps, type ProcessOutcome } from './process-job.ts';
+import { RunWatch, type AbortReason } from './run-watch.ts';
 import { chunkRange } from './work-estimate.ts';
 
 /**
@@ -54,7 +55,6 @@ function fanOutMessage(job: Pick<Job, 'combinations' | 'chunks' | 'request'>, do
   return `Sweeping ${job.combinations} combinations on ${job.request.symbol} in ${job.chunks} chunks: ${done} done`;
 }
 
-type AbortReason = 'cancel' | 'lost' | 'timeout';
 
 /** One delivery of one chunk message. */
 export async function processChunk(message: JobMessage & { chunk: number }, attempt: number, deps: FanOutDeps): Promise<ProcessOutcome> {
@@ -171,71 +171,45 @@ export function decodeSlice(text: string): SweepSlice {
 
 /** One chunk's engine run with throttled progress, a cancel poll and the attempt's deadline. */
 class ChunkRun {
-  abortReason: AbortReason | undefined;
   /** Bars the engine was handed, once loaded. */
   bars: number | undefined;
   readonly #job: Job;
   readonly #chunk: number;
   readonly #deps: FanOutDeps;
-  readonly #controller = new AbortController();
-  readonly #timers: NodeJS.Timeout[] = [];
+  readonly #watch: RunWatch;
   #lastWriteAt = Number.NEGATIVE_INFINITY;
   #writing: Promise<void> | undefined;
-  #polling = false;
 
   constructor(job: Job, chunk: number, deps: FanOutDeps) {
     this.#job = job;
     this.#chunk = chunk;
     this.#deps = deps;
+    // A chunk is still ours while the job is not finished (chunks of one job run under many attempts at once).
+    this.#watch = new RunWatch({
+      jobs: deps.jobs, jobId: job.jobId, stillOurs: (stored) => !isTerminal(stored.status),
+      pollMs: deps.cancelPollMs ?? 500, deadline: deps.deadline, clock: deps.clock, onError: deps.onError,
+    });
+  }
+
+  get abortReason(): AbortReason | undefined {
+    return this.#watch.reason;
   }
 
   async execute(): Promise<SweepSlice> {
     const { request } = this.#job;
-    this.#startWatchers();
+    this.#watch.start();
     const { startMs, endMs } = requestRangeMs(request);
     const bars = await this.#deps.marketData.load(request.symbol, request.timeframe, startMs, endMs);
     if (this.abortReason) throw new Error(`aborted: ${this.abortReason}`);
     if (bars.length === 0) throw new UnrecoverableJobError('no_data', `No ${request.timeframe} bars for ${request.symbol} in the requested dates`);
     this.bars = bars.length;
     const { from, to } = chunkRange(this.#chunk, this.#job.chunks ?? 1, this.#job.combinations);
-    return runSweepSlice(bars, specFromRequest(request), from, to, { signal: this.#controller.signal, onProgress: (f) => this.#progress(f) });
+    return runSweepSlice(bars, specFromRequest(request), from, to, { signal: this.#watch.signal, onProgress: (f) => this.#progress(f) });
   }
 
   async stop(): Promise<void> {
-    for (const t of this.#timers) clearInterval(t);
-    this.#timers.length = 0;
+    this.#watch.stop();
     await this.#writing;
-  }
-
-  #abort(reason: AbortReason): void {
-    if (this.abortReason) return;
-    this.abortReason = reason;
-    this.#controller.abort(reason);
-  }
-
-  #startWatchers(): void {
-    const poll = setInterval(() => void this.#pollCancel(), this.#deps.cancelPollMs ?? 500);
-    poll.unref();
-    this.#timers.push(poll);
-    if (this.#deps.deadline !== undefined) {
-      const timer = setTimeout(() => this.#abort('timeout'), Math.max(0, this.#deps.deadline - this.#deps.clock.now()));
-      timer.unref();
-      this.#timers.push(timer);
-    }
-  }
-
-  async #pollCancel(): Promise<void> {
-    if (this.#polling || this.abortReason) return;
-    this.#polling = true;
-    try {
-      const job = await this.#deps.jobs.get(this.#job.jobId);
-      if (!job || isTerminal(job.status)) this.#abort('lost');
-      else if (job.cancelRequested) this.#abort('cancel');
-    } catch (error) {
-      this.#deps.onError?.(error, 'cancel poll failed');
-    } finally {
-      this.#polling = false;
-    }
   }
 
   #progress(fraction: number): void {
@@ -247,8 +221,8 @@ class ChunkRun {
     this.#writing = this.#deps.jobs
       .saveChunkProgress(this.#job.jobId, this.#chunk, fraction, isoNow(this.#deps.clock))
       .then(({ live, cancelRequested }) => {
-        if (!live) this.#abort('lost');
-        else if (cancelRequested) this.#abort('cancel');
+        if (!live) this.#watch.abort('lost');
+        else if (cancelRequested) this.#watch.abort('cancel');
       })
       .catch((error: unknown) => this.#deps.onError?.(error, 'chunk progress write failed'))
       .finally(() => {

@@ -12,6 +12,7 @@ import type { JobRepository, ThroughputSample } from '../ports/job-repository.ts
 import type { MarketData } from '../ports/market-data.ts';
 import { MAX_RECEIVE_COUNT, retryDelaySeconds, TIERS } from '../tiers.ts';
 import { requestRangeMs, specFromRequest } from './backtest-spec.ts';
+import { RunWatch, type AbortReason } from './run-watch.ts';
 
 /** Progress is written at most this often (plus the final value), so a long sweep writes ~4 items/s, not thousands. */
 export const PROGRESS_INTERVAL_MS = 250;
@@ -80,7 +81,6 @@ export interface AttemptReport {
   runMs?: number;
 }
 
-type AbortReason = 'cancel' | 'lost' | 'timeout';
 
 class AttemptTimeoutError extends Error {
   override name = 'AttemptTimeoutError';
@@ -221,24 +221,30 @@ function truncate(text: string, max = 1000): string {
 
 /** One attempt's engine run with its progress writer, cancel poll and deadline. */
 class AttemptRun {
-  abortReason: AbortReason | undefined;
   readonly #job: Job;
   readonly #attempt: number;
   readonly #deps: ProcessJobDeps;
   readonly #report: AttemptReport;
-  readonly #controller = new AbortController();
-  readonly #timers: NodeJS.Timeout[] = [];
+  readonly #watch: RunWatch;
   #lastWriteAt = Number.NEGATIVE_INFINITY;
   #written = 0;
   #pending: number | undefined;
   #writing: Promise<void> | undefined;
-  #polling = false;
 
   constructor(job: Job, attempt: number, deps: ProcessJobDeps, report: AttemptReport) {
     this.#job = job;
     this.#attempt = attempt;
     this.#deps = deps;
     this.#report = report;
+    // The attempt is still ours while the job runs on this attempt (a redelivery may have claimed the next one).
+    this.#watch = new RunWatch({
+      jobs: deps.jobs, jobId: job.jobId, stillOurs: (stored) => stored.status === 'running' && stored.attempts === attempt,
+      pollMs: deps.cancelPollMs ?? CANCEL_POLL_MS, deadline: deps.deadline, clock: deps.clock, onError: deps.onError,
+    });
+  }
+
+  get abortReason(): AbortReason | undefined {
+    return this.#watch.reason;
   }
 
   async execute(): Promise<BacktestResult & { provenance: RunProvenance }> {
@@ -252,7 +258,7 @@ class AttemptRun {
 
   async #execute(): Promise<BacktestResult & { provenance: RunProvenance }> {
     const { request } = this.#job;
-    this.#startWatchers();
+    this.#watch.start();
     const { startMs, endMs } = requestRangeMs(request);
     const bars = await this.#deps.marketData.load(request.symbol, request.timeframe, startMs, endMs);
     if (this.abortReason) throw this.#abortError();
@@ -261,7 +267,7 @@ class AttemptRun {
     }
     this.#report.bars = bars.length;
     const result = await runBacktest(bars, specFromRequest(request), {
-      signal: this.#controller.signal,
+      signal: this.#watch.signal,
       onProgress: (fraction) => this.#progress(fraction),
     });
     // Always write the last value the engine reported, so clients see 100 % before the result.
@@ -272,44 +278,12 @@ class AttemptRun {
 
   /** Stops the timers and waits for a progress write in flight, so nothing is written after the outcome. */
   async stop(): Promise<void> {
-    for (const t of this.#timers) clearInterval(t);
-    this.#timers.length = 0;
+    this.#watch.stop();
     await this.#writing;
   }
 
   #abortError(): Error {
     return this.abortReason === 'timeout' ? new AttemptTimeoutError('the attempt ran out of time') : new Error(`aborted: ${this.abortReason}`);
-  }
-
-  #abort(reason: AbortReason): void {
-    if (this.abortReason) return;
-    this.abortReason = reason;
-    this.#controller.abort(reason);
-  }
-
-  #startWatchers(): void {
-    const poll = setInterval(() => void this.#pollCancel(), this.#deps.cancelPollMs ?? CANCEL_POLL_MS);
-    poll.unref();
-    this.#timers.push(poll);
-    if (this.#deps.deadline !== undefined) {
-      const timer = setTimeout(() => this.#abort('timeout'), Math.max(0, this.#deps.deadline - this.#deps.clock.now()));
-      timer.unref();
-      this.#timers.push(timer);
-    }
-  }
-
-  async #pollCancel(): Promise<void> {
-    if (this.#polling || this.abortReason) return;
-    this.#polling = true;
-    try {
-      const job = await this.#deps.jobs.get(this.#job.jobId);
-      if (!job || job.status !== 'running' || job.attempts !== this.#attempt) this.#abort('lost');
-      else if (job.cancelRequested) this.#abort('cancel');
-    } catch (error) {
-      this.#deps.onError?.(error, 'cancel poll failed');
-    } finally {
-      this.#polling = false;
-    }
   }
 
   #progress(fraction: number): void {
@@ -336,8 +310,8 @@ class AttemptRun {
     this.#writing = this.#deps.jobs
       .saveProgress(this.#job.jobId, this.#attempt, fraction, message, isoNow(this.#deps.clock))
       .then(({ owned, cancelRequested }) => {
-        if (!owned) this.#abort('lost');
-        else if (cancelRequested) this.#abort('cancel');
+        if (!owned) this.#watch.abort('lost');
+        else if (cancelRequested) this.#watch.abort('cancel');
       })
       .catch((error: unknown) => {
         // A lost progress write is not worth failing a job for; the next one or the result will land.
