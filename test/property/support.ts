@@ -2,7 +2,7 @@ import { expect } from 'vitest';
 import type { HttpResult } from '../../lambdas/handlers/shared/http.ts';
 
 /** Runs per property: enough to hit every generator branch many times, few enough that the suite stays fast. */
-export const RUNS = 250;
+export const RUNS = Number(process.env.PROPERTY_RUNS ?? 250);
 
 /** Asserts an RFC 9457 problem in the 4xx range, with field paths when it is a validation error. */
 export function expectClientProblem(res: HttpResult): Record<string, unknown> {
