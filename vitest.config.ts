@@ -10,6 +10,9 @@ export default defineConfig({
     setupFiles: ['test/support/temp-dir-cleanup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // expect.poll waits on a condition (a browser page rendering a pushed update); vitest's 1 s default is a wall-clock
+    // bound that a loaded 2-core machine misses. The bound only stops a hang: a condition that never holds still fails.
+    expect: { poll: { timeout: 15_000 } },
     pool: 'forks',
     maxWorkers: 2,
   },
