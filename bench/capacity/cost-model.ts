@@ -4,20 +4,24 @@ import { TIERS, type Tier } from '../../lambdas/core/tiers.ts';
 export interface Prices {
   readOn: string;
   region: string;
-  lambda: { arm64GbSecond: number; requestPerMillion: number };
+  lambda: { arm64GbSecond: number; x86GbSecond: number; requestPerMillion: number };
   sqs: { standardRequestPerMillion: number };
   dynamodb: { onDemandWriteRequestUnitPerMillion: number; onDemandReadRequestUnitPerMillion: number; storageGbMonth: number; streamsReadByLambda: number };
   apiGatewayHttp: { requestPerMillion: number };
   apiGatewayWebSocket: { messagePerMillion: number; connectionMinutePerMillion: number };
   cloudWatch: { logsIngestedGb: number; logsStoredGbMonth: number; customMetricMonth: number; alarmMonth: number; dashboardMonth: number };
+  xRay: { tracesRecordedPerMillion: number };
   dataTransferOutGb: { usd: number };
   oldDesign: { ec2C7gLargeHour: number; ec2C7gLargeVcpus: number; ebsGp3GbMonth: number; elasticacheT4gSmallHour: number; supabaseProMonth: number };
 }
 
+/** The Lambda architectures AWS prices differently. */
+export type LambdaArchitecture = 'arm64' | 'x86_64';
+
 /** model-inputs.json: only the fields the cost arithmetic reads. */
 export interface CostInputs {
   usage: { sessionsPerUserPerDay: Record<Tier, number>; connectedMinutesPerUserPerDay: Record<Tier, number>; daysPerMonth: number };
-  lambda: { apiMemoryMb: number; apiDurationMs: number; notifierMemoryMb: number; notifierDurationMs: number; wsMemoryMb: number; wsDurationMs: number };
+  lambda: { architecture: LambdaArchitecture; apiMemoryMb: number; apiDurationMs: number; notifierMemoryMb: number; notifierDurationMs: number; wsMemoryMb: number; wsDurationMs: number };
   perJob: {
     httpRequests: number;
     submitWriteUnits: number;
@@ -34,11 +38,14 @@ export interface CostInputs {
     subscribersPerJob: number;
     wsMessageKb: number;
     httpResponseKb: number;
-    sqsRequests: number;
+    /** The job message's size on the tier queue: send and receive are billed per 64 KB of it, delete once. */
+    sqsMessageKb: number;
   };
   perSession: { lambdaInvocations: number; writeUnits: number; wsMessages: number };
   logs: { workerBytesPerJob: number; apiBytesPerRequest: number; accessLogBytesPerRequest: number; notifierBytesPerInvocation: number; wsBytesPerInvocation: number; retentionMonths: number };
   fixed: { customMetrics: number; alarms: number; dashboards: number; queues: number; esmPollersPerQueue: number; longPollSeconds: number };
+  /** X-Ray sampling of the functions' active tracing, and how many HTTP route functions a job's requests reach. */
+  tracing: { reservoirPerSecond: number; fixedRate: number; httpApiFunctionsPerJob: number };
   oldDesign: { apiVms: number; spareWorkerVms: number; ebsGbPerVm: number; redisNodes: number };
 }
 
@@ -80,6 +87,30 @@ export function progressWritesPerJob(runMs: number, intervalMs: number): number 
 export const writeUnits = (kb: number): number => Math.max(1, Math.ceil(kb));
 /** Read units of one eventually consistent read of `kb` kilobytes (4 KB each, rounded up, halved). */
 export const eventualReadUnits = (kb: number): number => Math.max(1, Math.ceil(kb / 4)) / 2;
+/** SQS requests one send or receive of a `kb` payload is billed as: one per 64 KB chunk. */
+export const sqsRequestUnits = (kb: number): number => Math.max(1, Math.ceil(kb / 64));
+/** API Gateway WebSocket messages one `kb` message is metered as: one per 32 KB (a 33 KB message is two). */
+export const webSocketMessageUnits = (kb: number): number => Math.max(1, Math.ceil(kb / 32));
+/** API Gateway HTTP API requests one call is metered as: one per 512 KB. */
+export const httpApiRequestUnits = (kb: number): number => Math.max(1, Math.ceil(kb / 512));
+/** Lambda bills each invocation's duration rounded up to the next millisecond. */
+export const billedLambdaMs = (ms: number): number => Math.max(1, Math.ceil(ms));
+
+/** The GB-second price of the architecture the functions run on. */
+export function gbSecondPrice(prices: Prices, architecture: LambdaArchitecture): number {
+  return architecture === 'arm64' ? prices.lambda.arm64GbSecond : prices.lambda.x86GbSecond;
+}
+
+/**
+ * Traces X-Ray records for `invocations` spread evenly over `functions` functions and `seconds`: each function's
+ * first request of a second (the reservoir), then `fixedRate` of the rest. An even spread is the upper bound (the
+ * per-second count is concave in the load, so bunching traffic into busy hours records fewer), hence the dear case.
+ */
+export function tracesRecorded(invocations: number, functions: number, seconds: number, tracing: Pick<CostInputs['tracing'], 'reservoirPerSecond' | 'fixedRate'>): number {
+  if (invocations <= 0 || functions <= 0) return 0;
+  const reservoir = Math.min(invocations, functions * seconds * tracing.reservoirPerSecond);
+  return reservoir + tracing.fixedRate * (invocations - reservoir);
+}
 
 /**
  * A month of the serverless design, line by line. Quantities are per month; each line's price comes from `prices`.
@@ -89,27 +120,34 @@ export const eventualReadUnits = (kb: number): number => Math.max(1, Math.ceil(k
 export function monthlyCost(tiers: Record<Tier, TierMonth>, inputs: CostInputs, prices: Prices): CostReport {
   const p = inputs.perJob;
   const days = inputs.usage.daysPerMonth;
+  const seconds = days * 86_400;
   let jobs = 0;
   let workerGbS = 0;
   let progressWrites = 0;
   let sessions = 0;
   let connectionMinutes = 0;
+  let traces = 0;
   for (const tier of TIERS) {
     const t = tiers[tier];
     jobs += t.jobs;
+    traces += tracesRecorded(t.jobs, 1, seconds, inputs.tracing); // one worker function per tier
     workerGbS += t.jobs * (t.billedMsPerJob / 1000) * (t.workerMemoryMb / MB_PER_GB);
     progressWrites += t.jobs * progressWritesPerJob(t.runMsPerJob, p.progressIntervalMs);
     sessions += t.users * inputs.usage.sessionsPerUserPerDay[tier] * days;
     connectionMinutes += t.users * inputs.usage.connectedMinutesPerUserPerDay[tier] * days;
   }
-  // Every write to a job row becomes a stream record the notifier sees: claim, progress, result.
-  const streamRecords = progressWrites + 2 * jobs;
+  // Every write to a job row becomes a stream record the notifier is invoked for (INSERT and MODIFY): the submit's
+  // insert, the claim, progress, the result. The insert reaches nobody: the client subscribes after submit returns.
+  const streamRecords = progressWrites + 3 * jobs;
+  const pushedRecords = progressWrites + 2 * jobs;
   const notifierInvocations = streamRecords / p.notifierRecordsPerInvocation;
   const httpRequests = jobs * p.httpRequests;
-  const wsInvocations = sessions * inputs.perSession.lambdaInvocations + jobs; // + one subscribe message per job
-  const outboundMessages = streamRecords * p.subscribersPerJob + jobs; // progress pushes + the subscribe snapshot
+  const sessionInvocations = sessions * inputs.perSession.lambdaInvocations; // authorizer, $connect, $disconnect
+  const wsInvocations = sessionInvocations + jobs; // + one subscribe message per job
+  const outboundMessages = pushedRecords * p.subscribersPerJob + jobs; // progress pushes + the subscribe snapshot
   const inboundMessages = jobs + sessions * inputs.perSession.wsMessages;
-  const wsMessages = outboundMessages + inboundMessages;
+  // Metered per 32 KB: a push or snapshot of wsMessageKb counts webSocketMessageUnits; subscribe messages are small.
+  const wsMessages = outboundMessages * webSocketMessageUnits(p.wsMessageKb) + inboundMessages;
 
   const writes =
     jobs * (p.submitWriteUnits + p.claimWriteUnits + writeUnits(p.resultItemKb) + p.subscribeWriteUnits) +
@@ -120,12 +158,22 @@ export function monthlyCost(tiers: Record<Tier, TierMonth>, inputs: CostInputs, 
 
   const f = inputs.fixed;
   const idlePolls = f.queues * f.esmPollersPerQueue * ((HOURS_PER_MONTH * 3600) / f.longPollSeconds);
-  const sqsRequests = jobs * p.sqsRequests + idlePolls;
+  // Send and receive carry the message (billed per 64 KB chunk); the delete is one request.
+  const sqsRequests = jobs * (2 * sqsRequestUnits(p.sqsMessageKb) + 1) + idlePolls;
 
-  const apiGbS = httpRequests * (inputs.lambda.apiDurationMs / 1000) * (inputs.lambda.apiMemoryMb / MB_PER_GB);
-  const notifierGbS = notifierInvocations * (inputs.lambda.notifierDurationMs / 1000) * (inputs.lambda.notifierMemoryMb / MB_PER_GB);
-  const wsGbS = wsInvocations * (inputs.lambda.wsDurationMs / 1000) * (inputs.lambda.wsMemoryMb / MB_PER_GB);
+  const lam = inputs.lambda;
+  const apiGbS = httpRequests * (billedLambdaMs(lam.apiDurationMs) / 1000) * (lam.apiMemoryMb / MB_PER_GB);
+  const notifierGbS = notifierInvocations * (billedLambdaMs(lam.notifierDurationMs) / 1000) * (lam.notifierMemoryMb / MB_PER_GB);
+  const wsGbS = wsInvocations * (billedLambdaMs(lam.wsDurationMs) / 1000) * (lam.wsMemoryMb / MB_PER_GB);
   const lambdaRequests = jobs + httpRequests + notifierInvocations + wsInvocations;
+  const gbSecond = gbSecondPrice(prices, lam.architecture);
+  const httpApiRequests = httpRequests * httpApiRequestUnits(p.httpResponseKb);
+
+  traces +=
+    tracesRecorded(httpRequests, inputs.tracing.httpApiFunctionsPerJob, seconds, inputs.tracing) +
+    tracesRecorded(notifierInvocations, 1, seconds, inputs.tracing) +
+    tracesRecorded(sessionInvocations, inputs.perSession.lambdaInvocations, seconds, inputs.tracing) +
+    tracesRecorded(jobs, 1, seconds, inputs.tracing); // the WebSocket message function (subscribe)
 
   const l = inputs.logs;
   const logGb =
@@ -139,15 +187,15 @@ export function monthlyCost(tiers: Record<Tier, TierMonth>, inputs: CostInputs, 
 
   const perMillion = (n: number, usd: number): number => (n / 1e6) * usd;
   const lines: CostLine[] = [
-    { service: 'Lambda', item: 'worker compute', quantity: workerGbS, unit: 'GB-s', usd: workerGbS * prices.lambda.arm64GbSecond },
-    { service: 'Lambda', item: 'API, notifier, WebSocket compute', quantity: apiGbS + notifierGbS + wsGbS, unit: 'GB-s', usd: (apiGbS + notifierGbS + wsGbS) * prices.lambda.arm64GbSecond },
+    { service: 'Lambda', item: `worker compute (${lam.architecture})`, quantity: workerGbS, unit: 'GB-s', usd: workerGbS * gbSecond },
+    { service: 'Lambda', item: 'API, notifier, WebSocket compute', quantity: apiGbS + notifierGbS + wsGbS, unit: 'GB-s', usd: (apiGbS + notifierGbS + wsGbS) * gbSecond },
     { service: 'Lambda', item: 'requests (all functions)', quantity: lambdaRequests, unit: 'requests', usd: perMillion(lambdaRequests, prices.lambda.requestPerMillion) },
     { service: 'SQS', item: 'send, receive, delete + idle long polls', quantity: sqsRequests, unit: 'requests', usd: perMillion(sqsRequests, prices.sqs.standardRequestPerMillion) },
     { service: 'DynamoDB', item: 'writes (submit, claim, progress, result, sockets)', quantity: writes, unit: 'WRU', usd: perMillion(writes, prices.dynamodb.onDemandWriteRequestUnitPerMillion) },
     { service: 'DynamoDB', item: 'reads (submit, result, notifier lookups)', quantity: reads, unit: 'RRU', usd: perMillion(reads, prices.dynamodb.onDemandReadRequestUnitPerMillion) },
     { service: 'DynamoDB', item: 'stream reads by the notifier trigger', quantity: streamRecords, unit: 'records', usd: streamRecords * prices.dynamodb.streamsReadByLambda },
     { service: 'DynamoDB', item: "storage (a month's jobs)", quantity: storageGb, unit: 'GB-month', usd: storageGb * prices.dynamodb.storageGbMonth },
-    { service: 'API Gateway', item: 'HTTP API requests', quantity: httpRequests, unit: 'requests', usd: perMillion(httpRequests, prices.apiGatewayHttp.requestPerMillion) },
+    { service: 'API Gateway', item: 'HTTP API requests', quantity: httpApiRequests, unit: 'requests', usd: perMillion(httpApiRequests, prices.apiGatewayHttp.requestPerMillion) },
     { service: 'API Gateway', item: 'WebSocket messages (both ways)', quantity: wsMessages, unit: 'messages', usd: perMillion(wsMessages, prices.apiGatewayWebSocket.messagePerMillion) },
     { service: 'API Gateway', item: 'WebSocket connection minutes', quantity: connectionMinutes, unit: 'minutes', usd: perMillion(connectionMinutes, prices.apiGatewayWebSocket.connectionMinutePerMillion) },
     { service: 'CloudWatch', item: 'logs ingested + stored', quantity: logGb, unit: 'GB', usd: logGb * (prices.cloudWatch.logsIngestedGb + prices.cloudWatch.logsStoredGbMonth * l.retentionMonths) },
@@ -158,6 +206,7 @@ export function monthlyCost(tiers: Record<Tier, TierMonth>, inputs: CostInputs, 
       unit: 'each',
       usd: f.customMetrics * prices.cloudWatch.customMetricMonth + f.alarms * prices.cloudWatch.alarmMonth + f.dashboards * prices.cloudWatch.dashboardMonth,
     },
+    { service: 'X-Ray', item: 'traces recorded (active tracing, default sampling)', quantity: traces, unit: 'traces', usd: perMillion(traces, prices.xRay.tracesRecordedPerMillion) },
     { service: 'Data transfer', item: 'out to the internet', quantity: transferGb, unit: 'GB', usd: transferGb * prices.dataTransferOutGb.usd },
   ];
   const totalUsd = lines.reduce((s, x) => s + x.usd, 0);
