@@ -13,6 +13,7 @@ import { documentClient } from '../../lambdas/adapters/dynamodb-document-client.
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/emulators.ts';
 import { emulatorEndpoints, freshPrefix } from '../support/emulator-env.ts';
 import { ApiClient, SocketClient, until } from './support/clients.ts';
+import { terminalMessageFor } from './support/fault-run.ts';
 import { LONG_SWEEP, SHORT_SWEEP } from './support/requests.ts';
 import { TIER_SETTINGS } from '../../lambdas/core/tiers.ts';
 import { stackFileOf, writeStackFile } from '../../local/stack-file.ts';
@@ -61,7 +62,8 @@ afterAll(async () => {
 });
 
 describe('a job from submit to result', () => {
-  it('streams a snapshot, non-decreasing progress and the terminal status, and is readable over HTTP', async () => {
+  // The sweep alone took 27 s of the default 30 in a loaded full run: the timeouts here only bound a hang.
+  it('streams a snapshot, non-decreasing progress and the terminal status, and is readable over HTTP', { timeout: 180_000 }, async () => {
     const { api, token } = await clientFor(user('ann'), 'pro');
     const socket = await socketFor(token);
 
@@ -73,7 +75,7 @@ describe('a job from submit to result', () => {
 
     const snapshot = await socket.waitFor((m) => m.type === 'snapshot');
     expect(snapshot.job.jobId).toBe(jobId);
-    const last = await socket.waitFor((m) => m.type === 'progress' && m.status === 'succeeded', 30_000);
+    const last = await socket.waitFor((m) => m.type === 'progress' && m.status === 'succeeded', 120_000);
 
     const updates = socket.messages.filter((m) => m.type === 'progress' && m.jobId === jobId);
     // No assertion that the snapshot comes first: subscribe stores the subscription before reading the job, so a
@@ -99,7 +101,7 @@ describe('a job from submit to result', () => {
     const page = await api.call('GET', '/backtests?limit=1');
     expect(page.body.items).toHaveLength(1);
     expect(page.body.nextCursor).toEqual(expect.any(String));
-    await api.waitFor(second.body.jobId, (j) => j.status === 'succeeded');
+    await api.waitFor(second.body.jobId, (j) => j.status === 'succeeded', 60_000);
   });
 });
 
@@ -113,7 +115,7 @@ describe('authentication and ownership', () => {
     await expect(SocketClient.open(stack.wsUrl, 'not-a-token')).rejects.toThrow('status 401');
   });
 
-  it("hides another user's job: 404 over HTTP, not_found over the WebSocket", async () => {
+  it("hides another user's job: 404 over HTTP, not_found over the WebSocket", { timeout: 120_000 }, async () => {
     const owner = await clientFor(user('own'), 'basic');
     const other = await clientFor(user('oth'), 'basic');
     const jobId = (await owner.api.submit(SHORT_SWEEP)).body.jobId;
@@ -123,7 +125,7 @@ describe('authentication and ownership', () => {
     const socket = await socketFor(other.token);
     socket.send({ action: 'subscribe', jobId });
     expect(await socket.waitFor((m) => m.type === 'error')).toEqual({ type: 'error', code: 'not_found', jobId });
-    await owner.api.waitFor(jobId, (j) => j.status === 'succeeded');
+    await owner.api.waitFor(jobId, (j) => j.status === 'succeeded', 60_000);
     expect(socket.messages.filter((m) => m.jobId === jobId && m.type !== 'error')).toEqual([]);
   });
 });
@@ -162,7 +164,7 @@ describe('npm run token without --tier', () => {
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('carries the tier an admin stored for the user; --tier still wins; free when none is stored or no stack runs', async () => {
+  it('carries the tier an admin stored for the user; --tier still wins; free when none is stored or no stack runs', { timeout: 120_000 }, async () => {
     const promoted = user('tok');
     const admin = await clientFor(user('adm'), 'free', true);
     expect((await admin.api.call('PUT', `/admin/users/${promoted}/tier`, { tier: 'pro' })).status).toBe(200);
@@ -180,7 +182,7 @@ describe('npm run token without --tier', () => {
     const api = new ApiClient(stack.httpUrl, fromStack.token);
     const submitted = await api.submit(SHORT_SWEEP);
     expect(submitted.body).toMatchObject({ status: 'queued', tier: 'pro' });
-    await api.waitFor(submitted.body.jobId, (j) => j.status === 'succeeded');
+    await api.waitFor(submitted.body.jobId, (j) => j.status === 'succeeded', 60_000);
   });
 
   it('refuses to guess when the stack in the stack file does not answer', async () => {
@@ -192,13 +194,13 @@ describe('npm run token without --tier', () => {
 });
 
 describe('tiers, the admin view and cancellation', () => {
-  it('keeps a third pro job queued behind two running ones, shows it in GET /admin/queues, and cancels queued and running jobs', async () => {
+  it('keeps a third pro job queued behind two running ones, shows it in GET /admin/queues, and cancels queued and running jobs', { timeout: 180_000 }, async () => {
     const pro = await clientFor(user('pro'), 'pro');
     const admin = await clientFor(user('adm'), 'free', true);
     const first = (await pro.api.submit(LONG_SWEEP)).body.jobId;
     const second = (await pro.api.submit(LONG_SWEEP)).body.jobId;
-    await pro.api.waitFor(first, (j) => j.status === 'running');
-    await pro.api.waitFor(second, (j) => j.status === 'running');
+    await pro.api.waitFor(first, (j) => j.status === 'running', 60_000);
+    await pro.api.waitFor(second, (j) => j.status === 'running', 60_000);
     const third = await pro.api.submit(LONG_SWEEP);
     expect(third.body.tier).toBe('pro');
 
@@ -219,9 +221,9 @@ describe('tiers, the admin view and cancellation', () => {
 
     expect((await pro.api.call('DELETE', `/backtests/${first}`)).status).toBe(202);
     expect((await pro.api.call('DELETE', `/backtests/${second}`)).status).toBe(202);
-    const cancelled = await pro.api.waitFor(first, (j) => j.status !== 'running' && j.status !== 'queued', 15_000);
+    const cancelled = await pro.api.waitFor(first, (j) => j.status !== 'running' && j.status !== 'queued', 60_000);
     expect(cancelled).toMatchObject({ status: 'cancelled', error: { code: 'cancelled' } });
-    await pro.api.waitFor(second, (j) => j.status === 'cancelled', 15_000);
+    await pro.api.waitFor(second, (j) => j.status === 'cancelled', 60_000);
     // A finished job cannot be cancelled again.
     expect((await pro.api.call('DELETE', `/backtests/${first}`)).status).toBe(409);
     // The cancelled queued job is never picked up: its message is consumed without running it.
@@ -229,31 +231,42 @@ describe('tiers, the admin view and cancellation', () => {
       const again = await admin.api.call('GET', '/admin/queues');
       const p = again.body.tiers.find((t: { tier: string }) => t.tier === 'pro');
       return p.waiting === 0 && p.inFlight === 0;
-    }, 10_000, 'pro queue drained');
+    }, 60_000, 'pro queue drained');
     expect((await pro.api.get(third.body.jobId)).body.status).toBe('cancelled');
   });
 });
 
 describe('WebSocket connection lifecycle', () => {
-  it('removes a connection on close, and one that vanished without $disconnect after PostToConnection answers 410', async () => {
+  const STALE_ID = 'Stale0Conn1d=';
+
+  it('removes a connection on close, and one that vanished without $disconnect after PostToConnection answers 410', { timeout: 120_000 }, async () => {
     const wsUser = user('ws');
     const { api, token } = await clientFor(wsUser, 'basic');
     const live = await socketFor(token);
     const liveId = stack.connectionIds().at(-1)!;
     expect(await connections.getConnection(liveId)).toMatchObject({ userId: wsUser });
 
-    const jobId = (await api.submit(SHORT_SWEEP)).body.jobId;
-    // A connection whose socket is gone but whose $disconnect never ran (e.g. the function failed): only the 410 tells.
-    const staleId = 'Stale0Conn1d=';
-    await connections.putConnection(staleId, 'ws-user', Date.now());
-    await connections.subscribe(staleId, jobId, Date.now());
-    live.send({ action: 'subscribe', jobId });
-    await live.waitFor((m) => m.type === 'progress' && m.status === 'succeeded', 20_000);
+    // The short job can finish within the few writes below. With the stream mapping held, every change of the job is
+    // delivered after both subscriptions exist, so the notifier's push to the stale connection (the 410) is certain.
+    stack.testHooks.pauseStreamPoller();
+    let jobId: string;
+    try {
+      jobId = (await api.submit(SHORT_SWEEP)).body.jobId;
+      // A connection whose socket is gone but whose $disconnect never ran (e.g. the function failed): only the 410 tells.
+      await connections.putConnection(STALE_ID, 'ws-user', Date.now());
+      await connections.subscribe(STALE_ID, jobId, Date.now());
+      live.send({ action: 'subscribe', jobId });
+      await live.waitFor((m) => m.type === 'snapshot' && m.job?.jobId === jobId, 30_000);
+    } finally {
+      stack.testHooks.resumeStreamPoller();
+    }
+    // The end reaches the live connection as a push, or in its snapshot if the job had already finished.
+    await live.waitFor((m) => terminalMessageFor(m, jobId) === 'succeeded', 60_000);
 
-    await until(async () => (await connections.getConnection(staleId)) === undefined, 5_000, 'stale connection deleted');
-    expect(await connections.subscribers(jobId)).not.toContain(staleId);
+    await until(async () => (await connections.getConnection(STALE_ID)) === undefined, 30_000, 'stale connection deleted');
+    expect(await connections.subscribers(jobId)).not.toContain(STALE_ID);
 
     await live.close();
-    await until(async () => (await connections.getConnection(liveId)) === undefined, 5_000, 'closed connection deleted');
+    await until(async () => (await connections.getConnection(liveId)) === undefined, 30_000, 'closed connection deleted');
   });
 });
