@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
-import { DEFAULT_WORKER_THREADS, REPO_ROOT } from '../local/stack.ts';
+import { defaultWorkerThreads, REPO_ROOT } from '../local/stack.ts';
 import { readLocalConfig } from '../local/config.ts';
 import { loadOrCreateKeys, signToken, type LocalKeys } from '../local/keys.ts';
 import { readStackFile } from '../local/stack-file.ts';
@@ -212,6 +212,14 @@ async function listAll(httpUrl: string, user: SimUser): Promise<JobView[]> {
   return out;
 }
 
+/** The worker threads `npm start` will run with this environment: one shared pool (a number), or a pool per tier. */
+function plannedThreads(): number | Record<Tier, number> {
+  const configured = readLocalConfig().LOCAL_WORKER_THREADS;
+  if (configured === undefined) return defaultWorkerThreads();
+  if (typeof configured === 'number') return configured;
+  return { free: configured.free ?? 1, basic: configured.basic ?? 1, pro: configured.pro ?? 1 };
+}
+
 async function main(): Promise<void> {
   const options = readOptions();
   const random = seededRandom(options.seed);
@@ -220,8 +228,8 @@ async function main(): Promise<void> {
   let calibration: Calibration | undefined;
   if (options.scenario !== undefined) {
     // Before the stack starts, so the measurement has the machine to itself (apart from other users of it).
-    const planned = { ...DEFAULT_WORKER_THREADS, ...readLocalConfig().LOCAL_WORKER_THREADS };
-    const threadCount = options.useRunning ? Number.POSITIVE_INFINITY : TIERS.reduce((n, t) => n + planned[t], 0);
+    const planned = plannedThreads();
+    const threadCount = options.useRunning ? Number.POSITIVE_INFINITY : typeof planned === 'number' ? planned : TIERS.reduce((n, t) => n + planned[t], 0);
     console.log('Measuring the job mix on the engine (a few seconds of one core)...');
     calibration = await calibrate(options.scenario, threadCount, seededRandom(options.seed + 1));
     console.log(
@@ -230,13 +238,13 @@ async function main(): Promise<void> {
     );
   }
   let stack: StackProcess | undefined;
-  let threads: Record<Tier, number> | undefined;
+  let threads: number | Record<Tier, number> | undefined;
   let info = options.useRunning ? readStackFile() : undefined;
   if (options.useRunning && info === undefined) throw new LoadOptionsError('--use-running: no running `npm start` found (.local/stack.json)');
   if (info !== undefined) {
     console.log(`Using the running stack at ${info.httpUrl}`);
   } else {
-    threads = { ...DEFAULT_WORKER_THREADS, ...readLocalConfig().LOCAL_WORKER_THREADS };
+    threads = plannedThreads();
     console.log('Starting `npm start` on free ports in a child process...');
     stack = await startStackProcess({ cwd: REPO_ROOT, stackFile: join(tmpdir(), `backtest-load-${run}.json`), env: { HTTP_PORT: '0', WS_PORT: '0', LOG_LEVEL: 'ERROR' } });
     info = stack.info;
@@ -277,7 +285,7 @@ async function main(): Promise<void> {
       );
     }
     const every = (t: Tier): string => (options.scenario ? `${options.scenario.intervalSeconds.min}-${options.scenario.intervalSeconds.max} s (kept with p ${calibration!.submitProbability.toFixed(2)})` : `${options.everyMs[t] / 1000} s`);
-    const perTier = TIERS.map((t) => `${t} ${options.users[t]} users x 1 job / ${every(t)} (maxConcurrency ${concurrency[t]}${threads ? `, ${threads[t]} thread${threads[t] > 1 ? 's' : ''}` : ''})`);
+    const perTier = TIERS.map((t) => `${t} ${options.users[t]} users x 1 job / ${every(t)} (maxConcurrency ${concurrency[t]}${threads !== undefined && typeof threads !== 'number' ? `, ${threads[t]} thread${threads[t] > 1 ? 's' : ''}` : ''})`);
     console.log(`${users.length} users connected. Submitting for ${options.durationMs / 1000} s, ${options.scenario ? `scenario ${options.scenario.name}` : `sweeps ${Math.round(options.sweepShare * 100)} %`}:\n  ${perTier.join('\n  ')}`);
 
     const loads: number[] = [];
@@ -397,7 +405,7 @@ function report(input: {
   timedOut: boolean;
   wsErrors: number;
   concurrency: Record<Tier, number>;
-  threads: Record<Tier, number> | undefined;
+  threads: number | Record<Tier, number> | undefined;
   clientLagP99Ms: number;
   submitLatencies: number[];
   calibration: Calibration | undefined;
@@ -440,7 +448,8 @@ function report(input: {
   const retried = all.filter((j) => (j.view?.attempts ?? 0) > 1);
   const allDelays = summarize(all.flatMap((j) => j.delaysMs));
   const loads = input.loads.length > 0 ? input.loads : [loadavg()[0]];
-  const threads = input.threads ? TIERS.map((t) => `${t} ${input.threads![t]}`).join(', ') : 'as the running stack has them';
+  const threads =
+    input.threads === undefined ? 'as the running stack has them' : typeof input.threads === 'number' ? `${input.threads} shared by the tiers, pro first` : TIERS.map((t) => `${t} ${(input.threads as Record<Tier, number>)[t]}`).join(', ');
 
   console.log(`
 Load run: ${users.length} users, ${all.length} jobs accepted over ${seconds(input.submitMs)} s (schedule ${input.options.durationMs / 1000} s), all done after ${seconds(input.wall)} s${input.timedOut ? ' (HARD TIMEOUT reached)' : ''}

@@ -16,11 +16,16 @@ const schema = z.object({
   WS_PORT: port.default(3001),
   DATA_DIR: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT', 'CRITICAL']).optional(),
-  /** Worker threads per tier, e.g. `free=1,basic=1,pro=2`. */
-  LOCAL_WORKER_THREADS: tierCounts.optional(),
+  /**
+   * Worker threads: a number (default: one per core) for one pool the tiers share, pro first; or per tier, e.g.
+   * `free=1,basic=1,pro=2`, for a pool each that the other tiers never use (as on AWS).
+   */
+  LOCAL_WORKER_THREADS: z
+    .union([z.string().regex(/^\d+$/).transform(Number).pipe(z.number().int().min(1).max(64)), tierCounts], { error: 'must be a number of threads (e.g. 2) or per tier (e.g. free=1,basic=1,pro=2)' })
+    .optional(),
   /** maxConcurrency per tier, e.g. `free=2,basic=5,pro=10` (the CDK context `concurrency.<tier>` locally). */
   LOCAL_CONCURRENCY: tierCounts.optional(),
-  /** Nice value of the worker threads on Linux, 0-19 (default 10): backtests yield the CPU to the gateways. */
+  /** Nice value of the worker threads on Linux, 0-19 (default 10): backtests yield the CPU to the gateways (per-tier pools: pro's; basic +3, free +6). */
   LOCAL_WORKER_NICE: z.coerce.number().int().min(0).max(19).optional(),
   /**
    * Worker invocations run at once per thread (default 1): each tier's poller takes at most max(2, threads x this)
@@ -38,7 +43,8 @@ export function readLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConf
     throw new LocalConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
   }
   for (const key of ['LOCAL_WORKER_THREADS', 'LOCAL_CONCURRENCY'] as const) {
-    for (const tier of Object.keys(parsed.data[key] ?? {})) {
+    const value = parsed.data[key];
+    for (const tier of typeof value === 'object' ? Object.keys(value) : []) {
       if (!(TIERS as readonly string[]).includes(tier)) throw new LocalConfigError(`${key}: unknown tier ${tier}`);
     }
   }

@@ -86,7 +86,12 @@ function installShutdown(stack: LocalStack): void {
 }
 
 function printReady(stack: LocalStack, ms: number): void {
-  const tiers = TIERS.map((t) => `${t} ${stack.tiers[t].maxConcurrency} (${stack.workerThreads[t]} thread${stack.workerThreads[t] > 1 ? 's' : ''})`).join(', ');
+  const threads = stack.workerThreads;
+  const plural = (n: number): string => `${n} thread${n === 1 ? '' : 's'}`;
+  const tiers =
+    typeof threads === 'number'
+      ? `free ${stack.tiers.free.maxConcurrency}, basic ${stack.tiers.basic.maxConcurrency}, pro ${stack.tiers.pro.maxConcurrency} on ${plural(threads)} shared (${stack.workerSlots === Number.POSITIVE_INFINITY ? 'no cap' : `${stack.workerSlots} at once`}, pro first)`
+      : TIERS.map((t) => `${t} ${stack.tiers[t].maxConcurrency} (${plural(threads[t])})`).join(', ');
   // The example runs on real prices when the data folder has them (examples/data on a fresh clone), else synthetic.
   const symbol = existsSync(join(stack.env.DATA_DIR, 'ORCL-1d.csv')) ? 'ORCL --start 2004-01-01 --end 2013-12-31' : 'SYNTH-DEMO --start 2010-01-01 --end 2020-12-31';
   const requeued = TIERS.reduce((n, t) => n + stack.requeued[t].length, 0);

@@ -1,7 +1,8 @@
 import { ChangeMessageVisibilityCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Logger } from './http-util.ts';
-import { WORKER_TIMEOUT_SECONDS } from '../lambdas/core/tiers.ts';
+import { WORKER_TIMEOUT_SECONDS, type Tier } from '../lambdas/core/tiers.ts';
+import type { SlotScheduler } from './slot-scheduler.ts';
 
 export interface SqsPollerOptions {
   sqs: SQSClient;
@@ -21,6 +22,12 @@ export interface SqsPollerOptions {
    * timeout (as for the tier queues), else off
    */
   fairQueues?: boolean;
+  /**
+   * A worker pool shared with the other tiers' pollers (local/slot-scheduler.ts): a held message then also waits for
+   * the scheduler to give this tier a free slot, and which message starts is decided at that moment.
+   * @default none: a message starts as soon as the mapping's maxConcurrency allows
+   */
+  shared?: { tier: Tier; scheduler: SlotScheduler };
   log: Logger;
 }
 
@@ -75,6 +82,8 @@ export async function startSqsPoller(options: SqsPollerOptions): Promise<SqsPoll
   const heldSince = new Map<string, number>();
   const inFlightByGroup = new Map<string, number>();
   let wake: () => void = () => undefined;
+  const shared = options.shared;
+  shared?.scheduler.register(shared.tier, { ready: canStart, start: startOne });
 
   /** Room to receive into: without fairness never more than the free slots (a received message is invisible to others). */
   const room = (): number => (fair ? FAIR_READ_AHEAD - held.length : options.maxConcurrency - running.size - held.length);
@@ -115,34 +124,43 @@ export async function startSqsPoller(options: SqsPollerOptions): Promise<SqsPoll
     }
   }
 
-  /** Starts invocations from the held messages while slots are free. */
+  /** Starts invocations from the held messages while slots are free (the shared pool's scheduler decides when it is shared). */
   function dispatch(): void {
-    while (!abort.signal.aborted && running.size < options.maxConcurrency && held.length > 0) {
-      const index = fair ? fairestIndex() : 0;
-      const [message] = held.splice(index, 1);
-      const since = heldSince.get(message.MessageId ?? '') ?? Date.now();
-      heldSince.delete(message.MessageId ?? '');
-      const group = groupOf(message);
-      inFlightByGroup.set(group, (inFlightByGroup.get(group) ?? 0) + 1);
-      // A message that waited in the hold gets a whole visibility timeout for its invocation, as a fresh receive would.
-      const ready =
-        Date.now() - since > HELD_REFRESH_AFTER_MS
-          ? sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle, VisibilityTimeout: visibilitySeconds })).then(
-              () => undefined,
-              (error: unknown) => options.log.error(`poller ${queueUrl}: could not refresh the visibility of ${message.MessageId}`, error),
-            )
-          : Promise.resolve();
-      const task = ready.then(() => handle(message)).finally(() => {
-        running.delete(task);
-        const left = (inFlightByGroup.get(group) ?? 1) - 1;
-        if (left > 0) inFlightByGroup.set(group, left);
-        else inFlightByGroup.delete(group);
-        dispatch();
-        wake();
-      });
-      running.add(task);
-    }
+    if (shared !== undefined) shared.scheduler.pump();
+    else while (canStart()) startOne();
     wake();
+  }
+
+  function canStart(): boolean {
+    return !abort.signal.aborted && running.size < options.maxConcurrency && held.length > 0;
+  }
+
+  /** Starts the next held message (the fairest with fair queues); resolves when its invocation has settled. */
+  function startOne(): Promise<void> | undefined {
+    if (!canStart()) return undefined;
+    const index = fair ? fairestIndex() : 0;
+    const [message] = held.splice(index, 1);
+    const since = heldSince.get(message.MessageId ?? '') ?? Date.now();
+    heldSince.delete(message.MessageId ?? '');
+    const group = groupOf(message);
+    inFlightByGroup.set(group, (inFlightByGroup.get(group) ?? 0) + 1);
+    // A message that waited in the hold gets a whole visibility timeout for its invocation, as a fresh receive would.
+    const ready =
+      Date.now() - since > HELD_REFRESH_AFTER_MS
+        ? sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle, VisibilityTimeout: visibilitySeconds })).then(
+            () => undefined,
+            (error: unknown) => options.log.error(`poller ${queueUrl}: could not refresh the visibility of ${message.MessageId}`, error),
+          )
+        : Promise.resolve();
+    const task = ready.then(() => handle(message)).finally(() => {
+      running.delete(task);
+      const left = (inFlightByGroup.get(group) ?? 1) - 1;
+      if (left > 0) inFlightByGroup.set(group, left);
+      else inFlightByGroup.delete(group);
+      dispatch();
+    });
+    running.add(task);
+    return task;
   }
 
   /** The oldest held message of the group with the fewest invocations in flight (earliest arrival breaks ties). */
@@ -204,6 +222,7 @@ export async function startSqsPoller(options: SqsPollerOptions): Promise<SqsPoll
     inFlight: () => running.size,
     async stop() {
       abort.abort();
+      if (shared !== undefined) shared.scheduler.unregister(shared.tier);
       clearInterval(keepHidden);
       wake();
       await loopDone;

@@ -1,4 +1,5 @@
 import { join, resolve } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { CreateQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -12,6 +13,7 @@ import { startWsGateway, type WsGateway } from './ws-gateway.ts';
 import { HTTP_CORS, HTTP_ROUTES } from './http-routes.ts';
 import { lazyHandler, lambdaContext } from './lambda-runtime.ts';
 import { DEFAULT_WORKER_NICE, WorkerPool } from './worker-pool.ts';
+import { SlotScheduler } from './slot-scheduler.ts';
 import { startSqsPoller, type SqsPoller } from './sqs-poller.ts';
 import { startStreamPoller, type StreamFailure, type StreamPoller } from './stream-poller.ts';
 import { requeueLiveJobs } from './requeue.ts';
@@ -48,13 +50,22 @@ export interface LocalStackOptions {
   maxReceiveCount?: number;
   /** Per-tier maxConcurrency overrides (as CDK context `concurrency.<tier>` does on AWS). */
   concurrency?: Partial<Record<Tier, number>>;
-  /** Worker threads per tier. @default free 1, basic 1, pro 2 */
-  workerThreads?: Partial<Record<Tier, number>>;
-  /** Nice value of the pro worker threads (Linux); basic and free run a few steps lower (tierNice). @default DEFAULT_WORKER_NICE (10) */
+  /**
+   * A number: one pool of that many worker threads shared by the three tiers; when a slot frees, the waiting pro
+   * message goes first, then basic, then free (local/slot-scheduler.ts). Per tier (`{ free: 1, basic: 1, pro: 2 }`):
+   * a pool per tier that the others never use, as reserved concurrency keeps them apart on AWS.
+   * @default one shared thread per core (os.availableParallelism())
+   */
+  workerThreads?: number | Partial<Record<Tier, number>>;
+  /**
+   * Nice value of the worker threads (Linux). A shared pool runs all its threads at this value; per-tier pools run
+   * pro at it and basic and free a few steps lower (tierNice). @default DEFAULT_WORKER_NICE (10)
+   */
   workerNice?: number;
   /**
    * At most this many invocations per worker thread at once: a tier's poller then receives at most
-   * max(2, threads x this) messages (never more than the tier table's), unless `concurrency` sets the tier's value. `npm start` sets 1 (see docs/local.md,
+   * max(2, threads x this) messages (never more than the tier table's), unless `concurrency` sets the tier's value,
+   * and a shared pool starts at most threads x this invocations over all tiers. `npm start` sets 1 (see docs/local.md,
    * "Load run"). @default unlimited: the pollers run the tier table's maxConcurrency, interleaved on the threads
    */
   invocationsPerThread?: number;
@@ -78,7 +89,10 @@ export interface LocalStack {
   readonly env: Readonly<Record<string, string>>;
   readonly resources: LocalResources;
   readonly tiers: Readonly<Record<Tier, TierSettings>>;
-  readonly workerThreads: Readonly<Record<Tier, number>>;
+  /** Threads of the shared pool (a number), or of each tier's own pool. */
+  readonly workerThreads: number | Readonly<Record<Tier, number>>;
+  /** Invocations the shared pool runs at once over all tiers (threads x invocations per thread); Infinity = no cap; undefined with per-tier pools. */
+  readonly workerSlots: number | undefined;
   /** Queue that receives stream batches the notifier could not deliver (the mapping's on-failure destination). */
   readonly streamFailureQueueUrl: string;
   /** Jobs put back on their queues at start (only with `persistDir`). */
@@ -108,9 +122,20 @@ export interface LocalStackTestHooks {
    * come back after the queue's visibility timeout. Resolves to the number of invocations cut off.
    */
   killBusyWorkers(tier: Tier): Promise<number>;
+  /** Shared pool only: no worker slot is given out until resumeWorkerSlots (running invocations go on). */
+  pauseWorkerSlots(): void;
+  resumeWorkerSlots(): void;
 }
 
-export const DEFAULT_WORKER_THREADS: Readonly<Record<Tier, number>> = { free: 1, basic: 1, pro: 2 };
+/** The shared pool's default size: one thread per core (each runs one backtest at a time under `npm start`). */
+export function defaultWorkerThreads(): number {
+  return Math.max(1, availableParallelism());
+}
+
+/** Per-tier pools: a tier's threads, 1 where the caller names none. */
+function perTierThreads(threads: Partial<Record<Tier, number>>): Record<Tier, number> {
+  return { free: threads.free ?? 1, basic: threads.basic ?? 1, pro: threads.pro ?? 1 };
+}
 
 /**
  * The pollers' concurrency: explicit values first, else threads x invocationsPerThread (at least 2, the SQS event
@@ -120,13 +145,15 @@ export const DEFAULT_WORKER_THREADS: Readonly<Record<Tier, number>> = { free: 1,
  * event loop that serves the gateways. Measured in docs/performance.md.
  */
 export function localConcurrency(
-  threads: Readonly<Record<Tier, number>>,
+  threads: number | Readonly<Record<Tier, number>>,
   invocationsPerThread: number | undefined,
   explicit: Partial<Record<Tier, number>> = {},
 ): Partial<Record<Tier, number>> {
   if (invocationsPerThread === undefined) return explicit;
   if (!Number.isInteger(invocationsPerThread) || invocationsPerThread < 1) throw new Error(`invocationsPerThread must be a whole number >= 1, got ${invocationsPerThread}`);
-  return Object.fromEntries(TIERS.map((tier) => [tier, explicit[tier] ?? Math.min(TIER_SETTINGS[tier].maxConcurrency, Math.max(2, threads[tier] * invocationsPerThread))]));
+  // A shared pool: each tier alone may use every thread (when the others have nothing waiting).
+  const of = (tier: Tier): number => (typeof threads === 'number' ? threads : threads[tier]);
+  return Object.fromEntries(TIERS.map((tier) => [tier, explicit[tier] ?? Math.min(TIER_SETTINGS[tier].maxConcurrency, Math.max(2, of(tier) * invocationsPerThread))]));
 }
 
 /** Steps of niceness below pro's: when the CPU is short, pro's threads get most of it, as paid tiers go first. */
@@ -139,8 +166,8 @@ export function tierNice(base: number, tier: Tier): number {
 
 /**
  * The whole service on one machine, with the production handlers: emulators, tables and queues from the shared
- * definitions, the local HTTP and WebSocket APIs, a worker pool and SQS poller per tier, and the stream poller
- * that feeds the progress notifier. Handlers in this process read `process.env`, so run one stack per process.
+ * definitions, the local HTTP and WebSocket APIs, an SQS poller per tier feeding a worker pool the tiers share (or a
+ * pool each), and the stream poller that feeds the progress notifier. Handlers in this process read `process.env`, so run one stack per process.
  */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const log = options.log ?? consoleLogger;
@@ -157,7 +184,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   };
 
   try {
-    const workerThreads = { ...DEFAULT_WORKER_THREADS, ...options.workerThreads };
+    const workerThreads = typeof options.workerThreads === 'object' ? perTierThreads(options.workerThreads) : (options.workerThreads ?? defaultWorkerThreads());
     const tiers = tierSettingsWith(localConcurrency(workerThreads, options.invocationsPerThread, options.concurrency));
     const keys = await loadOrCreateKeys(options.keyDir ?? DEFAULT_KEY_DIR);
 
@@ -303,27 +330,38 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await Promise.all(pools.map((p) => p.close()));
       await Promise.all(stopping);
     });
-    for (const tier of TIERS) {
-      const pool = new WorkerPool({
-        entry: HANDLER_ENTRIES.worker,
-        functionName: `worker-${tier}`,
-        threads: workerThreads[tier],
-        // The process's own variables (PATH, HOME, FAULT_*) too, as the main thread's handlers see them.
-        env: { ...(process.env as Record<string, string>), ...env, TIER: tier },
-        timeoutMs: WORKER_TIMEOUT_SECONDS * 1000,
-        nice: tierNice(options.workerNice ?? DEFAULT_WORKER_NICE, tier),
-        log,
-      });
+    // The process's own variables (PATH, HOME, FAULT_*) too, as the main thread's handlers see them.
+    const workerFunction = (tier: Tier) => ({ name: `worker-${tier}`, env: { ...(process.env as Record<string, string>), ...env, TIER: tier } });
+    const baseNice = options.workerNice ?? DEFAULT_WORKER_NICE;
+    const poolOptions = { entry: HANDLER_ENTRIES.worker, timeoutMs: WORKER_TIMEOUT_SECONDS * 1000, log };
+    /** The pool that runs each tier's worker. */
+    const poolOf = {} as Record<Tier, WorkerPool>;
+    let scheduler: SlotScheduler | undefined;
+    let workerSlots: number | undefined;
+    if (typeof workerThreads === 'number') {
+      // One pool for all tiers; the scheduler gives each freed slot to pro's waiting message first (slot-scheduler.ts).
+      // One nice value for all threads: a thread now runs any tier, and an unprivileged thread cannot lower its nice
+      // value again after a free job raised it, so the tier order comes from the scheduler instead.
+      const pool = new WorkerPool({ ...poolOptions, functions: TIERS.map(workerFunction), threads: workerThreads, nice: baseNice });
       pools.push(pool);
+      for (const tier of TIERS) poolOf[tier] = pool;
+      workerSlots = options.invocationsPerThread === undefined ? Number.POSITIVE_INFINITY : workerThreads * options.invocationsPerThread;
+      scheduler = new SlotScheduler({ slots: workerSlots });
+    } else {
+      for (const tier of TIERS) {
+        poolOf[tier] = new WorkerPool({ ...poolOptions, functions: [workerFunction(tier)], threads: workerThreads[tier], nice: tierNice(baseNice, tier) });
+        pools.push(poolOf[tier]);
+      }
     }
     await Promise.all(pools.map((p) => p.ready()));
-    for (const [i, tier] of TIERS.entries()) {
+    for (const tier of TIERS) {
       pollers.push(
         await startSqsPoller({
           sqs,
           queueUrl: resources.queues[tier].url,
           maxConcurrency: tiers[tier].maxConcurrency,
-          invoke: (event) => pools[i].invoke(event),
+          invoke: (event) => poolOf[tier].invoke(`worker-${tier}`, event),
+          ...(scheduler !== undefined ? { shared: { tier, scheduler } } : {}),
           log,
         }),
       );
@@ -351,6 +389,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       });
     }
 
+    const requireScheduler = (): SlotScheduler => {
+      if (scheduler === undefined) throw new Error('worker slots are shared only when workerThreads is a number');
+      return scheduler;
+    };
     let stopped: Promise<void> | undefined;
     return {
       httpUrl: http.url,
@@ -361,6 +403,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       resources,
       tiers,
       workerThreads,
+      workerSlots,
       streamFailureQueueUrl,
       requeued,
       keys,
@@ -371,7 +414,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       testHooks: {
         pauseStreamPoller: () => streamPoller.pause(),
         resumeStreamPoller: () => streamPoller.resume(),
-        killBusyWorkers: (tier) => pools[TIERS.indexOf(tier)].killBusyThreads(),
+        killBusyWorkers: (tier) => poolOf[tier].killBusyThreads(`worker-${tier}`),
+        pauseWorkerSlots: () => requireScheduler().pause(),
+        resumeWorkerSlots: () => requireScheduler().resume(),
       },
       stop: () => (stopped ??= cleanup()),
     };

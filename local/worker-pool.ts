@@ -2,15 +2,24 @@ import { Worker } from 'node:worker_threads';
 import type { InvokeReply } from './worker-thread.ts';
 import type { Logger } from './http-util.ts';
 
+/** One Lambda function the pool's threads run: its name (Lambda context, logs) and its environment. */
+export interface WorkerFunction {
+  /** e.g. `worker-pro`. */
+  name: string;
+  /** The function's environment: each thread loads the handler with its own copy, as each Lambda function has its own. */
+  env: Record<string, string>;
+}
+
 export interface WorkerPoolOptions {
   /** Absolute path of the handler module (exports `handler`). */
   entry: string;
-  /** Name used in the Lambda context and logs, e.g. `worker-pro`. */
-  functionName: string;
+  /**
+   * The functions every thread can run: one handler instance each, loaded with that function's environment (the
+   * local stack's shared pool runs worker-free, worker-basic and worker-pro on the same threads).
+   */
+  functions: WorkerFunction[];
   /** Threads to run. CPU-bound work scales with threads only up to the machine's cores. */
   threads: number;
-  /** The environment of the function: each thread gets its own copy, as each Lambda function has its own. */
-  env: Record<string, string>;
   /** Invocation timeout (the function's timeout). */
   timeoutMs: number;
   /** Nice value of the worker threads on Linux (see worker-thread.ts). @default DEFAULT_WORKER_NICE */
@@ -36,7 +45,7 @@ export function threadFaultSeed(seed: number, functionName: string, index: numbe
   return (h ^ (h >>> 13)) % 2 ** 31;
 }
 
-/** The thread's environment: FAULT_SEED, when set to an integer, replaced by the thread's own (else left for the handler to judge). */
+/** A function's environment in one thread: FAULT_SEED, when set to an integer, replaced by the thread's own (else left for the handler to judge). */
 function threadEnv(env: Record<string, string>, functionName: string, index: number): Record<string, string> {
   const raw = env.FAULT_SEED;
   const seed = raw === undefined || raw.trim() === '' ? Number.NaN : Number(raw);
@@ -62,6 +71,8 @@ interface Pending {
   resolve(value: unknown): void;
   reject(error: Error): void;
   timer: NodeJS.Timeout;
+  /** The function invoked. */
+  fn: string;
 }
 
 interface Thread {
@@ -70,11 +81,19 @@ interface Thread {
   pending: Map<number, Pending>;
 }
 
+/** What a thread is asked to do: run `event` with the handler of function `fn`. */
+export interface InvokeRequest {
+  id: number;
+  fn: string;
+  event: unknown;
+}
+
 /**
  * Runs a handler in worker threads so CPU-heavy invocations (the backtest engine) never block the event loop
- * that serves HTTP, WebSocket and the stream poller. A thread may run several invocations at once: they
- * interleave at their awaits, as separate Lambda sandboxes would share a CPU. Invocations go to the least busy
- * thread; a thread that dies fails its invocations (like a crashed sandbox) and is replaced.
+ * that serves HTTP, WebSocket and the stream poller. Every thread holds one handler instance per function, so one
+ * pool can serve several functions (the tiers' workers) on the same threads. A thread may run several invocations
+ * at once: they interleave at their awaits, as separate Lambda sandboxes would share a CPU. Invocations go to the
+ * least busy thread; a thread that dies fails its invocations (like a crashed sandbox) and is replaced.
  */
 export class WorkerPool {
   private readonly options: WorkerPoolOptions;
@@ -88,6 +107,7 @@ export class WorkerPool {
 
   constructor(options: WorkerPoolOptions) {
     if (!Number.isInteger(options.threads) || options.threads < 1) throw new Error(`threads must be a whole number >= 1, got ${options.threads}`);
+    if (options.functions.length === 0) throw new Error('a worker pool needs at least one function');
     this.options = options;
     for (let i = 0; i < options.threads; i++) this.threads.push(this.spawn());
   }
@@ -97,19 +117,21 @@ export class WorkerPool {
     await Promise.all(this.threads.map((t) => t.ready));
   }
 
-  invoke(event: unknown): Promise<unknown> {
-    if (this.closed) return Promise.reject(new Error(`${this.options.functionName}: the pool is closed`));
+  /** Runs `event` with function `fn`'s handler on the least busy thread. */
+  invoke(fn: string, event: unknown): Promise<unknown> {
+    if (this.closed) return Promise.reject(new Error(`${fn}: the pool is closed`));
     if (this.broken !== undefined) return Promise.reject(this.broken);
+    if (!this.options.functions.some((f) => f.name === fn)) return Promise.reject(new Error(`${fn}: not a function of this pool`));
     const thread = this.threads.reduce((best, t) => (t.pending.size < best.pending.size ? t : best));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         thread.pending.delete(id);
         // On AWS the sandbox is killed; here other invocations share the thread, so only the caller gives up.
-        reject(new InvocationTimeoutError(`${this.options.functionName} timed out after ${this.options.timeoutMs} ms`));
+        reject(new InvocationTimeoutError(`${fn} timed out after ${this.options.timeoutMs} ms`));
       }, this.options.timeoutMs);
-      thread.pending.set(id, { resolve, reject, timer });
-      thread.worker.postMessage({ id, event });
+      thread.pending.set(id, { resolve, reject, timer, fn });
+      thread.worker.postMessage({ id, fn, event } satisfies InvokeRequest);
     });
   }
 
@@ -117,14 +139,20 @@ export class WorkerPool {
     return this.threads.reduce((sum, t) => sum + t.pending.size, 0);
   }
 
+  /** The pool's name in logs: its function names joined. */
+  private get name(): string {
+    return this.options.functions.map((f) => f.name).join('/');
+  }
+
   /**
-   * Test hook (fault tests): kills every thread that is running an invocation, as a Lambda sandbox that dies
-   * mid-job (out of memory, a segfault in a native module). Their invocations fail with `Runtime.ExitError`, so the
-   * poller leaves the messages to reappear after the visibility timeout; the threads are replaced as after any crash.
-   * Resolves to the number of invocations that were cut off. Nothing calls this in normal runs.
+   * Test hook (fault tests): kills every thread that is running an invocation (of function `fn`, when given), as a
+   * Lambda sandbox that dies mid-job (out of memory, a segfault in a native module). Their invocations, of any
+   * function, fail with `Runtime.ExitError`, so the pollers leave the messages to reappear after the visibility
+   * timeout; the threads are replaced as after any crash. Resolves to the number of invocations that were cut off.
+   * Nothing calls this in normal runs.
    */
-  async killBusyThreads(): Promise<number> {
-    const busy = this.threads.filter((t) => t.pending.size > 0);
+  async killBusyThreads(fn?: string): Promise<number> {
+    const busy = this.threads.filter((t) => [...t.pending.values()].some((p) => fn === undefined || p.fn === fn));
     const cut = busy.reduce((sum, t) => sum + t.pending.size, 0);
     await Promise.all(busy.map((t) => t.worker.terminate()));
     return cut;
@@ -136,9 +164,12 @@ export class WorkerPool {
   }
 
   private spawn(): Thread {
+    const index = this.spawned++;
+    const functions = this.options.functions.map((f) => ({ name: f.name, env: threadEnv(f.env, f.name, index) }));
     const worker = new Worker(new URL('./worker-thread.ts', import.meta.url), {
-      workerData: { entry: this.options.entry, functionName: this.options.functionName, timeoutMs: this.options.timeoutMs, nice: this.options.nice ?? DEFAULT_WORKER_NICE },
-      env: threadEnv(this.options.env, this.options.functionName, this.spawned++),
+      workerData: { entry: this.options.entry, functions, timeoutMs: this.options.timeoutMs, nice: this.options.nice ?? DEFAULT_WORKER_NICE },
+      // The first function's environment until the thread loads each handler with its own (worker-thread.ts).
+      env: functions[0].env,
     });
     const pending = new Map<number, Pending>();
     let markReady: () => void = () => undefined;
@@ -165,18 +196,18 @@ export class WorkerPool {
       else call.reject(new InvocationError(message.error.name, message.error.message, message.error.stack));
     });
     worker.on('error', (error) => {
-      this.options.log.error(`${this.options.functionName}: worker thread crashed`, error);
-      if (!loaded) this.broken = new InvocationError('Runtime.ImportModuleError', `${this.options.functionName}: ${error.message}`);
+      this.options.log.error(`${this.name}: worker thread crashed`, error);
+      if (!loaded) this.broken = new InvocationError('Runtime.ImportModuleError', `${this.name}: ${error.message}`);
       failReady(error);
     });
     worker.on('exit', (code) => {
       for (const call of pending.values()) {
         clearTimeout(call.timer);
-        call.reject(new InvocationError('Runtime.ExitError', `${this.options.functionName}: the worker thread exited (code ${code})`));
+        call.reject(new InvocationError('Runtime.ExitError', `${call.fn}: the worker thread exited (code ${code})`));
       }
       pending.clear();
       if (this.closed || !loaded) {
-        failReady(new Error(`${this.options.functionName}: the worker thread exited during start-up (code ${code})`));
+        failReady(new Error(`${this.name}: the worker thread exited during start-up (code ${code})`));
         return;
       }
       const index = this.threads.indexOf(thread);

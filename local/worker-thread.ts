@@ -2,22 +2,19 @@ import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import { lambdaContext, type LambdaHandler } from './lambda-runtime.ts';
+import type { InvokeRequest } from './worker-pool.ts';
 
 /**
- * One worker thread of the local Lambda runtime: loads the handler module once (the cold start, with this
- * thread's own `process.env`) and runs invocations posted by local/worker-pool.ts.
+ * One worker thread of the local Lambda runtime: loads the handler module once per function (the cold start, each
+ * with that function's own environment) and runs invocations posted by local/worker-pool.ts.
  */
 interface ThreadData {
   entry: string;
-  functionName: string;
+  /** The functions this thread runs, each with its environment (TIER, FAULT_SEED differ between them). */
+  functions: { name: string; env: Record<string, string> }[];
   timeoutMs: number;
   /** Nice value for this thread (Linux only), see lowerThreadPriority. */
   nice: number;
-}
-
-export interface InvokeRequest {
-  id: number;
-  event: unknown;
 }
 
 export type InvokeReply =
@@ -46,12 +43,30 @@ function lowerThreadPriority(nice: number): void {
   }
 }
 
-const module = (await import(pathToFileURL(data.entry).href)) as { handler?: LambdaHandler };
-const handler = module.handler;
-if (typeof handler !== 'function') throw new Error(`${data.entry} does not export a handler function`);
+/**
+ * Each function gets its own instance of the entry module: imported under its own URL (`?fn=<name>`, so the module
+ * cache does not hand back the previous one) while process.env is that function's environment, because handlers
+ * read their configuration (TIER, FAULT_SEED, table names) once, at their cold start. Modules the entry imports are
+ * shared; they take their environment as a parameter. One at a time, so no import sees another's environment.
+ */
+const handlers = new Map<string, LambdaHandler>();
+for (const fn of data.functions) {
+  for (const key of Object.keys(process.env)) if (!(key in fn.env)) delete process.env[key];
+  Object.assign(process.env, fn.env);
+  const url = new URL(pathToFileURL(data.entry).href);
+  url.searchParams.set('fn', fn.name);
+  const module = (await import(url.href)) as { handler?: LambdaHandler };
+  if (typeof module.handler !== 'function') throw new Error(`${data.entry} does not export a handler function`);
+  handlers.set(fn.name, module.handler);
+}
 
 port.on('message', (request: InvokeRequest) => {
-  handler(request.event, lambdaContext(data.functionName, data.timeoutMs)).then(
+  const handler = handlers.get(request.fn);
+  if (handler === undefined) {
+    port.postMessage({ id: request.id, ok: false, error: { name: 'Runtime.HandlerNotFound', message: `no function ${request.fn} in this thread` } } satisfies InvokeReply);
+    return;
+  }
+  handler(request.event, lambdaContext(request.fn, data.timeoutMs)).then(
     (result) => port.postMessage({ id: request.id, ok: true, result: result ?? null } satisfies InvokeReply),
     (error: unknown) => {
       const e = error instanceof Error ? error : new Error(String(error));

@@ -3,7 +3,8 @@ import { localConcurrency, tierNice } from '../../local/stack.ts';
 import { readLocalConfig } from '../../local/config.ts';
 
 // The local stack's answer to a starving progress path under load (docs/performance.md): as many worker invocations
-// as threads, and pro's threads ahead of basic's and free's for the CPU.
+// as threads, a shared pool that gives freed threads to pro first (test/local/slot-scheduler.test.ts), and with
+// per-tier pools pro's threads ahead of basic's and free's for the CPU.
 describe('local worker concurrency and priority', () => {
   const threads = { free: 1, basic: 1, pro: 2 };
 
@@ -13,6 +14,12 @@ describe('local worker concurrency and priority', () => {
     expect(localConcurrency(threads, 3)).toEqual({ free: 3, basic: 3, pro: 6 });
     // Never above the tier table's maxConcurrency (free 5, basic 20, pro 50): a large value is the old interleaving.
     expect(localConcurrency(threads, 1000)).toEqual({ free: 5, basic: 20, pro: 50 });
+  });
+
+  it('lets each tier of a shared pool use every thread: max(2, threads x invocations per thread) for each', () => {
+    expect(localConcurrency(2, 1)).toEqual({ free: 2, basic: 2, pro: 2 });
+    expect(localConcurrency(4, 1)).toEqual({ free: 4, basic: 4, pro: 4 });
+    expect(localConcurrency(8, 1)).toEqual({ free: 5, basic: 8, pro: 8 });
   });
 
   it('keeps explicit concurrency, and the tier table when no cap is asked for', () => {
@@ -29,6 +36,14 @@ describe('local worker concurrency and priority', () => {
     expect([tierNice(10, 'pro'), tierNice(10, 'basic'), tierNice(10, 'free')]).toEqual([10, 13, 16]);
     expect(tierNice(17, 'free')).toBe(19);
     expect([tierNice(0, 'pro'), tierNice(0, 'free')]).toEqual([0, 0]);
+  });
+
+  it('LOCAL_WORKER_THREADS: a number is one shared pool, per tier is a pool each; anything else is refused', () => {
+    expect(readLocalConfig({}).LOCAL_WORKER_THREADS).toBeUndefined();
+    expect(readLocalConfig({ LOCAL_WORKER_THREADS: '3' }).LOCAL_WORKER_THREADS).toBe(3);
+    expect(readLocalConfig({ LOCAL_WORKER_THREADS: 'free=1,pro=2' }).LOCAL_WORKER_THREADS).toEqual({ free: 1, pro: 2 });
+    expect(() => readLocalConfig({ LOCAL_WORKER_THREADS: '0' })).toThrow(/LOCAL_WORKER_THREADS/);
+    expect(() => readLocalConfig({ LOCAL_WORKER_THREADS: 'two' })).toThrow(/LOCAL_WORKER_THREADS/);
   });
 
   it('npm start runs one invocation per thread unless LOCAL_INVOCATIONS_PER_THREAD says otherwise', () => {
