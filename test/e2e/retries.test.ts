@@ -42,7 +42,8 @@ afterAll(async () => {
 });
 
 describe('retries and the dead-letter queue', () => {
-  it('retries a failing job with backoff, fails it after the last attempt and parks its message in the DLQ', { timeout: 60_000 }, async () => {
+  // 2 + 4 + 8 s of backoff is the floor; the timeouts above it only stop a hang on a loaded machine.
+  it('retries a failing job with backoff, fails it after the last attempt and parks its message in the DLQ', { timeout: 180_000 }, async () => {
     const token = await stack.token({ userId: 'flaky-user', tier: 'basic' });
     const api = new ApiClient(stack.httpUrl, token);
     const socket = await SocketClient.open(stack.wsUrl, token);
@@ -55,20 +56,31 @@ describe('retries and the dead-letter queue', () => {
       rmSync(flakyFile);
       mkdirSync(flakyFile);
 
-      const submitted = await api.submit({ strategyId: 'buy-and-hold', symbol: 'FLAKY', timeframe: '1d', startDate: '2020-01-01', endDate: '2020-02-29' });
-      expect(submitted.status, JSON.stringify(submitted.body)).toBe(202);
-      const jobId: string = submitted.body.jobId;
-      socket.send({ action: 'subscribe', jobId });
-      const started = Date.now();
+      // The first attempt fails within milliseconds of the submit, possibly before the subscription is stored; with the
+      // stream mapping held until the snapshot arrived, every change of the job is delivered after it, so the client is
+      // told of each retry however the race goes.
+      stack.testHooks.pauseStreamPoller();
+      let jobId: string;
+      let started: number;
+      try {
+        const submitted = await api.submit({ strategyId: 'buy-and-hold', symbol: 'FLAKY', timeframe: '1d', startDate: '2020-01-01', endDate: '2020-02-29' });
+        expect(submitted.status, JSON.stringify(submitted.body)).toBe(202);
+        jobId = submitted.body.jobId;
+        started = Date.now();
+        socket.send({ action: 'subscribe', jobId });
+        await socket.waitFor((m) => m.type === 'snapshot' && m.job?.jobId === jobId, 30_000);
+      } finally {
+        stack.testHooks.resumeStreamPoller();
+      }
 
-      const failed = await api.waitFor(jobId, (j) => j.status === 'failed', 40_000);
+      const failed = await api.waitFor(jobId, (j) => j.status === 'failed', 120_000);
       const elapsedS = (Date.now() - started) / 1000;
       expect(failed).toMatchObject({ status: 'failed', attempts: MAX_RECEIVE_COUNT, error: { code: 'retries_exhausted' } });
       // Backoff 2 + 4 + 8 s (jitter up to +25 %) between the four attempts.
       expect(elapsedS).toBeGreaterThanOrEqual(13);
 
       // The client saw each retry being scheduled, then the failure.
-      await socket.waitFor((m) => m.type === 'progress' && m.status === 'failed');
+      await socket.waitFor((m) => m.type === 'progress' && m.status === 'failed', 30_000);
       // Count distinct announcements: a queue-position refresh may repeat the same queued state with its new place.
       const retries = new Set(
         socket.messages.filter((m) => m.type === 'progress' && m.status === 'queued' && /retrying/.test(m.message)).map((m) => m.message.replace(/ \(.*$/, '')),
@@ -76,7 +88,7 @@ describe('retries and the dead-letter queue', () => {
       expect([...retries].sort()).toEqual(Array.from({ length: MAX_RECEIVE_COUNT - 1 }, (_, i) => `Attempt ${i + 1} failed`));
 
       let dead: { jobId: string } | undefined;
-      const end = Date.now() + 10_000;
+      const end = Date.now() + 30_000;
       while (dead === undefined && Date.now() < end) {
         const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: stack.resources.queues.basic.dlqUrl, WaitTimeSeconds: 1 }));
         const body = out.Messages?.[0]?.Body;
