@@ -10,6 +10,7 @@ export interface Prices {
   apiGatewayHttp: { requestPerMillion: number };
   apiGatewayWebSocket: { messagePerMillion: number; connectionMinutePerMillion: number };
   cloudWatch: { logsIngestedGb: number; logsStoredGbMonth: number; customMetricMonth: number; alarmMonth: number; dashboardMonth: number };
+  cognito: { liteMauMonth: number; essentialsMauMonth: number; plusMauMonth: number };
   xRay: { tracesRecordedPerMillion: number };
   dataTransferOutGb: { usd: number };
   oldDesign: { ec2C7gLargeHour: number; ec2C7gLargeVcpus: number; ebsGp3GbMonth: number; elasticacheT4gSmallHour: number; supabaseProMonth: number };
@@ -17,6 +18,8 @@ export interface Prices {
 
 /** The Lambda architectures AWS prices differently. */
 export type LambdaArchitecture = 'arm64' | 'x86_64';
+/** Amazon Cognito user pool feature plans, priced per monthly active user. */
+export type CognitoFeaturePlan = 'lite' | 'essentials' | 'plus';
 
 /** model-inputs.json: only the fields the cost arithmetic reads. */
 export interface CostInputs {
@@ -44,6 +47,7 @@ export interface CostInputs {
   perSession: { lambdaInvocations: number; writeUnits: number; wsMessages: number };
   logs: { workerBytesPerJob: number; apiBytesPerRequest: number; accessLogBytesPerRequest: number; notifierBytesPerInvocation: number; wsBytesPerInvocation: number; retentionMonths: number };
   fixed: { customMetrics: number; alarms: number; dashboards: number; queues: number; esmPollersPerQueue: number; longPollSeconds: number };
+  auth: { featurePlan: CognitoFeaturePlan };
   /** X-Ray sampling of the functions' active tracing, and how many HTTP route functions a job's requests reach. */
   tracing: { reservoirPerSecond: number; fixedRate: number; httpApiFunctionsPerJob: number };
   oldDesign: { apiVms: number; spareWorkerVms: number; ebsGbPerVm: number; redisNodes: number };
@@ -101,6 +105,11 @@ export function gbSecondPrice(prices: Prices, architecture: LambdaArchitecture):
   return architecture === 'arm64' ? prices.lambda.arm64GbSecond : prices.lambda.x86GbSecond;
 }
 
+/** The per-MAU price of a Cognito feature plan. */
+export function mauPrice(prices: Prices, plan: CognitoFeaturePlan): number {
+  return plan === 'lite' ? prices.cognito.liteMauMonth : plan === 'essentials' ? prices.cognito.essentialsMauMonth : prices.cognito.plusMauMonth;
+}
+
 /**
  * Traces X-Ray records for `invocations` spread evenly over `functions` functions and `seconds`: each function's
  * first request of a second (the reservoir), then `fixedRate` of the rest. An even spread is the upper bound (the
@@ -127,9 +136,11 @@ export function monthlyCost(tiers: Record<Tier, TierMonth>, inputs: CostInputs, 
   let sessions = 0;
   let connectionMinutes = 0;
   let traces = 0;
+  let users = 0;
   for (const tier of TIERS) {
     const t = tiers[tier];
     jobs += t.jobs;
+    users += t.users;
     traces += tracesRecorded(t.jobs, 1, seconds, inputs.tracing); // one worker function per tier
     workerGbS += t.jobs * (t.billedMsPerJob / 1000) * (t.workerMemoryMb / MB_PER_GB);
     progressWrites += t.jobs * progressWritesPerJob(t.runMsPerJob, p.progressIntervalMs);
@@ -205,6 +216,13 @@ export function monthlyCost(tiers: Record<Tier, TierMonth>, inputs: CostInputs, 
       quantity: f.customMetrics + f.alarms + f.dashboards,
       unit: 'each',
       usd: f.customMetrics * prices.cloudWatch.customMetricMonth + f.alarms * prices.cloudWatch.alarmMonth + f.dashboards * prices.cloudWatch.dashboardMonth,
+    },
+    {
+      service: 'Cognito',
+      item: `user pool monthly active users (${inputs.auth.featurePlan})`,
+      quantity: users,
+      unit: 'MAU',
+      usd: users * mauPrice(prices, inputs.auth.featurePlan),
     },
     { service: 'X-Ray', item: 'traces recorded (active tracing, default sampling)', quantity: traces, unit: 'traces', usd: perMillion(traces, prices.xRay.tracesRecordedPerMillion) },
     { service: 'Data transfer', item: 'out to the internet', quantity: transferGb, unit: 'GB', usd: transferGb * prices.dataTransferOutGb.usd },

@@ -6,6 +6,7 @@ import {
   eventualReadUnits,
   gbSecondPrice,
   httpApiRequestUnits,
+  mauPrice,
   monthlyCost,
   oldDesignMonthlyCost,
   progressWritesPerJob,
@@ -157,6 +158,18 @@ describe('cost arithmetic', () => {
     expect(line(r, 'send, receive').quantity).toBeGreaterThan(0); // idle long polls of the event source mappings
     expect(line(r, 'custom metrics').usd).toBeGreaterThan(0);
     expect(r.totalUsd).toBeCloseTo(r.lines.reduce((s, l) => s + l.usd, 0), 10);
+  });
+
+  it('prices the Cognito feature plan the stack deploys, per monthly active user', () => {
+    const plans = [...readFileSync(join(CONSTRUCTS, 'auth.ts'), 'utf8').matchAll(/FeaturePlan\.(LITE|ESSENTIALS|PLUS)/g)].map((m) => m[1].toLowerCase());
+    expect(plans).toEqual([inputs.auth.featurePlan]);
+    // A user who signs in counts whether or not they submit.
+    const tiers = { free: { ...idle, users: 1000 }, basic: { ...idle, users: 500, jobs: 100, billedMsPerJob: 100, runMsPerJob: 100 }, pro: idle };
+    const cognito = line(monthlyCost(tiers, inputs, prices), 'user pool monthly active users');
+    expect(cognito.quantity).toBe(1500);
+    expect(cognito.usd).toBeCloseTo(1500 * prices.cognito.essentialsMauMonth, 10);
+    expect(mauPrice(prices, 'lite')).toBeLessThan(mauPrice(prices, 'essentials'));
+    expect(mauPrice(prices, 'essentials')).toBeLessThan(mauPrice(prices, 'plus'));
   });
 
   it('charges connection minutes per user whether or not they submit', () => {
