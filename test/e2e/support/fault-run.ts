@@ -66,7 +66,7 @@ export interface RunSummary {
 }
 
 export interface VerifyOptions {
-  /** Longest wait for every job to be terminal. @default 30000 */
+  /** Longest wait for every job to be terminal (a bound for a hang, not the behaviour). @default 120000 */
   timeoutMs?: number;
   /** Checks a job's history (e.g. exactly one run for duplicate deliveries). */
   history?: (job: TrackedJob, history: JobHistory) => void;
@@ -188,7 +188,7 @@ export class FaultRun {
    * - every subscribed socket received the job's terminal state, as a progress push or a terminal snapshot.
    */
   async verify(options: VerifyOptions = {}): Promise<RunSummary> {
-    const views = await this.waitForTerminal(options.timeoutMs ?? 30_000);
+    const views = await this.waitForTerminal(options.timeoutMs ?? 120_000);
     const lost: string[] = [];
     let completed = 0;
     let failedAsIntended = 0;
@@ -285,7 +285,8 @@ export class FaultRun {
         if (job === undefined || exempt?.(job, socket)) return;
         const status = views.get(jobId)?.status;
         try {
-          await socket.waitFor((m) => terminalMessageFor(m, jobId) === status, 10_000);
+          // After a paused stream mapping resumes, the notifier works through the backlog first: give it time.
+          await socket.waitFor((m) => terminalMessageFor(m, jobId) === status, 60_000);
         } catch {
           missing.push(`${jobId} (${status}): got ${JSON.stringify(socket.messages.filter((m) => m.jobId === jobId || m.job?.jobId === jobId).map((m) => m.status ?? m.job?.status))}`);
         }
