@@ -68,7 +68,7 @@ async function forgedTokens(): Promise<Record<string, string | undefined>> {
 }
 
 describe('forged, expired and misdirected tokens', () => {
-  it('get 401 on every HTTP route and a refused WebSocket upgrade, and leave no trace', { timeout: 30_000 }, async () => {
+  it('get 401 on every HTTP route and a refused WebSocket upgrade, and leave no trace', { timeout: 120_000 }, async () => {
     const tokens = await forgedTokens();
     const requests = [
       { method: 'GET', path: '/backtests' },

@@ -80,7 +80,7 @@ const frames: fc.Arbitrary<{ data: string; binary: boolean }> = fc
   .filter(({ data }) => !isValidUnsubscribe(data) && data !== JSON.stringify({ action: 'subscribe', jobId: aliceJob }));
 
 describe('hostile WebSocket frames over the wire', () => {
-  it('answer each frame with one error message, keep the connection usable and store nothing', { timeout: 60_000 }, async () => {
+  it('answer each frame with one error message, keep the connection usable and store nothing', { timeout: 240_000 }, async () => {
     const { socket, connectionId } = await open();
     const probe = JSON.stringify({ action: 'subscribe', jobId: aliceJob });
     try {
@@ -90,7 +90,7 @@ describe('hostile WebSocket frames over the wire', () => {
           socket.socket.send(binary ? Buffer.from(data) : data, { binary });
           // Frames are handled one at a time per connection: everything before the probe's snapshot answers the frame.
           socket.socket.send(probe);
-          await socket.waitFor((m) => socket.messages.indexOf(m) >= from && m.type === 'snapshot', 5_000);
+          await socket.waitFor((m) => socket.messages.indexOf(m) >= from && m.type === 'snapshot', 30_000);
           const replies = socket.messages.slice(from, socket.messages.findIndex((m, i) => i >= from && m.type === 'snapshot'));
           expect(replies, data.slice(0, 200)).toHaveLength(1);
           expect(replies[0]).toMatchObject({ type: 'error', code: expect.stringMatching(/^(bad_request|not_found)$/) });
@@ -112,7 +112,7 @@ describe('hostile WebSocket frames over the wire', () => {
     const closed = new Promise<number>((resolve) => socket.socket.once('close', (code) => resolve(code)));
     socket.socket.send(JSON.stringify({ action: 'subscribe', jobId: aliceJob, pad: 'x'.repeat(200 * 1024) }));
     expect(await closed).toBe(1009);
-    await until(async () => (await rows(`CONN#${connectionId}`)).length === 0, 5_000, 'connection removed by $disconnect');
+    await until(async () => (await rows(`CONN#${connectionId}`)).length === 0, 30_000, 'connection removed by $disconnect');
     expect(socket.messages).toEqual([]);
     // The service is unharmed: a new connection works.
     const again = await open();

@@ -38,7 +38,7 @@ async function wholeLedger(api: ApiClient, path: string): Promise<{ kind: string
 }
 
 describe('the credits ledger after a fault run', () => {
-  it('adds up to every user\'s balance, refunds and operator adjustments included', { timeout: 90_000 }, async () => {
+  it('adds up to every user\'s balance, refunds and operator adjustments included', { timeout: 300_000 }, async () => {
     const users: FaultUser[] = [await run.user('basic'), await run.user('pro')];
     const crash = { status: 'failed', expectedError: 'retries_exhausted' } as const;
     const plan: [FaultUser, object, { status: 'succeeded' } | typeof crash][] = [
@@ -53,7 +53,7 @@ describe('the credits ledger after a fault run', () => {
     ];
     for (const [user, body, intent] of plan) await run.submit(user, body, intent);
     // The shared invariants first: nothing lost, credits = starting credits minus the succeeded jobs.
-    const summary = await run.verify({ timeoutMs: 60_000 });
+    const summary = await run.verify({ timeoutMs: 150_000 });
     expect(summary.lost).toBe(0);
     const refused = run.jobs.filter((j) => j.submitStatus === 503).length;
     expect(refused, 'the seeded send failures hit at least one submit').toBeGreaterThanOrEqual(1);
