@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from './zod-mini.ts';
 import { EngineInputError, type InputIssue } from './errors.ts';
 import type { ExecutionConfig } from './execution.ts';
 import { METRIC_KEYS, type MetricKey } from './stats.ts';
@@ -25,23 +25,24 @@ export interface BacktestPlan {
 }
 
 const baseSchema = z.object({
-  strategyId: z.string().min(1, 'required'),
-  params: z.record(z.string(), z.unknown()).default({}),
-  initialCash: z.number().positive(),
-  commission: z.number().min(0).lt(1),
-  slippageBps: z.number().min(0).lt(10_000).default(0),
-  sizing: z.unknown().default('all-in'),
-  fractional: z.boolean().default(false),
-  timeframe: z.enum(TIMEFRAMES).default('1d'),
-  sweep: z
-    .object({
-      metric: z.enum(METRIC_KEYS).default('sharpe'),
-      top: z.number().int().min(1).max(MAX_TOP).default(10),
-    })
-    .default({ metric: 'sharpe', top: 10 }),
+  strategyId: z.string().check(z.minLength(1, 'required')),
+  params: z._default(z.record(z.string(), z.unknown()), {}),
+  initialCash: z.number().check(z.positive()),
+  commission: z.number().check(z.gte(0), z.lt(1)),
+  slippageBps: z._default(z.number().check(z.gte(0), z.lt(10_000)), 0),
+  sizing: z._default(z.unknown(), 'all-in'),
+  fractional: z._default(z.boolean(), false),
+  timeframe: z._default(z.enum(TIMEFRAMES), '1d'),
+  sweep: z._default(
+    z.object({
+      metric: z._default(z.enum(METRIC_KEYS), 'sharpe'),
+      top: z._default(z.number().check(z.int(), z.gte(1), z.lte(MAX_TOP)), 10),
+    }),
+    { metric: 'sharpe', top: 10 },
+  ),
 });
 
-function zodIssues(error: z.ZodError, prefix: string): InputIssue[] {
+function zodIssues(error: z.core.$ZodError, prefix: string): InputIssue[] {
   return error.issues.map((i) => ({
     path: [prefix, ...i.path.map(String)].filter((s) => s !== '').join('.') || 'spec',
     message: i.message,
@@ -80,7 +81,7 @@ function expandParam(name: string, value: unknown, kind: string, issues: InputIs
       issues.push({ path, message: 'a boolean parameter takes a single true or false, not a range' });
       return undefined;
     }
-    const parsed = z.strictObject({ from: z.number(), to: z.number(), step: z.number().positive() }).safeParse(value);
+    const parsed = z.strictObject({ from: z.number(), to: z.number(), step: z.number().check(z.positive()) }).safeParse(value);
     if (!parsed.success) {
       issues.push(...zodIssues(parsed.error, path));
       return undefined;

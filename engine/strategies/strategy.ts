@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../zod-mini.ts';
 import type { Executor } from '../execution.ts';
 import type { IndicatorKernel } from '../indicators.ts';
 import type { BarSeries } from '../types.ts';
@@ -40,7 +40,7 @@ export interface StrategyDefinition {
   /** Cross-parameter rules (e.g. fast < slow); a sweep skips combinations that break one. */
   rules: ParamRule[];
   /** Scalar parameters, defaults applied, unknown keys rejected, cross-parameter rules checked. */
-  schema: z.ZodType<ScalarParams>;
+  schema: z.ZodMiniType<ScalarParams>;
   /** Index of the first bar on which a signal can occur; a series needs at least warmup + 2 bars to trade. */
   warmup(p: ScalarParams): number;
   /** The indicators a combination needs; `bars` lets a strategy pick an exact form for the series (e.g. tick sums). */
@@ -59,15 +59,16 @@ export interface StrategyDefinition {
  * The schema of one scalar value of a parameter (no default). Its messages are plain sentences naming the parameter
  * and the value given ("fast must be a whole number, got 2.5"), not zod's generic "Invalid input: expected int".
  */
-export function scalarSchema(info: ParamInfo, name = 'the value'): z.ZodType<number | boolean> {
+export function scalarSchema(info: ParamInfo, name = 'the value'): z.ZodMiniType<number | boolean> {
   const got = (input: unknown): string => (typeof input === 'number' ? String(input) : JSON.stringify(input) ?? String(input));
   if (info.type === 'boolean') return z.boolean({ error: (iss) => `${name} must be true or false, got ${got(iss.input)}` });
-  let num = z.number({ error: (iss) => `${name} must be a number, got ${got(iss.input)}` });
-  if (info.type === 'integer') num = num.int({ error: (iss) => `${name} must be a whole number, got ${got(iss.input)}` });
+  const checks: z.core.$ZodCheck<number>[] = [];
+  if (info.type === 'integer') checks.push(z.int({ error: (iss) => `${name} must be a whole number, got ${got(iss.input)}` }));
   const { min, max } = info;
-  if (min !== undefined) num = num.min(min, { error: (iss) => `${name} must be at least ${min}, got ${got(iss.input)}` });
-  if (max !== undefined) num = num.max(max, { error: (iss) => `${name} must be at most ${max}, got ${got(iss.input)}` });
-  return num;
+  if (min !== undefined) checks.push(z.gte(min, { error: (iss) => `${name} must be at least ${min}, got ${got(iss.input)}` }));
+  if (max !== undefined) checks.push(z.lte(max, { error: (iss) => `${name} must be at most ${max}, got ${got(iss.input)}` }));
+  const num = z.number({ error: (iss) => `${name} must be a number, got ${got(iss.input)}` });
+  return checks.length > 0 ? num.check(...checks) : num;
 }
 
 /** Builds the zod schema from the declarative parameter table, so `listStrategies` and validation cannot drift. */
@@ -78,15 +79,15 @@ export interface ParamRule {
   path: string;
 }
 
-export function schemaFor(params: Record<string, ParamInfo>, rules: ParamRule[] = []): z.ZodType<ScalarParams> {
-  const shape: Record<string, z.ZodType> = {};
+export function schemaFor(params: Record<string, ParamInfo>, rules: ParamRule[] = []): z.ZodMiniType<ScalarParams> {
+  const shape: Record<string, z.ZodMiniType> = {};
   for (const [name, info] of Object.entries(params)) {
     const scalar = scalarSchema(info, name);
-    shape[name] = info.default === undefined ? scalar : scalar.default(info.default as never);
+    shape[name] = info.default === undefined ? scalar : z._default(scalar, info.default);
   }
-  let schema: z.ZodType<ScalarParams> = z.strictObject(shape) as unknown as z.ZodType<ScalarParams>;
+  let schema: z.ZodMiniType<ScalarParams> = z.strictObject(shape) as unknown as z.ZodMiniType<ScalarParams>;
   for (const rule of rules) {
-    schema = schema.refine((p) => rule.check(p), { message: rule.message, path: [rule.path] });
+    schema = schema.check(z.refine((p: ScalarParams) => rule.check(p), { message: rule.message, path: [rule.path] }));
   }
   return schema;
 }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../../engine/zod-mini.ts';
 import { ServiceUnavailableError } from '../core/errors.ts';
 import type { ClientPush } from '../core/ports/client-push.ts';
 import type { JobMessage, JobQueue, TierQueueStats } from '../core/ports/job-queue.ts';
@@ -18,17 +18,18 @@ export class InjectedFaultError extends Error {
   override name = 'InjectedFaultError';
 }
 
-const rate = z.coerce.number().min(0).max(1);
-const symbols = z
-  .string()
-  .transform((s) => s.split(',').map((x) => x.trim().toUpperCase()).filter((x) => x.length > 0));
+const rate = z.coerce.number().check(z.gte(0)).check(z.lte(1));
+const symbols = z.pipe(
+  z.string(),
+  z.transform((s: string) => s.split(',').map((x) => x.trim().toUpperCase()).filter((x) => x.length > 0)),
+);
 
 export const faultEnvSchema = z.object({
-  FAULT_WORKER_CRASH_RATE: rate.optional(),
-  FAULT_WORKER_CRASH_SYMBOLS: symbols.optional(),
-  FAULT_POST_GONE_RATE: rate.optional(),
-  FAULT_SQS_SEND_FAIL_RATE: rate.optional(),
-  FAULT_SEED: z.coerce.number().int().optional(),
+  FAULT_WORKER_CRASH_RATE: z.optional(rate),
+  FAULT_WORKER_CRASH_SYMBOLS: z.optional(symbols),
+  FAULT_POST_GONE_RATE: z.optional(rate),
+  FAULT_SQS_SEND_FAIL_RATE: z.optional(rate),
+  FAULT_SEED: z.optional(z.coerce.number().check(z.int())),
 });
 
 export interface FaultConfig {

@@ -3,32 +3,35 @@
  * request schemas the use cases validate with, and the handler tests parse real responses with them, so the
  * document describes what the API really sends.
  */
-import { z } from 'zod';
+import * as z from '../../engine/zod-mini.ts';
+import { described } from '../../engine/zod-mini.ts';
 import { TIMEFRAMES } from '../../engine/types.ts';
 import { JOB_STATUSES } from './job.ts';
 import { submitRequestSchema } from './submit-schema.ts';
 import { TIERS } from './tiers.ts';
 
-const isoTime = z.string().describe('ISO 8601 UTC');
+const isoTime = described(z.string(), 'ISO 8601 UTC');
 const tier = z.enum(TIERS);
 const status = z.enum(JOB_STATUSES);
 // JSON has no NaN or Infinity: a stat that is not a finite number (a Sharpe of a flat curve) is null.
-const stat = z.number().nullable();
+const stat = z.nullable(z.number());
+const int = (): z.ZodMiniNumber<number> => z.number().check(z.int());
 
 export const fieldIssueSchema = z.object({ path: z.string(), message: z.string() });
 
-export const problemSchema = z
-  .object({
+export const problemSchema = described(
+  z.object({
     type: z.string(),
     title: z.string(),
-    status: z.number().int(),
+    status: int(),
     detail: z.string(),
-    errors: z.array(fieldIssueSchema).optional(),
-  })
-  .describe('RFC 9457 problem details (application/problem+json)');
+    errors: z.optional(z.array(fieldIssueSchema)),
+  }),
+  'RFC 9457 problem details (application/problem+json)',
+);
 
 export const statsSchema = z.object({
-  start: isoTime, end: isoTime, bars: z.number().int(), trades: z.number().int(),
+  start: isoTime, end: isoTime, bars: int(), trades: int(),
   equityFinal: stat, equityPeak: stat, returnPct: stat, buyHoldReturnPct: stat, cagrPct: stat, volatilityAnnPct: stat,
   sharpe: stat, sortino: stat, calmar: stat, maxDrawdownPct: stat, avgDrawdownPct: stat, maxDrawdownDurationDays: stat,
   winRatePct: stat, bestTradePct: stat, worstTradePct: stat, avgTradePct: stat, profitFactor: stat, expectancyPct: stat,
@@ -43,7 +46,7 @@ export const tradeSchema = z.object({
   entryPrice: z.number(),
   exitPrice: z.number(),
   pnl: z.number(),
-  returnPct: z.number().nullable(),
+  returnPct: z.nullable(z.number()),
 });
 
 const paramsSchema = z.record(z.string(), z.union([z.number(), z.boolean()]));
@@ -52,60 +55,60 @@ export const sweepRowSchema = z.object({ params: paramsSchema, stats: statsSchem
 export const sweepGridSchema = z.object({
   params: z.tuple([z.string(), z.string()]),
   values: z.record(z.string(), z.array(z.number())),
-  metric: z.array(z.number().nullable()).describe('row-major over values[params[0]] x values[params[1]]; null = skipped or not a number'),
+  metric: described(z.array(z.nullable(z.number())), 'row-major over values[params[0]] x values[params[1]]; null = skipped or not a number'),
 });
 
 export const jobLinksSchema = z.object({
   self: z.string(),
-  equity: z.string().optional(),
-  trades: z.string().optional(),
-  sweep: z.string().optional(),
+  equity: z.optional(z.string()),
+  trades: z.optional(z.string()),
+  sweep: z.optional(z.string()),
 });
 
-const resultSummarySchema = z.object({ params: paramsSchema, stats: statsSchema, tradesTotal: z.number().int() });
+const resultSummarySchema = z.object({ params: paramsSchema, stats: statsSchema, tradesTotal: int() });
 
 const jobBase = {
   jobId: z.string(),
   tier,
   status,
-  progress: z.number().min(0).max(1),
+  progress: z.number().check(z.gte(0)).check(z.lte(1)),
   message: z.string(),
-  attempts: z.number().int(),
+  attempts: int(),
   createdAt: isoTime,
   updatedAt: isoTime,
-  startedAt: isoTime.optional(),
-  finishedAt: isoTime.optional(),
+  startedAt: z.optional(isoTime),
+  finishedAt: z.optional(isoTime),
   request: submitRequestSchema,
-  combinations: z.number().int(),
-  cancelRequested: z.boolean().optional(),
-  error: z.object({ code: z.string(), message: z.string() }).optional(),
-  queuePosition: z.number().int().optional().describe('jobs ahead of this one in its tier, while queued'),
-  etaSeconds: z.number().optional().describe('while queued: seconds until done (wait plus run); while running: seconds left; estimates'),
+  combinations: int(),
+  cancelRequested: z.optional(z.boolean()),
+  error: z.optional(z.object({ code: z.string(), message: z.string() })),
+  queuePosition: described(z.optional(int()), 'jobs ahead of this one in its tier, while queued'),
+  etaSeconds: described(z.optional(z.number()), 'while queued: seconds until done (wait plus run); while running: seconds left; estimates'),
   links: jobLinksSchema,
 };
 
-export const compactJobSchema = z.object({ ...jobBase, result: resultSummarySchema.optional() });
+export const compactJobSchema = z.object({ ...jobBase, result: z.optional(resultSummarySchema) });
 
 export const jobViewSchema = z.object({
   ...jobBase,
   userId: z.string(),
   creditsCharged: z.number(),
-  result: resultSummarySchema
-    .extend({
-      sweep: z.object({ metric: z.string(), combinations: z.number().int(), top: z.array(sweepRowSchema) }).optional(),
-      provenance: z.object({ engineVersion: z.string(), barsSha256: z.string() }).optional(),
-    })
-    .optional(),
+  result: z.optional(
+    z.extend(resultSummarySchema, {
+      sweep: z.optional(z.object({ metric: z.string(), combinations: int(), top: z.array(sweepRowSchema) })),
+      provenance: z.optional(z.object({ engineVersion: z.string(), barsSha256: z.string() })),
+    }),
+  ),
 });
 
-export const jobPageSchema = z.object({ items: z.array(compactJobSchema), nextCursor: z.string().nullable() });
+export const jobPageSchema = z.object({ items: z.array(compactJobSchema), nextCursor: z.nullable(z.string()) });
 
 export const submitResponseSchema = z.object({
   jobId: z.string(),
   status,
   tier,
   createdAt: isoTime,
-  combinations: z.number().int(),
+  combinations: int(),
   links: jobLinksSchema,
   replayed: z.boolean(),
 });
@@ -113,35 +116,35 @@ export const submitResponseSchema = z.object({
 export const submitEstimateSchema = z.object({
   dryRun: z.literal(true),
   tier,
-  combinations: z.number().int(),
-  bars: z.number().int().describe('bars the request covers, as the data has them'),
-  barsFrom: z.enum(['catalog', 'synthetic', 'calendar']).describe("how bars were counted: the symbol catalog's bar count, the synthetic calendar, or calendar days (no catalog entry)"),
-  barEvaluations: z.number().describe('bars x combinations'),
-  chunks: z.number().int().describe('slices of the grid run in parallel by the tier workers (1: no fan-out)'),
-  credits: z.number().int().describe('what submit would charge'),
-  queuePosition: z.number().int().describe('queued jobs of the tier it would wait behind'),
-  etaSeconds: z.number().describe('seconds until it would be done: the wait for a worker plus the run, from the tier recent throughput'),
-  limits: z.object({ maxCombinations: z.number().int(), maxBarEvaluations: z.number(), chunkBarEvaluations: z.number() }),
+  combinations: int(),
+  bars: described(int(), 'bars the request covers, as the data has them'),
+  barsFrom: described(z.enum(['catalog', 'synthetic', 'calendar']), "how bars were counted: the symbol catalog's bar count, the synthetic calendar, or calendar days (no catalog entry)"),
+  barEvaluations: described(z.number(), 'bars x combinations'),
+  chunks: described(int(), 'slices of the grid run in parallel by the tier workers (1: no fan-out)'),
+  credits: described(int(), 'what submit would charge'),
+  queuePosition: described(int(), 'queued jobs of the tier it would wait behind'),
+  etaSeconds: described(z.number(), 'seconds until it would be done: the wait for a worker plus the run, from the tier recent throughput'),
+  limits: z.object({ maxCombinations: int(), maxBarEvaluations: z.number(), chunkBarEvaluations: z.number() }),
 });
 
 export const equitySchema = z.object({
-  time: z.array(z.number()).describe('epoch ms'),
+  time: described(z.array(z.number()), 'epoch ms'),
   equity: z.array(z.number()),
-  drawdownPct: z.array(z.number().max(0)),
+  drawdownPct: z.array(z.number().check(z.lte(0))),
 });
 
 export const tradesPageSchema = z.object({
   items: z.array(tradeSchema),
-  nextCursor: z.string().nullable(),
-  total: z.number().int().describe('trades the run made'),
-  stored: z.number().int().describe('trades kept with the job; pages run over these'),
+  nextCursor: z.nullable(z.string()),
+  total: described(int(), 'trades the run made'),
+  stored: described(int(), 'trades kept with the job; pages run over these'),
 });
 
 export const sweepViewSchema = z.object({
   metric: z.string(),
-  combinations: z.number().int(),
+  combinations: int(),
   top: z.array(sweepRowSchema),
-  grid: sweepGridSchema.optional().describe('only when exactly two parameters vary'),
+  grid: described(z.optional(sweepGridSchema), 'only when exactly two parameters vary'),
 });
 
 export const meSchema = z.object({
@@ -150,18 +153,18 @@ export const meSchema = z.object({
   admin: z.boolean(),
   credits: z.number(),
   creditsPerJob: z.number(),
-  submissionsToday: z.number().int(),
-  dailyLimit: z.number().int().nullable().describe('null = unlimited'),
-  dailyResetAt: isoTime.describe('the next 00:00 UTC'),
-  limits: z.object({ maxCombinations: z.number().int(), maxBarEvaluations: z.number().int() }),
+  submissionsToday: int(),
+  dailyLimit: described(z.nullable(int()), 'null = unlimited'),
+  dailyResetAt: described(isoTime, 'the next 00:00 UTC'),
+  limits: z.object({ maxCombinations: int(), maxBarEvaluations: int() }),
 });
 
 const paramJsonSchema = z.object({
   type: z.enum(['integer', 'number', 'boolean']),
-  default: z.union([z.number(), z.boolean()]).optional(),
-  minimum: z.number().optional(),
-  maximum: z.number().optional(),
-  description: z.string().optional(),
+  default: z.optional(z.union([z.number(), z.boolean()])),
+  minimum: z.optional(z.number()),
+  maximum: z.optional(z.number()),
+  description: z.optional(z.string()),
 });
 
 export const strategiesSchema = z.object({
@@ -169,11 +172,12 @@ export const strategiesSchema = z.object({
     z.object({
       id: z.string(),
       name: z.string(),
-      description: z.string().describe('one line'),
+      description: described(z.string(), 'one line'),
       details: z.string(),
-      parameters: z
-        .looseObject({ type: z.literal('object'), properties: z.record(z.string(), paramJsonSchema), additionalProperties: z.literal(false) })
-        .describe('JSON Schema of the scalar parameters'),
+      parameters: described(
+        z.looseObject({ type: z.literal('object'), properties: z.record(z.string(), paramJsonSchema), additionalProperties: z.literal(false) }),
+        'JSON Schema of the scalar parameters',
+      ),
     }),
   ),
 });
@@ -183,14 +187,14 @@ export const symbolsPageSchema = z.object({
     z.object({
       symbol: z.string(),
       timeframe: z.enum(TIMEFRAMES),
-      firstBar: z.string().describe('YYYY-MM-DD for daily bars, ISO 8601 UTC otherwise'),
+      firstBar: described(z.string(), 'YYYY-MM-DD for daily bars, ISO 8601 UTC otherwise'),
       lastBar: z.string(),
-      bars: z.number().int(),
+      bars: int(),
       source: z.enum(['csv', 's3']),
     }),
   ),
   synthetic: z.object({ pattern: z.string(), timeframes: z.array(z.enum(TIMEFRAMES)), description: z.string() }),
-  nextCursor: z.string().nullable(),
+  nextCursor: z.nullable(z.string()),
 });
 
 export const queuesSchema = z.object({
@@ -198,11 +202,11 @@ export const queuesSchema = z.object({
   tiers: z.array(
     z.object({
       tier,
-      waiting: z.number().int(),
-      inFlight: z.number().int(),
-      deadLettered: z.number().int(),
-      oldestQueuedAgeSeconds: z.number().nullable(),
-      maxConcurrency: z.number().int(),
+      waiting: int(),
+      inFlight: int(),
+      deadLettered: int(),
+      oldestQueuedAgeSeconds: z.nullable(z.number()),
+      maxConcurrency: int(),
     }),
   ),
 });
@@ -213,8 +217,8 @@ export const userAccountSchema = z.object({
   credits: z.number(),
   hasAccount: z.boolean(),
   day: z.string(),
-  submissionsToday: z.number().int(),
-  dailyLimit: z.number().int().nullable(),
+  submissionsToday: int(),
+  dailyLimit: z.nullable(int()),
 });
 
 export const creditsResponseSchema = z.object({ userId: z.string(), credits: z.number(), amount: z.number() });

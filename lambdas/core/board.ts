@@ -1,10 +1,10 @@
-import { z } from 'zod';
+import * as z from '../../engine/zod-mini.ts';
 import { BOARD_DATA } from './leaderboard-boards.ts';
 
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD');
+const isoDate = z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD'));
 const window = z
   .strictObject({ startDate: isoDate, endDate: isoDate })
-  .refine((w) => w.startDate <= w.endDate, { message: 'startDate must not be after endDate' });
+  .check(z.refine((w) => w.startDate <= w.endDate, { message: 'startDate must not be after endDate' }));
 
 /**
  * A board: a fixed benchmark. Authors tune on the in-sample window; every entry is ranked on the out-of-sample window,
@@ -13,14 +13,14 @@ const window = z
  */
 export const boardSchema = z
   .strictObject({
-    id: z.string().regex(/^[a-z0-9][a-z0-9-]{2,47}$/, 'must be 3-48 lower-case letters, digits or -'),
-    title: z.string().min(3).max(120),
-    symbol: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._=^-]{0,31}$/),
+    id: z.string().check(z.regex(/^[a-z0-9][a-z0-9-]{2,47}$/, 'must be 3-48 lower-case letters, digits or -')),
+    title: z.string().check(z.minLength(3)).check(z.maxLength(120)),
+    symbol: z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9._=^-]{0,31}$/)),
     timeframe: z.literal('1d'),
     inSample: window,
     outOfSample: window,
   })
-  .refine((b) => b.inSample.endDate < b.outOfSample.startDate, { message: 'the out-of-sample window must start after the in-sample window ends' });
+  .check(z.refine((b) => b.inSample.endDate < b.outOfSample.startDate, { message: 'the out-of-sample window must start after the in-sample window ends' }));
 
 export type Board = z.infer<typeof boardSchema>;
 

@@ -1,10 +1,10 @@
-import { z } from 'zod';
+import * as z from '../../engine/zod-mini.ts';
 import { statsSchema } from './api-schemas.ts';
 import { RANK_METRIC_NAMES } from './leaderboard-entry.ts';
 
 /** Response shapes of the leaderboard routes, for the OpenAPI document and the clients' tests. */
 const window = z.object({ startDate: z.string(), endDate: z.string() });
-const nullableNumber = z.number().nullable();
+const nullableNumber = z.nullable(z.number());
 
 export const boardSchemaOut = z.object({
   id: z.string(),
@@ -31,27 +31,27 @@ export const leaderboardEntrySchema = z.object({
   costs: z.object({ initialCash: z.number(), commission: z.number(), slippageBps: z.number(), sizing: z.unknown(), fractional: z.boolean() }),
   publishedAt: z.string(),
   engineVersion: z.string(),
-  inSample: window.extend({ stats: statsSchema, barsSha256: z.string() }),
-  outOfSample: window.extend({ stats: statsSchema, barsSha256: z.string() }),
+  inSample: z.extend(window, { stats: statsSchema, barsSha256: z.string() }),
+  outOfSample: z.extend(window, { stats: statsSchema, barsSha256: z.string() }),
   gap: z.object({ sharpe: nullableNumber, returnPct: nullableNumber, cagrPct: nullableNumber, maxDrawdownPct: nullableNumber }),
   deflatedSharpe: z.object({
     probability: nullableNumber,
     sharpe: nullableNumber,
     expectedMaxSharpe: z.number(),
-    trials: z.number().int(),
-    observations: z.number().int(),
+    trials: z.number().check(z.int()),
+    observations: z.number().check(z.int()),
     skewness: nullableNumber,
     kurtosis: nullableNumber,
     varianceBasis: z.enum(['all', 'top', 'single']),
   }),
-  rank: z.number().int().optional(),
+  rank: z.optional(z.number().check(z.int())),
 });
 
 export const leaderboardPageSchema = z.object({
-  board: boardSchemaOut.omit({ links: true }),
+  board: z.omit(boardSchemaOut, { links: true }),
   metric: z.string(),
   items: z.array(leaderboardEntrySchema),
-  nextCursor: z.string().nullable(),
+  nextCursor: z.nullable(z.string()),
 });
 
 export const publishResponseSchema = z.object({

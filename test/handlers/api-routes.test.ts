@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { z } from 'zod';
+import type * as z from '../../engine/zod-mini.ts';
 import {
   equitySchema,
   jobViewSchema,
@@ -28,7 +28,7 @@ const ctx = lambdaContext();
 const day = (s: string) => Date.parse(`${s}T00:00:00Z`);
 
 /** The body of a 2xx JSON answer, parsed with the response schema the OpenAPI document publishes for it. */
-function bodyAs<T>(res: HttpResult, status: number, schema: z.ZodType<T>): T {
+function bodyAs<T>(res: HttpResult, status: number, schema: z.ZodMiniType<T>): T {
   expect(res.statusCode, res.body).toBe(status);
   expect(res.headers?.['Content-Type']).toBe('application/json');
   const parsed = schema.safeParse(JSON.parse(res.body ?? 'null'));

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../../../engine/zod-mini.ts';
 import { ForbiddenError, ValidationError } from '../errors.ts';
 import type { Principal } from '../principal.ts';
 import type { AccountStore } from '../ports/account-store.ts';
@@ -24,10 +24,10 @@ const USER_ID = /^[^\s\p{Cc}]{1,128}$/u;
 export const creditsBodySchema = z.strictObject({
   amount: z
     .number()
-    .int('must be a whole number of credits')
-    .min(-MAX_CREDIT_ADJUSTMENT)
-    .max(MAX_CREDIT_ADJUSTMENT)
-    .refine((n) => n !== 0, 'must not be 0'),
+    .check(z.int('must be a whole number of credits'))
+    .check(z.gte(-MAX_CREDIT_ADJUSTMENT))
+    .check(z.lte(MAX_CREDIT_ADJUSTMENT))
+    .check(z.refine((n: number) => n !== 0, 'must not be 0')),
 });
 
 export const tierBodySchema = z.strictObject({ tier: z.enum(TIERS) });
@@ -56,7 +56,7 @@ function checkUserId(userId: string): void {
   if (!USER_ID.test(userId)) throw new ValidationError([{ path: 'userId', message: 'must be 1-128 characters without spaces or control characters' }]);
 }
 
-function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
+function parseBody<T>(schema: z.ZodMiniType<T>, body: unknown): T {
   const parsed = schema.safeParse(body);
   if (!parsed.success) throw new ValidationError(fieldIssues(parsed.error));
   return parsed.data;

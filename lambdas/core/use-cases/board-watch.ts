@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../../../engine/zod-mini.ts';
 import { BOARDS, findBoard, type Board } from '../board.ts';
 import type { LeaderboardEntry } from '../leaderboard-entry.ts';
 import type { ClientPush } from '../ports/client-push.ts';
@@ -11,7 +11,7 @@ import { closeExpired, type WsPrincipal } from './websocket-session.ts';
  */
 export const boardTopic = (board: string): string => `leaderboard:${board}`;
 
-const watchSchema = z.object({ action: z.enum(['watchBoard', 'unwatchBoard']), board: z.string().min(1).max(64) });
+const watchSchema = z.object({ action: z.enum(['watchBoard', 'unwatchBoard']), board: z.string().check(z.minLength(1)).check(z.maxLength(64)) });
 
 /** What a watcher receives when an entry lands on the board. */
 export interface LeaderboardMessage {

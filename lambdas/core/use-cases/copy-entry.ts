@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../../../engine/zod-mini.ts';
 import { BOARDS, findBoard, type Board } from '../board.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import type { Principal } from '../principal.ts';
@@ -6,10 +6,10 @@ import type { LeaderboardStore } from '../ports/leaderboard-store.ts';
 import { fieldIssues } from './field-issues.ts';
 import { submitBacktest, type SubmitDeps, type SubmitResponse } from './submit-backtest.ts';
 
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD');
+const isoDate = z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD'));
 
 /** What a copy may change: where it runs. The strategy, parameters and costs are the entry's. */
-export const copyBodySchema = z.strictObject({ symbol: z.string().optional(), startDate: isoDate.optional(), endDate: isoDate.optional() });
+export const copyBodySchema = z.strictObject({ symbol: z.optional(z.string()), startDate: z.optional(isoDate), endDate: z.optional(isoDate) });
 
 /**
  * `POST /leaderboard/{board}/entries/{entryId}/copy`: submits the entry's strategy, parameters and costs as the

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../../../engine/zod-mini.ts';
 import { EngineInputError, runBacktest, UnknownSymbolError } from '../../../engine/index.ts';
 import { provenanceOf, type RunProvenance } from '../../../engine/fingerprint.ts';
 import type { BacktestResult } from '../../../engine/types.ts';
@@ -22,11 +22,11 @@ export const CANCEL_POLL_MS = 500;
 export const RETRY_JITTER = 0.25;
 
 export const jobMessageSchema = z.object({
-  jobId: z.string().min(1).max(128),
-  userId: z.string().min(1),
+  jobId: z.string().check(z.minLength(1)).check(z.maxLength(128)),
+  userId: z.string().check(z.minLength(1)),
   tier: z.enum(TIERS),
   /** A fanned-out sweep's chunk (fan-out.ts); absent on a job's own message. */
-  chunk: z.number().int().min(0).max(100_000).optional(),
+  chunk: z.optional(z.number().check(z.int()).check(z.gte(0)).check(z.lte(100_000))),
 });
 
 export type ProcessOutcome =

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from '../../../engine/zod-mini.ts';
 import { provenanceOf } from '../../../engine/fingerprint.ts';
 import { runWithTrace } from '../../../engine/run.ts';
 import type { Stats } from '../../../engine/types.ts';
@@ -25,7 +25,7 @@ const PENDING_TTL_SECONDS = 7 * 24 * 60 * 60;
 const TRADING_DAYS = 252;
 
 export const publishBodySchema = z.strictObject({
-  board: z.string().min(1).max(64),
+  board: z.string().check(z.minLength(1)).check(z.maxLength(64)),
   displayName: z.string(),
 });
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../../../engine/zod-mini.ts';
 import { listStrategies, strategyParamSchema, type ParamInfo } from '../../../engine/index.ts';
 
 /** JSON Schema (draft 2020-12) of one parameter, as z.toJSONSchema writes it, with the parameter's description. */

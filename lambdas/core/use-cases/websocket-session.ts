@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../../../engine/zod-mini.ts';
 import { isTerminal } from '../job.ts';
 import type { Principal } from '../principal.ts';
 import type { Clock } from '../ports/clock.ts';
@@ -36,8 +36,8 @@ export interface WsPrincipal extends Principal {
 }
 
 const clientMessageSchema = z.discriminatedUnion('action', [
-  z.object({ action: z.literal('subscribe'), jobId: z.string().min(1).max(128) }),
-  z.object({ action: z.literal('unsubscribe'), jobId: z.string().min(1).max(128) }),
+  z.object({ action: z.literal('subscribe'), jobId: z.string().check(z.minLength(1)).check(z.maxLength(128)) }),
+  z.object({ action: z.literal('unsubscribe'), jobId: z.string().check(z.minLength(1)).check(z.maxLength(128)) }),
 ]);
 
 export type ErrorMessage =

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../../../engine/zod-mini.ts';
 import { httpRouteList, type HttpRouteId } from '../../../lib/definitions/http-routes.ts';
 import {
   compactJobSchema,
@@ -42,11 +42,11 @@ interface OperationSpec {
   description?: string;
   query?: QueryParameter[];
   headers?: QueryParameter[];
-  body?: z.ZodType;
+  body?: z.ZodMiniType;
   /** The success status and its body. */
-  success: { status: number; description: string; schema: z.ZodType };
+  success: { status: number; description: string; schema: z.ZodMiniType };
   /** Another success status of the same operation (a query parameter's variant, such as a dry run). */
-  alsoSuccess?: { status: number; description: string; schema: z.ZodType };
+  alsoSuccess?: { status: number; description: string; schema: z.ZodMiniType };
   /** Error statuses besides 401 (every authorized route) and 500. */
   errors: number[];
 }
@@ -162,7 +162,7 @@ const ERROR_TEXT: Record<number, string> = {
   503: 'a dependency is unavailable; retry (Retry-After)',
 };
 
-function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
+function jsonSchema(schema: z.ZodMiniType, io: 'input' | 'output'): Record<string, unknown> {
   const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as Record<string, unknown>;
   return rest;
 }

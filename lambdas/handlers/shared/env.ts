@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../../../engine/zod-mini.ts';
 import { TIERS, type Tier, type TierSettings } from '../../core/tiers.ts';
 
 /** Thrown at cold start when the function's configuration is incomplete: a deploy error, not a request error. */
@@ -6,9 +6,9 @@ export class ConfigurationError extends Error {
   override name = 'ConfigurationError';
 }
 
-const required = z.string().min(1, 'is required');
+const required = z.string().check(z.minLength(1, 'is required'));
 // An SQS event source mapping's maxConcurrency is at least 2.
-const concurrency = z.number().int().min(2);
+const concurrency = z.number().check(z.int()).check(z.gte(2));
 
 /** Env vars, grouped by what they configure (docs/wiring.md lists who needs which). */
 export const envSchemas = {
@@ -21,32 +21,40 @@ export const envSchemas = {
   // The deployed maxConcurrency per tier (CDK context `concurrency.<tier>`, LOCAL_CONCURRENCY locally), for the admin
   // queue view; absent = the tier table. Written by tierConcurrencyValue.
   tierConcurrency: z.object({
-    TIER_CONCURRENCY: z
-      .string()
-      .transform((text, ctx) => {
-        try {
-          return JSON.parse(text) as unknown;
-        } catch {
-          ctx.addIssue({ code: 'custom', message: `must be JSON like {"free":5,"basic":20,"pro":50}, got ${text}` });
-          return z.NEVER;
-        }
-      })
-      .pipe(z.strictObject({ free: concurrency, basic: concurrency, pro: concurrency }).partial())
-      .optional(),
+    TIER_CONCURRENCY: z.optional(
+      z.pipe(
+        z.pipe(
+          z.string(),
+          z.transform((text: string, payload) => {
+            try {
+              return JSON.parse(text) as unknown;
+            } catch {
+              payload.issues.push({ code: 'custom', message: `must be JSON like {"free":5,"basic":20,"pro":50}, got ${text}`, input: text });
+              return z.NEVER;
+            }
+          }),
+        ),
+        z.partial(z.strictObject({ free: concurrency, basic: concurrency, pro: concurrency })),
+      ),
+    ),
   }),
   // Locally DATA_DIR selects the CSV folder; on AWS MARKET_DATA_BUCKET selects S3. One of them must be set.
   marketData: z
-    .object({ MARKET_DATA_BUCKET: z.string().min(1).optional(), DATA_DIR: z.string().min(1).optional() })
-    .refine((e) => e.MARKET_DATA_BUCKET !== undefined || e.DATA_DIR !== undefined, {
-      message: 'set MARKET_DATA_BUCKET (S3) or DATA_DIR (CSV folder)',
-      path: ['MARKET_DATA_BUCKET'],
-    }),
+    .object({ MARKET_DATA_BUCKET: z.optional(z.string().check(z.minLength(1))), DATA_DIR: z.optional(z.string().check(z.minLength(1))) })
+    .check(
+      z.refine((e) => e.MARKET_DATA_BUCKET !== undefined || e.DATA_DIR !== undefined, {
+        message: 'set MARKET_DATA_BUCKET (S3) or DATA_DIR (CSV folder)',
+        path: ['MARKET_DATA_BUCKET'],
+      }),
+    ),
   wsManagement: z.object({ WS_MANAGEMENT_ENDPOINT: z.url() }),
   // Signing keys fetched over plain http could be swapped in transit: https, except the local stack's own loopback.
   jwt: z.object({
-    JWKS_URL: z.url().refine((u) => u.startsWith('https://') || /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\//.test(u), {
-      message: 'must be an https URL (http only on the loopback interface, for the local stack)',
-    }),
+    JWKS_URL: z.url().check(
+      z.refine((u: string) => u.startsWith('https://') || /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\//.test(u), {
+        message: 'must be an https URL (http only on the loopback interface, for the local stack)',
+      }),
+    ),
     JWT_ISSUER: required,
     JWT_AUDIENCE: required,
   }),
@@ -58,11 +66,11 @@ export const envSchemas = {
   ]),
   // Where the admin claim is confirmed (a demoted admin loses rights within a minute): the Cognito pool's admin
   // group; absent (local stack, external issuer) = the token's claim stands.
-  adminDirectory: z.object({ ADMIN_USER_POOL_ID: z.string().min(1).optional() }),
+  adminDirectory: z.object({ ADMIN_USER_POOL_ID: z.optional(z.string().check(z.minLength(1))) }),
 } as const;
 
 /** Parses the env vars a schema names, once per cold start; a missing or bad one throws naming every offender. */
-export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
+export function parseEnv<S extends z.ZodMiniType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'} ${i.message}`).join('; ');

@@ -4,7 +4,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
-import { z } from 'zod';
+import * as z from '../../../engine/zod-mini.ts';
 import { CsvFolderMarketData } from '../../adapters/csv-folder-market-data.ts';
 import { documentClient } from '../../adapters/dynamodb-document-client.ts';
 import { DynamoDbLeaderboardStore } from '../../adapters/dynamodb-leaderboard-store.ts';
@@ -21,7 +21,7 @@ import { envSchemas, parseEnv } from './env.ts';
 
 type Env = NodeJS.ProcessEnv;
 
-const leaderboardTableSchema = z.object({ LEADERBOARD_TABLE: z.string().min(1, 'is required') });
+const leaderboardTableSchema = z.object({ LEADERBOARD_TABLE: z.string().check(z.minLength(1, 'is required')) });
 
 export function leaderboardStore(env: Env = process.env): LeaderboardStore {
   const { LEADERBOARD_TABLE } = parseEnv(leaderboardTableSchema, env);
