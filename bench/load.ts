@@ -44,7 +44,16 @@ interface JobRecord {
   kind: 'single' | 'sweep';
   submittedAt: number;
   progressMessages: number;
+  /**
+   * Delay of each change of the job's row that reached the client: arrival minus the row's `at`, for the first message
+   * carrying that `at` (a queue-position refresh of a still-queued job repeats its unchanged row and `at`, so its age
+   * says how long the job has queued, not how late a change arrived).
+   */
   delaysMs: number[];
+  /** Pushes that repeated a row version already seen (queue-position refreshes). */
+  repeats: number;
+  /** Newest row version (`at` / `updatedAt`, ms) the client has seen. */
+  newestAt: number;
   /** Client time the terminal status arrived over the WebSocket (push or snapshot). */
   terminalPushAt?: number;
   /** The job as the API reports it at the end. */
@@ -104,6 +113,7 @@ function readOptions() {
       timeout: { type: 'string', default: '600' },
       seed: { type: 'string', default: '1' },
       'use-running': { type: 'boolean', default: false },
+      'cpu-prof': { type: 'string' },
     },
     strict: true,
   });
@@ -131,6 +141,8 @@ function readOptions() {
     timeoutMs: positive('timeout', values.timeout) * 1000,
     seed: Math.trunc(positive('seed', values.seed)),
     useRunning: values['use-running'],
+    /** Folder for CPU profiles of the stack process's threads (node --cpu-prof; NODE_OPTIONS may not carry it). */
+    cpuProfDir: values['cpu-prof'],
   };
 }
 
@@ -184,9 +196,19 @@ function followSocket(user: SimUser, counters: { wsErrors: number }): void {
       const job = message.job as { queuePosition?: unknown; etaSeconds?: unknown };
       record.queuedSnapshot = { position: typeof job.queuePosition === 'number', eta: typeof job.etaSeconds === 'number' };
     }
+    if (message.type === 'snapshot') {
+      const updatedAt = Date.parse((message.job as { updatedAt?: string } | undefined)?.updatedAt ?? '');
+      if (Number.isFinite(updatedAt)) record.newestAt = Math.max(record.newestAt, updatedAt);
+    }
     if (message.type === 'progress') {
       record.progressMessages += 1;
-      if (message.at !== undefined) record.delaysMs.push(arrived - Date.parse(message.at));
+      const at = message.at === undefined ? Number.NaN : Date.parse(message.at);
+      if (Number.isFinite(at) && at > record.newestAt) {
+        record.delaysMs.push(arrived - at);
+        record.newestAt = at;
+      } else {
+        record.repeats += 1;
+      }
     }
     if (status !== undefined && TERMINAL.has(status) && record.terminalPushAt === undefined) record.terminalPushAt = arrived;
   });
@@ -246,7 +268,12 @@ async function main(): Promise<void> {
   } else {
     threads = plannedThreads();
     console.log('Starting `npm start` on free ports in a child process...');
-    stack = await startStackProcess({ cwd: REPO_ROOT, stackFile: join(tmpdir(), `backtest-load-${run}.json`), env: { HTTP_PORT: '0', WS_PORT: '0', LOG_LEVEL: 'ERROR' } });
+    stack = await startStackProcess({
+      cwd: REPO_ROOT,
+      stackFile: join(tmpdir(), `backtest-load-${run}.json`),
+      env: { HTTP_PORT: '0', WS_PORT: '0', LOG_LEVEL: 'ERROR' },
+      ...(options.cpuProfDir !== undefined ? { execArgv: ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] } : {}),
+    });
     info = stack.info;
   }
   const httpUrl = info.httpUrl.replace(/\/$/, '');
@@ -340,7 +367,7 @@ async function main(): Promise<void> {
               rejected[user.tier].set(key, (rejected[user.tier].get(key) ?? 0) + 1);
               continue;
             }
-            user.jobs.set(body.jobId, { tier: user.tier, userId: user.userId, jobId: body.jobId, kind: slot.kind, submittedAt, progressMessages: 0, delaysMs: [], submitMs: tookMs });
+            user.jobs.set(body.jobId, { tier: user.tier, userId: user.userId, jobId: body.jobId, kind: slot.kind, submittedAt, progressMessages: 0, delaysMs: [], repeats: 0, newestAt: 0, submitMs: tookMs });
             user.socket.send(JSON.stringify({ action: 'subscribe', jobId: body.jobId }));
           } catch (error) {
             const key = `request error: ${error instanceof Error ? error.message : String(error)}`;
@@ -441,7 +468,7 @@ function report(input: {
       `${seconds(e2e?.mean)} / ${seconds(e2e?.p95)}`,
       `${seconds(seen?.p50)} / ${seconds(seen?.p95)}`,
     ]);
-    delayRows.push([tier, String(jobs.reduce((n, j) => n + j.progressMessages, 0)), millis(delays?.p50), millis(delays?.p95), millis(delays?.max), String(input.maxWaiting[tier]), String(input.maxOldest[tier])]);
+    delayRows.push([tier, String(jobs.reduce((n, j) => n + j.progressMessages, 0)), String(jobs.reduce((n, j) => n + j.repeats, 0)), millis(delays?.p50), millis(delays?.p95), millis(delays?.max), String(input.maxWaiting[tier]), String(input.maxOldest[tier])]);
   }
   const lost = all.filter((j) => !j.view || !TERMINAL.has(j.view.status));
   const missedPush = all.filter((j) => j.view && TERMINAL.has(j.view.status) && j.terminalPushAt === undefined);
@@ -460,8 +487,9 @@ Per tier (seconds; queue wait = startedAt - createdAt of the last attempt, run =
 end-to-end = finishedAt - createdAt, seen = submit request -> terminal status at the client over the WebSocket)
 ${table(['tier', 'accepted', 'rejected', 'succeeded', 'failed', 'queue mean / p50 / p95 / max', 'run mean / p95', 'e2e mean / p95', 'seen p50 / p95'], rows)}
 
-Live progress (delay = arrival at the client - the job's updatedAt in the message, ms; queue depth from GET /admin/queues every 5 s)
-${table(['tier', 'messages', 'delay p50', 'p95', 'max', 'max waiting', 'oldest queued s'], delayRows)}`);
+Live progress (delay = arrival at the client - the job's updatedAt in the message, ms, for each new row version; repeats = pushes
+of a version already seen, the queue-position refreshes of a job still queued; queue depth from GET /admin/queues every 5 s)
+${table(['tier', 'messages', 'repeats', 'delay p50', 'p95', 'max', 'max waiting', 'oldest queued s'], delayRows)}`);
   for (const tier of TIERS) for (const [why, n] of rejected[tier]) console.log(`  rejected ${tier}: ${n} x ${why}`);
   const proFirst = queueP95.pro !== undefined && queueP95.free !== undefined && queueP95.pro < queueP95.free;
   const meanOk = TIERS.every((t) => queueMean[t] === undefined || queueMean[t]! < 30_000);
@@ -521,7 +549,7 @@ Goals
       queuedSnapshots: { total: queuedSnapshots.length, withPositionAndEta: withEta },
       clientLagP99Ms: input.clientLagP99Ms,
       tiers: tierSummary,
-      jobs: all.map((j) => ({ tier: j.tier, jobId: j.jobId, status: j.view?.status ?? null, submittedS: (j.submittedAt - input.started) / 1000, submitMs: j.submitMs, createdAt: j.view?.createdAt ?? null, startedAt: j.view?.startedAt ?? null, finishedAt: j.view?.finishedAt ?? null, attempts: j.view?.attempts ?? null, progressMessages: j.progressMessages })),
+      jobs: all.map((j) => ({ tier: j.tier, jobId: j.jobId, status: j.view?.status ?? null, submittedS: (j.submittedAt - input.started) / 1000, submitMs: j.submitMs, createdAt: j.view?.createdAt ?? null, startedAt: j.view?.startedAt ?? null, finishedAt: j.view?.finishedAt ?? null, attempts: j.view?.attempts ?? null, progressMessages: j.progressMessages, repeats: j.repeats })),
     };
     writeFileSync(input.options.jsonFile, `${JSON.stringify(out, null, 1)}\n`);
     console.log(`Wrote ${input.options.jsonFile}`);

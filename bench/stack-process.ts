@@ -19,8 +19,8 @@ const READY_TIMEOUT_MS = 90_000;
  * Starts `local/main.ts` with its stack file at `stackFile` (so a developer's own `npm start` and the tools that find
  * it are left alone) and resolves once the file names a live process. The child is killed if this process exits.
  */
-export async function startStackProcess(options: { cwd: string; stackFile: string; env: Record<string, string> }): Promise<StackProcess> {
-  const child: ChildProcess = spawn(process.execPath, [join(options.cwd, 'local', 'main.ts')], {
+export async function startStackProcess(options: { cwd: string; stackFile: string; env: Record<string, string>; execArgv?: string[] }): Promise<StackProcess> {
+  const child: ChildProcess = spawn(process.execPath, [...(options.execArgv ?? []), join(options.cwd, 'local', 'main.ts')], {
     cwd: options.cwd,
     env: { ...process.env, ...options.env, LOCAL_STACK_FILE: options.stackFile },
     stdio: ['ignore', 'pipe', 'pipe'],

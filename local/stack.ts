@@ -1,10 +1,8 @@
 import { join, resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { CreateQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { startEmulators, LOCAL_CREDENTIALS, LOCAL_REGION, type Emulators } from './emulators.ts';
 import { createResources, type LocalResources } from './resources.ts';
 import { loadOrCreateKeys, signToken, LOCAL_AUDIENCE, LOCAL_ISSUER, DEFAULT_KEY_DIR, type LocalKeys, type TokenOptions } from './keys.ts';
@@ -15,10 +13,9 @@ import { lazyHandler, lambdaContext } from './lambda-runtime.ts';
 import { DEFAULT_WORKER_NICE, WorkerPool } from './worker-pool.ts';
 import { SlotScheduler } from './slot-scheduler.ts';
 import { startSqsPoller, type SqsPoller } from './sqs-poller.ts';
-import { startStreamPoller, type StreamFailure, type StreamPoller } from './stream-poller.ts';
+import { startStreamThread, type StreamThread } from './stream-thread.ts';
 import { requeueLiveJobs } from './requeue.ts';
 import { startWebAssets } from './web-assets.ts';
-import { LEADERBOARD_STREAM_MAPPING, PROGRESS_STREAM_MAPPING } from './stream-mapping.ts';
 import { consoleLogger, type Logger } from './http-util.ts';
 import { HANDLER_ENTRIES } from '../lib/handler-entries.ts';
 import { documentClient } from '../lambdas/adapters/dynamodb-document-client.ts';
@@ -207,11 +204,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const clientConfig = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
     const sqs = new SQSClient({ ...clientConfig, endpoint: emulators.sqsEndpoint });
     const dynamodb = new DynamoDBClient({ ...clientConfig, endpoint: emulators.dynamodbEndpoint });
-    const streams = new DynamoDBStreamsClient({ ...clientConfig, endpoint: emulators.dynamodbEndpoint });
     cleanups.push(async () => {
       sqs.destroy();
       dynamodb.destroy();
-      streams.destroy();
     });
     const { QueueUrl: streamFailureQueueUrl = '' } = await sqs.send(new CreateQueueCommand({ QueueName: `${prefix}-progress-stream-failures` }));
 
@@ -269,44 +264,25 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
 
     // Every handler in this process, loaded now (a warm start), so a broken one fails the start, not a request.
-    const notifier = lazyHandler(HANDLER_ENTRIES.progressNotifier);
     await Promise.all([
-      notifier(),
       ...HTTP_ROUTES.map((route) => lazyHandler(route.entry)()),
       ...[HANDLER_ENTRIES.wsAuthorizer, HANDLER_ENTRIES.wsConnect, HANDLER_ENTRIES.wsDisconnect, HANDLER_ENTRIES.wsMessage].map((entry) => lazyHandler(entry)()),
     ]);
 
-    const streamPoller: StreamPoller = startStreamPoller({
-      client: streams,
+    // The Jobs stream's mappings (progress notifier, leaderboard recorder) in their own thread, off the event loop
+    // that serves HTTP, WebSocket and fauxqs (local/stream-worker.ts says why).
+    const streamThread: StreamThread = await startStreamThread({
       streamArn: resources.jobsStreamArn,
-      settings: PROGRESS_STREAM_MAPPING,
+      dynamodbEndpoint: emulators.dynamodbEndpoint,
+      sqsEndpoint: emulators.sqsEndpoint,
+      streamFailureQueueUrl,
+      notifierEntry: HANDLER_ENTRIES.progressNotifier,
+      recorderEntry: HANDLER_ENTRIES.leaderboardRecorder,
       pollIntervalMs: options.streamPollIntervalMs ?? 50,
+      env: { ...(process.env as Record<string, string>), ...env },
       log,
-      invoke: async (event: DynamoDBStreamEvent) => (await notifier())(event, lambdaContext('progress-notifier', 30_000)),
-      onFailure: async (failure: StreamFailure) => {
-        log.error(`progress stream: ${failure.batchSize} record(s) on ${failure.shardId} not delivered (${failure.reason})`);
-        await sqs.send(new SendMessageCommand({ QueueUrl: streamFailureQueueUrl, MessageBody: JSON.stringify({ ...failure, streamArn: resources.jobsStreamArn }) }));
-      },
     });
-    cleanups.push(() => streamPoller.stop());
-    await streamPoller.ready;
-
-    // The leaderboard's consumer of the same stream (docs/leaderboard.md), mapped as the LeaderboardRecorder construct.
-    const recorder = lazyHandler(HANDLER_ENTRIES.leaderboardRecorder);
-    await recorder();
-    const leaderboardPoller: StreamPoller = startStreamPoller({
-      client: streams,
-      streamArn: resources.jobsStreamArn,
-      settings: LEADERBOARD_STREAM_MAPPING,
-      pollIntervalMs: options.streamPollIntervalMs ?? 50,
-      log,
-      invoke: async (event: DynamoDBStreamEvent) => (await recorder())(event, lambdaContext('leaderboard-recorder', 30_000)),
-      onFailure: async (failure: StreamFailure) => {
-        log.error(`leaderboard stream: ${failure.batchSize} record(s) on ${failure.shardId} not settled (${failure.reason})`);
-      },
-    });
-    cleanups.push(() => leaderboardPoller.stop());
-    await leaderboardPoller.ready;
+    cleanups.push(() => streamThread.stop());
 
     const requeued: Record<Tier, string[]> = { free: [], basic: [], pro: [] };
     if (options.persistDir !== undefined) {
@@ -412,8 +388,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       token: (tokenOptions) => signToken(keys, tokenOptions),
       connectionIds: () => ws.connectionIds(),
       testHooks: {
-        pauseStreamPoller: () => streamPoller.pause(),
-        resumeStreamPoller: () => streamPoller.resume(),
+        pauseStreamPoller: () => streamThread.pause(),
+        resumeStreamPoller: () => streamThread.resume(),
         killBusyWorkers: (tier) => poolOf[tier].killBusyThreads(`worker-${tier}`),
         pauseWorkerSlots: () => requireScheduler().pause(),
         resumeWorkerSlots: () => requireScheduler().resume(),

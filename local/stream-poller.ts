@@ -44,6 +44,12 @@ export interface StreamPollerOptions {
   pollIntervalMs?: number;
   /** How often to look for new shards. @default 1000 */
   discoverIntervalMs?: number;
+  /**
+   * A pause switch another thread can flip (element 0: 1 = paused), checked before each GetRecords like pause(): the
+   * stack's test hooks pause a mapping that runs in its own thread without a message round trip, so the pause holds
+   * from the moment the switch is set. @default none
+   */
+  pausedFlag?: Int32Array;
   log: Logger;
 }
 
@@ -141,6 +147,10 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
     while (current !== undefined && !stopping.signal.aborted) {
       if (gate !== undefined) {
         await Promise.race([gate.promise, new Promise((resolve) => stopping.signal.addEventListener('abort', resolve, { once: true }))]);
+        continue;
+      }
+      if (options.pausedFlag !== undefined && Atomics.load(options.pausedFlag, 0) === 1) {
+        await sleep(pollIntervalMs, stopping.signal);
         continue;
       }
       let records: StreamRecord[];
