@@ -10,6 +10,8 @@ import { TIER_SETTINGS, TIERS, type Tier } from '../lambdas/core/tiers.ts';
  * measured capacity: the engine time of a sample of the same jobs, measured in the load generator before the stack
  * starts, times the planned arrival rate, over the cores the worker threads can use. `--offer F` thins each user's
  * submissions at random (a user who thinks longer) so the offer is F x capacity; steady defaults to 0.7, overload to 2.
+ * When even every scheduled submission offers less than F, the gaps shrink instead (a user who thinks faster), and
+ * the report says so.
  */
 export type ScenarioName = 'steady' | 'overload';
 
@@ -66,6 +68,12 @@ export interface Calibration {
   submitProbability: number;
   /** The offer after thinning, as a fraction of capacity. */
   offer: number;
+  /**
+   * The gaps between a user's submissions: the scenario's 30-120 s, or shorter by the factor the offer needs when even
+   * every scheduled submission falls short of it (the engine got faster than the jobs' 1-4 s: 1,000 users at 30-120 s
+   * then offer about 1.1x this machine, and overload asks 2x).
+   */
+  intervalSeconds: { min: number; max: number };
   /** Jobs per second the stack can finish at most (usableCores over the mix's mean engine time). */
   capacityJobsPerSecond: number;
 }
@@ -89,6 +97,11 @@ export async function calibrate(scenario: Scenario, threads: number, random: () 
     }
     meanEngineSeconds[tier] = cpu / samplesPerTier;
   }
+  return planOffer(scenario, threads, meanEngineSeconds);
+}
+
+/** The schedule that offers `scenario.offer` x capacity, given each tier's mean engine time per job (s). */
+export function planOffer(scenario: Scenario, threads: number, meanEngineSeconds: Record<Tier, number>): Calibration {
   const usableCores = Math.min(availableParallelism(), threads);
   const meanInterval = (scenario.intervalSeconds.min + scenario.intervalSeconds.max) / 2;
   let plannedJobsPerSecond = 0;
@@ -98,9 +111,14 @@ export async function calibrate(scenario: Scenario, threads: number, random: () 
     plannedJobsPerSecond += rate;
     coreSeconds += rate * meanEngineSeconds[tier];
   }
-  const plannedOffer = coreSeconds / usableCores;
+  const literalOffer = coreSeconds / usableCores;
+  // Users think faster (shorter gaps) only when thinning alone cannot reach the offer.
+  const compress = Math.min(1, literalOffer / scenario.offer);
+  const intervalSeconds = { min: scenario.intervalSeconds.min * compress, max: scenario.intervalSeconds.max * compress };
+  const plannedOffer = literalOffer / compress;
+  plannedJobsPerSecond /= compress;
   const submitProbability = Math.min(1, scenario.offer / plannedOffer);
-  const meanJobSeconds = coreSeconds / plannedJobsPerSecond;
+  const meanJobSeconds = coreSeconds / (plannedJobsPerSecond * compress);
   return {
     meanEngineSeconds,
     usableCores,
@@ -108,12 +126,13 @@ export async function calibrate(scenario: Scenario, threads: number, random: () 
     plannedOffer,
     submitProbability,
     offer: plannedOffer * submitProbability,
+    intervalSeconds,
     capacityJobsPerSecond: usableCores / meanJobSeconds,
   };
 }
 
-/** One user's submission times (ms from the start) within `durationMs`: gaps of 30-120 s, thinned with `p`. */
-export function scenarioSchedule(scenario: Scenario, durationMs: number, p: number, random: () => number): number[] {
+/** One user's submission times (ms from the start) within `durationMs`: gaps of `intervalSeconds` (30-120 s), thinned with `p`. */
+export function scenarioSchedule(scenario: Pick<Scenario, 'intervalSeconds'>, durationMs: number, p: number, random: () => number): number[] {
   const { min, max } = scenario.intervalSeconds;
   const out: number[] = [];
   // A random phase so users do not start together: the first submission falls anywhere in one interval.

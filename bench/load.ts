@@ -256,7 +256,7 @@ async function main(): Promise<void> {
     calibration = await calibrate(options.scenario, threadCount, seededRandom(options.seed + 1));
     console.log(
       `Engine time per job: ${TIERS.map((t) => `${t} ${calibration!.meanEngineSeconds[t].toFixed(2)} s`).join(', ')}; capacity ${calibration.capacityJobsPerSecond.toFixed(2)} jobs/s on ${calibration.usableCores} cores.\n` +
-        `The schedule plans ${calibration.plannedJobsPerSecond.toFixed(1)} jobs/s = ${calibration.plannedOffer.toFixed(2)} x capacity; each submission is made with probability ${calibration.submitProbability.toFixed(3)}, so the offer is ${calibration.offer.toFixed(2)} x capacity.`,
+        `The schedule plans ${calibration.plannedJobsPerSecond.toFixed(1)} jobs/s = ${calibration.plannedOffer.toFixed(2)} x capacity (gaps ${calibration.intervalSeconds.min.toFixed(0)}-${calibration.intervalSeconds.max.toFixed(0)} s${calibration.intervalSeconds.max < options.scenario.intervalSeconds.max ? `, shortened from ${options.scenario.intervalSeconds.min}-${options.scenario.intervalSeconds.max} s to reach the offer` : ''}); each submission is made with probability ${calibration.submitProbability.toFixed(3)}, so the offer is ${calibration.offer.toFixed(2)} x capacity.`,
     );
   }
   let stack: StackProcess | undefined;
@@ -311,7 +311,7 @@ async function main(): Promise<void> {
         }),
       );
     }
-    const every = (t: Tier): string => (options.scenario ? `${options.scenario.intervalSeconds.min}-${options.scenario.intervalSeconds.max} s (kept with p ${calibration!.submitProbability.toFixed(2)})` : `${options.everyMs[t] / 1000} s`);
+    const every = (t: Tier): string => (options.scenario ? `${calibration!.intervalSeconds.min.toFixed(0)}-${calibration!.intervalSeconds.max.toFixed(0)} s (kept with p ${calibration!.submitProbability.toFixed(2)})` : `${options.everyMs[t] / 1000} s`);
     const perTier = TIERS.map((t) => `${t} ${options.users[t]} users x 1 job / ${every(t)} (maxConcurrency ${concurrency[t]}${threads !== undefined && typeof threads !== 'number' ? `, ${threads[t]} thread${threads[t] > 1 ? 's' : ''}` : ''})`);
     console.log(`${users.length} users connected. Submitting for ${options.durationMs / 1000} s, ${options.scenario ? `scenario ${options.scenario.name}` : `sweeps ${Math.round(options.sweepShare * 100)} %`}:\n  ${perTier.join('\n  ')}`);
 
@@ -343,7 +343,7 @@ async function main(): Promise<void> {
     const scenario = options.scenario;
     const schedules = users.map((u) => {
       if (scenario !== undefined) {
-        return scenarioSchedule(scenario, options.durationMs, calibration!.submitProbability, random).map((t) => ({ t, kind: 'sweep' as const, body: scenarioJobBody(u.tier, random) as unknown }));
+        return scenarioSchedule(calibration!, options.durationMs, calibration!.submitProbability, random).map((t) => ({ t, kind: 'sweep' as const, body: scenarioJobBody(u.tier, random) as unknown }));
       }
       const period = options.everyMs[u.tier];
       const phase = random() * period;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { scenarioJobBody, scenarioSchedule, SCENARIOS } from '../../bench/load-scenarios.ts';
+import { planOffer, scenarioJobBody, scenarioSchedule, SCENARIOS } from '../../bench/load-scenarios.ts';
 import { waitChartSvg } from '../../bench/load-chart.ts';
 import { seededRandom } from '../../bench/load-stats.ts';
 import { submitRequestSchema } from '../../lambdas/core/submit-schema.ts';
@@ -36,6 +36,25 @@ describe('load scenarios', () => {
     }
     expect(kept / slots).toBeGreaterThan(0.2);
     expect(kept / slots).toBeLessThan(0.3);
+  });
+
+  it('reaches the offer by thinning the 30-120 s schedule, or by shortening the gaps when every submission is not enough', () => {
+    // 1,000 users at a mean gap of 75 s: 8 free, 3.33 basic, 2 pro jobs/s; 0.8 + 1 + 2 = 3.8 core-seconds/s on 2 cores.
+    const engine = { free: 0.1, basic: 0.3, pro: 1 };
+    const thin = planOffer({ ...SCENARIOS.steady, offer: 0.7 }, 2, engine);
+    expect(thin.intervalSeconds).toEqual({ min: 30, max: 120 });
+    expect(thin.plannedOffer).toBeCloseTo(1.9, 6);
+    expect(thin.submitProbability).toBeCloseTo(0.7 / 1.9, 6);
+    expect(thin.offer).toBeCloseTo(0.7, 6);
+    expect(thin.capacityJobsPerSecond).toBeCloseTo(2 / (3.8 / (1000 / 75)), 6);
+
+    const dense = planOffer({ ...SCENARIOS.overload, offer: 3.8 }, 2, engine);
+    expect(dense.submitProbability).toBe(1);
+    expect(dense.offer).toBeCloseTo(3.8, 6);
+    expect(dense.intervalSeconds).toEqual({ min: 15, max: 60 });
+    expect(dense.plannedJobsPerSecond).toBeCloseTo(1000 / 37.5, 6);
+    // Capacity is the machine's, not the schedule's.
+    expect(dense.capacityJobsPerSecond).toBeCloseTo(thin.capacityJobsPerSecond, 6);
   });
 
   it('draws the chart of wait per tier: a line per tier through its mean waits, and a text alternative', () => {
