@@ -8,8 +8,14 @@ export interface ExecutionTrace {
   position: Float64Array;
 }
 
-/** What the stats need from the equity curve (see computeStats). */
-export interface EquitySummary {
+/** What marks equity for the executor: the full run's EquityTracker, or a sweep's RankingTracker (engine/ranking-tracker.ts). */
+export interface EquityMarker {
+  /** Marks bars [from, to), called in order over consecutive ranges from 0, with the cash and units held over them. */
+  mark(from: number, to: number, cash: number, units: number): void;
+}
+
+/** The drawdown side of the stats (see computeStats). */
+export interface DrawdownSummary {
   /** Highest equity at any close. */
   readonly peak: number;
   /** Deepest drawdown as a fraction of its peak (positive), and the sum and count of all drawdown periods' depths. */
@@ -20,6 +26,10 @@ export interface EquitySummary {
   readonly maxDurationMs: number;
   /** Bars on Saturdays and Sundays (UTC), which decides the annualisation factor. */
   readonly weekendBars: number;
+}
+
+/** What the stats need from the equity curve (see computeStats). */
+export interface EquitySummary extends DrawdownSummary {
   /** Equity at the last bar of each UTC day, `days` values. */
   readonly dayCloses: Float64Array;
   readonly days: number;
@@ -36,7 +46,7 @@ export interface EquitySummary {
  * Curve: the first and last bars, plus the lowest and the highest point of each of at most 249 equal index buckets
  * in between (first occurrence on ties, in time order), so peaks and troughs survive the downsampling.
  */
-export class EquityTracker implements EquitySummary {
+export class EquityTracker implements EquitySummary, EquityMarker {
   private readonly time: Float64Array;
   private readonly close: Float64Array;
   private readonly n: number;
@@ -264,7 +274,7 @@ export class EquityTracker implements EquitySummary {
 const dailyIndexes = new WeakMap<Float64Array, Int32Array | null>();
 
 /** Prefix counts of weekend bars when every bar is on a later UTC day than the one before, else undefined; cached per series. */
-function weekendPrefixIfDaily(time: Float64Array): Int32Array | undefined {
+export function weekendPrefixIfDaily(time: Float64Array): Int32Array | undefined {
   let known = dailyIndexes.get(time);
   if (known === undefined) {
     known = null;

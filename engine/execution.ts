@@ -1,5 +1,5 @@
 import { EXIT_LONG, EXIT_SHORT, FLAT, LONG, NONE, SHORT } from './strategies/strategy.ts';
-import type { EquityTracker } from './equity-tracker.ts';
+import type { EquityMarker } from './equity-tracker.ts';
 import type { TradeLog } from './trade-log.ts';
 import type { BarSeries, Sizing } from './types.ts';
 
@@ -29,7 +29,7 @@ export class Executor {
   private readonly close: Float64Array;
   private readonly n: number;
   private readonly signals: Int8Array;
-  private readonly tracker: EquityTracker;
+  private readonly tracker: EquityMarker;
   private readonly trades: TradeLog;
   private readonly comm: number;
   private readonly buyFactor: number;
@@ -48,7 +48,7 @@ export class Executor {
   private closedAtEnd = false;
   private touched = 0;
 
-  constructor(bars: BarSeries, signals: Int8Array, cfg: ExecutionConfig, tracker: EquityTracker, trades: TradeLog) {
+  constructor(bars: BarSeries, signals: Int8Array, cfg: ExecutionConfig, tracker: EquityMarker, trades: TradeLog) {
     this.time = bars.time;
     this.open = bars.open;
     this.close = bars.close;

@@ -1,5 +1,6 @@
 import { EngineInputError } from './errors.ts';
-import { EquityTracker, type ExecutionTrace } from './equity-tracker.ts';
+import { EquityTracker, type EquityMarker, type ExecutionTrace } from './equity-tracker.ts';
+import { RankingTracker } from './ranking-tracker.ts';
 import { Executor } from './execution.ts';
 import { release, takeInt8 } from './buffer-pool.ts';
 import { IndicatorCache } from './indicator-cache.ts';
@@ -22,6 +23,8 @@ interface Workspace {
   cache: IndicatorCache;
   signals: Int8Array | undefined;
   trades: TradeLog;
+  /** A sweep's ranking pass, made on first use (its buffers serve every combination). */
+  ranking: RankingTracker | undefined;
 }
 
 const NO_SIGNALS = new Int8Array(0);
@@ -43,6 +46,81 @@ function checkBars(bars: BarSeries): void {
 /** How one combination turns bars into orders: the strategy's one-pass form, or cached indicators and signal arrays. */
 export type Path = 'direct' | 'arrays';
 
+/** A combination ready to run chunk by chunk: `orders(from, to)` runs every pass over one chunk. */
+interface Prepared {
+  orders: SignalKernel;
+  executor: Executor;
+  /** Indicators this combination computes (not cached yet): stored in the cache once complete. */
+  fresh: { key: string; kernel: IndicatorKernel }[];
+}
+
+/**
+ * The array path: cached (or freshly computed) indicator arrays, the strategy's signal pass into the workspace's
+ * signal array, and the executor over it. A sweep's combinations take it (the one-pass form is not faster when the
+ * averages come from the cache), and so does a single run when the one-pass form does not apply.
+ */
+function prepareArrays(ws: Workspace, plan: BacktestPlan, params: ScalarParams, tracker: EquityMarker): Prepared {
+  const { bars, cache } = ws;
+  const signals = (ws.signals ??= takeInt8(bars.length));
+  const fresh: { key: string; kernel: IndicatorKernel }[] = [];
+  const indicators: Float64Array[][] = [];
+  for (const req of plan.strategy.indicators(params, bars)) {
+    const hit = cache.get(req.key);
+    if (hit !== undefined) {
+      indicators.push(hit);
+    } else {
+      const kernel = req.make(bars);
+      fresh.push({ key: req.key, kernel });
+      indicators.push(kernel.outputs);
+    }
+  }
+  const signalKernel = plan.strategy.signals(bars, indicators, params, signals);
+  const executor = new Executor(bars, signals, plan.execution, tracker, ws.trades);
+  const orders: SignalKernel =
+    fresh.length === 0
+      ? (from, to) => {
+          signalKernel(from, to);
+          executor.step(from, to);
+        }
+      : (from, to) => {
+          for (const f of fresh) f.kernel.step(from, to);
+          signalKernel(from, to);
+          executor.step(from, to);
+        };
+  return { orders, executor, fresh };
+}
+
+/**
+ * Runs a prepared combination's passes chunk by chunk from bar `from` until the scheduler's time slice is used up or
+ * the series ends, and returns the bar it stopped at; the caller awaits `sched.pause()` whenever `sched.overdue()`
+ * (also after a combination's last chunk) and calls again while the bar is below n. Every pass only needs its inputs
+ * up to the current bar, so all passes run over one chunk before the next: a chunk's columns are still in cache when
+ * the next pass reads them. Synchronous, so a sweep of short combinations awaits nothing between them unless a yield
+ * is due.
+ */
+function runChunks(ws: Workspace, prep: Prepared, sched: Scheduler, from: number): number {
+  const n = ws.bars.length;
+  const orders = prep.orders;
+  let at = from;
+  while (at < n) {
+    const to = Math.min(n, at + CHUNK);
+    orders(at, to);
+    const due = sched.due(to - at);
+    at = to;
+    if (due) break;
+  }
+  if (at === n) for (const f of prep.fresh) ws.cache.put(f.key, f.kernel);
+  return at;
+}
+
+/** runChunks over the whole series, with the yields it asks for. */
+async function runAll(ws: Workspace, prep: Prepared, sched: Scheduler): Promise<void> {
+  for (let at = 0; at < ws.bars.length; ) {
+    at = runChunks(ws, prep, sched, at);
+    if (sched.overdue()) await sched.pause();
+  }
+}
+
 async function runCombination(
   ws: Workspace,
   plan: BacktestPlan,
@@ -54,53 +132,69 @@ async function runCombination(
   path: Path,
   trace?: ExecutionTrace,
 ): Promise<SingleRun> {
-  const { bars, cache } = ws;
+  const bars = ws.bars;
   const n = bars.length;
   ws.trades.clear();
   const tracker = new EquityTracker(bars.time, bars.close, n, withCurve, trace);
-  const fresh: { key: string; kernel: IndicatorKernel }[] = [];
-  let orders: SignalKernel | undefined;
-  let executor: Executor | undefined;
+  let prep: Prepared | undefined;
   const direct = path === 'direct' ? plan.strategy.direct : undefined;
   if (direct !== undefined) {
-    executor = new Executor(bars, NO_SIGNALS, plan.execution, tracker, ws.trades);
-    orders = direct(bars, params, executor);
+    const executor = new Executor(bars, NO_SIGNALS, plan.execution, tracker, ws.trades);
+    const orders = direct(bars, params, executor);
+    if (orders !== undefined) prep = { orders, executor, fresh: [] };
   }
   // The array path: for a sweep, or when the one-pass form does not apply to these bars.
-  if (orders === undefined) {
-    const signals = (ws.signals ??= takeInt8(n));
-    const indicators: Float64Array[][] = [];
-    for (const req of plan.strategy.indicators(params, bars)) {
-      const hit = cache.get(req.key);
-      if (hit !== undefined) {
-        indicators.push(hit);
-      } else {
-        const kernel = req.make(bars);
-        fresh.push({ key: req.key, kernel });
-        indicators.push(kernel.outputs);
-      }
-    }
-    const signalKernel = plan.strategy.signals(bars, indicators, params, signals);
-    const exec = (executor = new Executor(bars, signals, plan.execution, tracker, ws.trades));
-    orders = (from, to) => {
-      for (const f of fresh) f.kernel.step(from, to);
-      signalKernel(from, to);
-      exec.step(from, to);
-    };
-  }
-
-  // Every pass only needs its inputs up to the current bar, so all passes run chunk by chunk in one sweep over the
-  // series: a chunk's columns are still in cache when the next pass reads them.
+  prep ??= prepareArrays(ws, plan, params, tracker);
   sched.stage(base, span, n);
-  for (let from = 0; from < n; from += CHUNK) {
-    const to = Math.min(n, from + CHUNK);
-    orders(from, to);
-    await sched.work(to - from);
-  }
-  for (const f of fresh) cache.put(f.key, f.kernel);
+  await runAll(ws, prep, sched);
   tracker.finish();
-  const stats = computeStats(bars, tracker, ws.trades, plan.execution.initialCash, executor!.barsInMarket());
+  const stats = computeStats(bars, tracker, ws.trades, plan.execution.initialCash, prep.executor.barsInMarket());
   return withCurve ? { stats, curve: tracker.curvePoints() } : { stats };
+}
+
+/**
+ * A sweep's ranking pass over combinations [from, to): each one's ranking metric only (RankingTracker), the same double
+ * a full run's stats hold, without the curve, Trade objects, dates or the other stats. Progress maps combination i to
+ * [i / count, (i + 1) / count) of `span`.
+ */
+async function rankCombinations(ws: Workspace, plan: BacktestPlan, sched: Scheduler, from: number, to: number): Promise<number[]> {
+  const n = ws.bars.length;
+  const count = to - from;
+  const ranking = (ws.ranking ??= new RankingTracker(ws.bars, plan.metric));
+  const metrics: number[] = new Array(count);
+  for (let i = 0; i < count; i++) {
+    ws.trades.clear();
+    ranking.reset();
+    const prep = prepareArrays(ws, plan, plan.combinations[from + i], ranking);
+    sched.stage(i / count, 1 / count, n);
+    for (let at = 0; at < n; ) {
+      at = runChunks(ws, prep, sched, at);
+      if (sched.overdue()) await sched.pause();
+    }
+    ranking.finish();
+    const value = ranking.value(ws.trades, plan.execution.initialCash, prep.executor.barsInMarket());
+    // The rare combination the pass cannot decide exactly (equity within 2^-54 of ruin) runs in full instead.
+    metrics[i] = value ?? ((await runCombination(ws, plan, plan.combinations[from + i], sched, i / count, 1 / count, false, 'arrays')).stats[plan.metric] as number);
+  }
+  return metrics;
+}
+
+/**
+ * Grid positions (0-based within `metrics`) of the best `top` combinations, best first, in the order a stable sort by
+ * the metric gives: NaN last, ties in grid order, lower first for LOWER_IS_BETTER metrics.
+ */
+function rankOrder(metrics: readonly number[], metric: string, top: number): number[] {
+  const sign = LOWER_IS_BETTER.has(metric) ? 1 : -1;
+  const order = metrics.map((_, i) => i);
+  order.sort((a, b) => {
+    const x = metrics[a];
+    const y = metrics[b];
+    const xn = Number.isNaN(x);
+    const yn = Number.isNaN(y);
+    if (xn || yn) return xn === yn ? 0 : xn ? 1 : -1;
+    return x === y ? 0 : sign * (x < y ? -1 : 1);
+  });
+  return order.slice(0, top);
 }
 
 function materializeTrades(log: TradeLog): Trade[] {
@@ -141,6 +235,7 @@ function newWorkspace(bars: BarSeries): Workspace {
     cache: new IndicatorCache(bars),
     signals: undefined,
     trades: new TradeLog(),
+    ranking: undefined,
   };
 }
 
@@ -178,7 +273,6 @@ export async function runBacktest(bars: BarSeries, spec: BacktestSpec, opts: Run
 }
 
 async function runPlan(ws: Workspace, plan: BacktestPlan, sched: Scheduler): Promise<BacktestResult> {
-  const bars = ws.bars;
   if (!plan.isSweep) {
     const params = plan.combinations[0];
     const run = await runCombination(ws, plan, params, sched, 0, 1, true, 'direct');
@@ -193,28 +287,34 @@ async function runPlan(ws: Workspace, plan: BacktestPlan, sched: Scheduler): Pro
   }
 
   const total = plan.combinations.length;
-  const rows: SweepRow[] = [];
-  for (let i = 0; i < total; i++) {
-    const params = plan.combinations[i];
-    const run = await runCombination(ws, plan, params, sched, i / total, 1 / total, false, 'arrays');
-    rows.push({ params, stats: run.stats });
+  const metrics = await rankCombinations(ws, plan, sched, 0, total);
+  const order = rankOrder(metrics, plan.metric, plan.top);
+  // Full runs for the rows that are shown, exactly as every combination used to run; the winner's with its trades and
+  // curve. The ranking pass computed the same metric, so the order holds (test/engine/ranking-sweep.test.ts).
+  const winner = await runCombination(ws, plan, plan.combinations[order[0]], sched, 1, 0, true, 'arrays');
+  const trades = materializeTrades(ws.trades);
+  const top: SweepRow[] = [{ params: plan.combinations[order[0]], stats: winner.stats }];
+  for (let r = 1; r < order.length; r++) {
+    const params = plan.combinations[order[r]];
+    top.push({ params, stats: (await runCombination(ws, plan, params, sched, 1, 0, false, 'arrays')).stats });
   }
-  const ranked = [...rows].sort(compareBy(plan.metric));
-  const best = ranked[0];
-  // Re-run the winner to get its trades and curve: cheaper than keeping them for every combination.
-  const run = await runCombination(ws, plan, best.params, sched, 1, 0, true, 'arrays');
   const result: BacktestResult = {
-    params: best.params,
-    stats: run.stats,
-    trades: materializeTrades(ws.trades),
-    equityCurve: run.curve!,
-    sweep: { metric: plan.metric, combinations: total, top: ranked.slice(0, plan.top) },
+    params: top[0].params,
+    stats: winner.stats,
+    trades,
+    equityCurve: winner.curve!,
+    sweep: { metric: plan.metric, combinations: total, top },
   };
   // Every combination's metric, not only the top rows: a two-parameter sweep's heatmap needs the whole grid.
-  const grid = sweepGrid(plan.axes, rows, plan.metric);
+  const grid = sweepGrid(plan.axes, metricRows(plan, metrics, 0), plan.metric);
   if (grid !== undefined) result.sweep!.grid = grid;
   sched.finish();
   return result;
+}
+
+/** Rows holding only the ranking metric, for sweepGrid: combinations [from, from + metrics.length). */
+function metricRows(plan: BacktestPlan, metrics: readonly number[], from: number): SweepRow[] {
+  return metrics.map((value, i) => ({ params: plan.combinations[from + i], stats: { [plan.metric]: value } as unknown as Stats }));
 }
 
 /** One slice of a sweep: its own top rows (ranked as the whole sweep ranks) and every combination's metric, in grid order. */
@@ -241,15 +341,12 @@ export async function runSweepSlice(bars: BarSeries, spec: BacktestSpec, from: n
   }
   const ws = newWorkspace(bars);
   try {
-    const rows: SweepRow[] = [];
-    const span = to - from;
-    for (let i = from; i < to; i++) {
-      const params = plan.combinations[i];
-      const run = await runCombination(ws, plan, params, sched, (i - from) / span, 1 / span, false, 'arrays');
-      rows.push({ params, stats: run.stats });
+    const metrics = await rankCombinations(ws, plan, sched, from, to);
+    const top: SweepRow[] = [];
+    for (const i of rankOrder(metrics, plan.metric, plan.top)) {
+      const params = plan.combinations[from + i];
+      top.push({ params, stats: (await runCombination(ws, plan, params, sched, 1, 0, false, 'arrays')).stats });
     }
-    const metrics = rows.map((r) => r.stats[plan.metric as keyof Stats] as number);
-    const top = [...rows].sort(compareBy(plan.metric)).slice(0, plan.top);
     sched.finish();
     return { top, metrics };
   } finally {

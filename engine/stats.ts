@@ -1,5 +1,5 @@
 import { DAY_MS, toIso } from './time.ts';
-import type { EquitySummary } from './equity-tracker.ts';
+import type { DrawdownSummary, EquitySummary } from './equity-tracker.ts';
 import type { TradeLog } from './trade-log.ts';
 import type { BarSeries, Stats } from './types.ts';
 
@@ -21,36 +21,111 @@ function ratio(num: number, den: number): number {
   return num / den;
 }
 
-/** Builds the stats object; formulas are documented in docs/engine.md. */
-export function computeStats(
-  bars: BarSeries,
-  scan: EquitySummary,
-  trades: TradeLog,
-  initialCash: number,
-  barsInMarket: number,
-): Stats {
-  const n = bars.length;
-  const time = bars.time;
-  const equityFinal = scan.dayCloses[scan.days - 1];
+/**
+ * Sums over the daily returns `r = d[i] / d[i - 1] - 1` of consecutive UTC-day closing equities, in day order. A full
+ * run and a sweep's ranking pass (engine/ranking-tracker.ts) both reduce their day closes with `dailyReturnSums`, so every
+ * return-based stat is the same double on both paths.
+ */
+export interface ReturnSums {
+  /** Number of returns: days - 1. */
+  m: number;
+  sum: number;
+  logSum: number;
+  /** Sum of squares of the negative returns. */
+  downSq: number;
+  /** Sum of squared deviations from the mean return (two-pass); NaN when not asked for. */
+  varSum: number;
+}
 
-  // Daily returns between consecutive UTC-day closing equities.
-  const d = scan.dayCloses;
-  const m = scan.days - 1;
+/**
+ * Reduces `days` day closes. `scratch` (at least `days` long) receives the returns so the variance pass need not divide
+ * again; `withVariance: false` skips that pass (varSum NaN). A zero return adds nothing to any sum (the sums start at
+ * +0 and a return is never -0), so its log1p, the costly part, is skipped: a flat day is exactly such a day.
+ */
+export function dailyReturnSums(d: Float64Array, days: number, scratch: Float64Array, withVariance = true): ReturnSums {
+  const m = days - 1;
   let logSum = 0;
   let sum = 0;
   let downSq = 0;
   for (let i = 1; i <= m; i++) {
     const r = d[i] / d[i - 1] - 1;
-    sum += r;
-    logSum += Math.log1p(r);
-    if (r < 0) downSq += r * r;
+    scratch[i] = r;
+    if (r !== 0) {
+      sum += r;
+      logSum += Math.log1p(r);
+      if (r < 0) downSq += r * r;
+    }
   }
-  const meanR = sum / m;
+  return { m, sum, logSum, downSq, varSum: withVariance ? deviationSum(scratch, m, sum / m) : Number.NaN };
+}
+
+/** Sum of squared deviations of returns[1..m] from their mean, in day order (the variance's second pass). */
+export function deviationSum(returns: Float64Array, m: number, mean: number): number {
   let varSum = 0;
   for (let i = 1; i <= m; i++) {
-    const r = d[i] / d[i - 1] - 1;
-    varSum += (r - meanR) * (r - meanR);
+    const dev = returns[i] - mean;
+    varSum += dev * dev;
   }
+  return varSum;
+}
+
+/** Sums over the closed trades, in trade order (what the trade stats are made of). */
+export interface TradeSums {
+  count: number;
+  wins: number;
+  grossProfit: number;
+  grossLoss: number;
+  best: number;
+  worst: number;
+  retSum: number;
+  /** Sum of log1p(returnPct / 100); NaN when not asked for. */
+  retLogSum: number;
+}
+
+export function tradeSums(trades: TradeLog, withLog = true): TradeSums {
+  const k = trades.count;
+  let wins = 0;
+  let grossProfit = 0;
+  let grossLoss = 0;
+  let best = Number.NEGATIVE_INFINITY;
+  let worst = Number.POSITIVE_INFINITY;
+  let retSum = 0;
+  let retLogSum = withLog ? 0 : Number.NaN;
+  const pnl = trades.pnl;
+  for (let i = 0; i < k; i++) {
+    const p = pnl[i];
+    if (p > 0) {
+      wins++;
+      grossProfit += p;
+    } else if (p < 0) grossLoss -= p;
+    const r = trades.returnPct(i);
+    if (r > best) best = r;
+    if (r < worst) worst = r;
+    retSum += r;
+    if (withLog) retLogSum += Math.log1p(r / 100);
+  }
+  return { count: k, wins, grossProfit, grossLoss, best, worst, retSum, retLogSum };
+}
+
+/** What the stats are computed from: the series, the equity summary, the two sums, and the run's cash and exposure. */
+export interface StatsInputs {
+  bars: BarSeries;
+  scan: DrawdownSummary;
+  /** Equity after the last close (the last day's close). */
+  equityFinal: number;
+  returns: ReturnSums;
+  trades: TradeSums;
+  initialCash: number;
+  barsInMarket: number;
+}
+
+/** The stats' formulas (documented in docs/engine.md); `start` and `end` are passed in, a sweep formats them once. */
+export function statsFrom(inputs: StatsInputs, start: string, end: string): Stats {
+  const { bars, scan, equityFinal, returns, trades, initialCash, barsInMarket } = inputs;
+  const n = bars.length;
+  const time = bars.time;
+  const { m, logSum, downSq, varSum } = returns;
+
   const variance = m > 1 ? varSum / (m - 1) : Number.NaN;
   const gmean = m > 0 ? Math.exp(logSum / m) - 1 : Number.NaN;
   const annualDays = scan.weekendBars / n > (2 / 7) * 0.6 ? 365 : 252;
@@ -66,31 +141,10 @@ export function computeStats(
   const growth = equityFinal / initialCash;
   const cagr = years > 0 && growth >= 0 ? growth ** (1 / years) - 1 : Number.NaN;
 
-  // Trades.
   const k = trades.count;
-  let wins = 0;
-  let grossProfit = 0;
-  let grossLoss = 0;
-  let best = Number.NEGATIVE_INFINITY;
-  let worst = Number.POSITIVE_INFINITY;
-  let retSum = 0;
-  let retLogSum = 0;
-  for (let i = 0; i < k; i++) {
-    const p = trades.pnl[i];
-    if (p > 0) {
-      wins++;
-      grossProfit += p;
-    } else if (p < 0) grossLoss -= p;
-    const r = trades.returnPct(i);
-    if (r > best) best = r;
-    if (r < worst) worst = r;
-    retSum += r;
-    retLogSum += Math.log1p(r / 100);
-  }
-
   return {
-    start: toIso(time[0]),
-    end: toIso(time[n - 1]),
+    start,
+    end,
     bars: n,
     trades: k,
     equityFinal,
@@ -105,12 +159,33 @@ export function computeStats(
     maxDrawdownPct: scan.maxDrawdown > 0 ? -scan.maxDrawdown * 100 : 0,
     avgDrawdownPct: scan.drawdownCount > 0 ? (-scan.drawdownSum / scan.drawdownCount) * 100 : 0,
     maxDrawdownDurationDays: scan.maxDurationMs / DAY_MS,
-    winRatePct: k > 0 ? (wins / k) * 100 : Number.NaN,
-    bestTradePct: k > 0 ? best : Number.NaN,
-    worstTradePct: k > 0 ? worst : Number.NaN,
-    avgTradePct: k > 0 ? (Math.exp(retLogSum / k) - 1) * 100 : Number.NaN,
-    profitFactor: k > 0 ? ratio(grossProfit, grossLoss) : Number.NaN,
-    expectancyPct: k > 0 ? retSum / k : Number.NaN,
+    winRatePct: k > 0 ? (trades.wins / k) * 100 : Number.NaN,
+    bestTradePct: k > 0 ? trades.best : Number.NaN,
+    worstTradePct: k > 0 ? trades.worst : Number.NaN,
+    avgTradePct: k > 0 ? (Math.exp(trades.retLogSum / k) - 1) * 100 : Number.NaN,
+    profitFactor: k > 0 ? ratio(trades.grossProfit, trades.grossLoss) : Number.NaN,
+    expectancyPct: k > 0 ? trades.retSum / k : Number.NaN,
     exposurePct: (barsInMarket / n) * 100,
   };
+}
+
+/** Builds the stats object of a full run; formulas are documented in docs/engine.md. */
+export function computeStats(
+  bars: BarSeries,
+  scan: EquitySummary,
+  trades: TradeLog,
+  initialCash: number,
+  barsInMarket: number,
+): Stats {
+  const n = bars.length;
+  const inputs: StatsInputs = {
+    bars,
+    scan,
+    equityFinal: scan.dayCloses[scan.days - 1],
+    returns: dailyReturnSums(scan.dayCloses, scan.days, new Float64Array(scan.days)),
+    trades: tradeSums(trades),
+    initialCash,
+    barsInMarket,
+  };
+  return statsFrom(inputs, toIso(bars.time[0]), toIso(bars.time[n - 1]));
 }

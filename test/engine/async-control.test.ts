@@ -43,6 +43,32 @@ describe('cooperative scheduling', () => {
     expect(ticks).toBeGreaterThan(0);
   });
 
+  it('yields inside a sweep of short combinations (each one chunk), so a mid-sweep abort is honoured', async () => {
+    // Prepare: 10,000 combinations over 2,000 daily bars, each combination shorter than one chunk and a fraction of a
+    // time slice: the yields must come between combinations. The abort is sent from the first progress report, which
+    // the engine only makes when it yields.
+    const daily = syntheticSeries('SYNTH-ASYNC-D', '1d', Date.UTC(2010, 0, 1), Date.UTC(2017, 8, 1));
+    const controller = new AbortController();
+    const reports: number[] = [];
+    // Act
+    const outcome = await runBacktest(
+      daily,
+      { ...spec, params: { fast: { from: 2, to: 101, step: 1 }, slow: { from: 102, to: 201, step: 1 } } },
+      {
+        signal: controller.signal,
+        onProgress: (f) => {
+          reports.push(f);
+          controller.abort();
+        },
+      },
+    ).catch((e: unknown) => e);
+    // Assess
+    expect(daily.length).toBeGreaterThan(1900);
+    expect(reports.length).toBe(1);
+    expect(reports[0]).toBeLessThan(0.5); // from between combinations, not from the top rows' re-runs at the end
+    expect(outcome).toBeInstanceOf(BacktestAbortedError);
+  });
+
   it('reports progress monotonically, at a bounded rate, ending with 1', async () => {
     for (const s of [spec, { ...spec, params: { fast: [5, 10], slow: [20, 40] } }]) {
       const calls: number[] = [];
