@@ -5,8 +5,9 @@ import type { StreamMappingSettings } from './stream-poller.ts';
 
 /**
  * The progress stream mapping as the CDK construct configures it: both read lib/definitions/progress-stream-settings.ts
- * (plain data, so the local stack's start-up never loads aws-cdk-lib). Not modelled locally: the parallelization
- * factor (one ordered reader per shard is enough for one machine) and the batching window (none on AWS either).
+ * (plain data, so the local stack's start-up never loads aws-cdk-lib), the parallelization factor included (a batch
+ * that refreshes a long queue's positions must not hold back every other job's progress). Not modelled: the batching
+ * window (none on AWS either).
  */
 export const PROGRESS_STREAM_MAPPING: StreamMappingSettings = {
   startingPosition: PROGRESS_STREAM_SETTINGS.startingPosition,
@@ -16,6 +17,7 @@ export const PROGRESS_STREAM_MAPPING: StreamMappingSettings = {
   bisectBatchOnError: PROGRESS_STREAM_SETTINGS.bisectBatchOnError,
   reportBatchItemFailures: PROGRESS_STREAM_SETTINGS.reportBatchItemFailures,
   filters: [{ eventName: PROGRESS_STREAM_SETTINGS.eventNames }],
+  parallelizationFactor: PROGRESS_STREAM_SETTINGS.parallelizationFactor,
 };
 
 /** The leaderboard recorder's mapping on the same Jobs stream, from lib/definitions/leaderboard-stream-settings.ts. */

@@ -23,6 +23,11 @@ export interface StreamMappingSettings {
   maxRecordAgeSeconds: number;
   /** FilterCriteria patterns; a record must match one. */
   filters: readonly FilterPattern[];
+  /**
+   * Batches delivered at once per shard (Lambda's ParallelizationFactor): records go to a lane by their key, so one
+   * item's records stay in order, and a slow batch holds back only its own lane. @default 1
+   */
+  parallelizationFactor?: number;
 }
 
 export interface StreamFailure {
@@ -144,6 +149,8 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
   async function readShard(shardId: string, iterator: string | undefined): Promise<void> {
     let current = iterator;
     let lastSequence: string | undefined;
+    const factor = settings.parallelizationFactor ?? 1;
+    const lanes: Lane[] | undefined = factor > 1 ? Array.from({ length: factor }, () => ({ queue: [], running: undefined })) : undefined;
     while (current !== undefined && !stopping.signal.aborted) {
       if (gate !== undefined) {
         await Promise.race([gate.promise, new Promise((resolve) => stopping.signal.addEventListener('abort', resolve, { once: true }))]);
@@ -178,13 +185,34 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
         if (ageSeconds > settings.maxRecordAgeSeconds) await reportFailure(shardId, 'RecordAgeExceeded', [event]);
         else if (matchesAny(settings.filters, event)) fresh.push(event);
       }
-      for (let i = 0; i < fresh.length; i += settings.batchSize) {
-        await deliver(shardId, fresh.slice(i, i + settings.batchSize), settings.retryAttempts);
+      if (lanes === undefined) {
+        for (let i = 0; i < fresh.length; i += settings.batchSize) {
+          await deliver(shardId, fresh.slice(i, i + settings.batchSize), settings.retryAttempts);
+        }
+      } else {
+        for (const event of fresh) lanes[laneOf(event, lanes.length)].queue.push(event);
+        for (const lane of lanes) runLane(shardId, lane);
+        // Read ahead at most a few batches per lane: a stalled notifier must not pull the whole stream into memory.
+        while (lanes.some((l) => l.queue.length > LANE_READ_AHEAD_BATCHES * settings.batchSize) && !stopping.signal.aborted) {
+          await Promise.race(lanes.map((l) => l.running ?? new Promise<void>(() => undefined)));
+        }
       }
       if (records.length === 0) await sleep(pollIntervalMs);
     }
+    // The shard's records are all delivered before its children's (and before a stop returns).
+    if (lanes !== undefined) await Promise.all(lanes.map((l) => l.running));
     // A closed shard has children; look for them now rather than at the next discovery tick.
     if (!stopping.signal.aborted) await discover(false).catch((error: unknown) => options.log.error('stream poller: shard discovery failed', error));
+  }
+
+  /** Delivers the lane's records in order, a batch at a time, until its queue is empty. */
+  function runLane(shardId: string, lane: Lane): void {
+    if (lane.running !== undefined || lane.queue.length === 0) return;
+    lane.running = (async () => {
+      while (lane.queue.length > 0 && !stopping.signal.aborted) await deliver(shardId, lane.queue.splice(0, settings.batchSize), settings.retryAttempts);
+      lane.queue.length = 0;
+      lane.running = undefined;
+    })();
   }
 
   async function deliver(shardId: string, batch: DynamoDBRecord[], retriesLeft: number): Promise<void> {
@@ -262,6 +290,23 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
       await Promise.allSettled([...readers.values()]);
     },
   };
+}
+
+/** One of a shard's concurrent batch lanes (parallelizationFactor > 1). */
+interface Lane {
+  queue: DynamoDBRecord[];
+  running: Promise<void> | undefined;
+}
+
+/** Batches a lane may have read ahead before the reader waits for it. */
+const LANE_READ_AHEAD_BATCHES = 4;
+
+/** The lane of a record: by its item's key, so one item's changes keep their order (Lambda keys on the partition key). */
+export function laneOf(record: DynamoDBRecord, lanes: number): number {
+  const key = JSON.stringify(record.dynamodb?.Keys ?? {});
+  let h = 0;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193) >>> 0;
+  return h % lanes;
 }
 
 /** A stream record as the SDK returns it → the record Lambda hands the function (JSON attribute values). */

@@ -18,7 +18,7 @@ export const PROGRESS_STREAM_SETTINGS = {
   bisectBatchOnError: true,
   /** The notifier reports failed records; the mapping checkpoints before the first of them. */
   reportBatchItemFailures: true,
-  /** Concurrent batches per shard on AWS (records of one job stay in order: same partition key). Not modelled locally. */
+  /** Concurrent batches per shard (records of one job stay in order: same partition key); the local poller runs as many lanes. */
   parallelizationFactor: 2,
   /** Progress older than this is stale for a live view; such records go to the DLQ instead of the socket. */
   maxRecordAgeSeconds: 15 * 60,

@@ -8,7 +8,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { freshEmulatorEnv, type EmulatorEnv } from '../support/emulator-env.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/emulators.ts';
 import { startSqsPoller } from '../../local/sqs-poller.ts';
-import { startStreamPoller, type StreamFailure } from '../../local/stream-poller.ts';
+import { laneOf, startStreamPoller, type StreamFailure } from '../../local/stream-poller.ts';
 import { silentLogger } from '../../local/http-util.ts';
 import { until } from '../support/until.ts';
 
@@ -138,6 +138,48 @@ describe('local DynamoDB stream event source mapping', () => {
       expect(failures[0]).toMatchObject({ reason: 'RetryAttemptsExhausted', batchSize: 1 });
       expect(invocations).toBeGreaterThan(2);
     } finally {
+      await poller.stop();
+      streams.destroy();
+    }
+  });
+
+  it('with a parallelization factor, a slow batch holds back only its own lane; each item keeps its order', async () => {
+    const streams = new DynamoDBStreamsClient({ endpoint: env.dynamodbEndpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+    const asRecord = (jobId: string) => ({ dynamodb: { Keys: { jobId: { S: jobId } } } }) as DynamoDBRecord;
+    // Two items in different lanes (the lane is a hash of the key): one whose delivery hangs, one that must not wait.
+    const slow = 'lane-slow';
+    const fast = ['lane-a', 'lane-b', 'lane-c', 'lane-d', 'lane-e', 'lane-f'].find((k) => laneOf(asRecord(k), 2) !== laneOf(asRecord(slow), 2))!;
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => { release = resolve; });
+    const delivered: string[] = [];
+    const poller = startStreamPoller({
+      client: streams,
+      streamArn: env.jobsStreamArn,
+      settings: { startingPosition: 'LATEST', batchSize: 100, retryAttempts: 0, bisectBatchOnError: false, reportBatchItemFailures: true, maxRecordAgeSeconds: 900, filters: [{ eventName: ['INSERT', 'MODIFY'] }], parallelizationFactor: 2 },
+      log: silentLogger,
+      onFailure: async () => undefined,
+      invoke: async (event) => {
+        const keys = event.Records.map((r) => `${r.dynamodb?.Keys?.jobId?.S}:${r.dynamodb?.NewImage?.n?.N}`);
+        if (keys.some((k) => k.startsWith(`${slow}:`))) await held;
+        delivered.push(...keys);
+        return { batchItemFailures: [] };
+      },
+    });
+    try {
+      await poller.ready;
+      const table = env.tables.jobs;
+      await env.doc.send(new PutCommand({ TableName: table, Item: { jobId: slow, n: 1 } }));
+      for (let n = 1; n <= 3; n++) await env.doc.send(new PutCommand({ TableName: table, Item: { jobId: fast, n } }));
+      // The other lane's records arrive while the slow lane's first batch is still being delivered.
+      await until(() => delivered.filter((k) => k.startsWith(`${fast}:`)).length === 3, 10_000, 'the other lane delivered');
+      expect(delivered.some((k) => k.startsWith(`${slow}:`))).toBe(false);
+      await env.doc.send(new PutCommand({ TableName: table, Item: { jobId: slow, n: 2 } }));
+      release();
+      await until(() => delivered.filter((k) => k.startsWith(`${slow}:`)).length === 2, 10_000, 'the slow lane delivered');
+      expect(delivered.filter((k) => k.startsWith(`${fast}:`))).toEqual([`${fast}:1`, `${fast}:2`, `${fast}:3`]);
+      expect(delivered.filter((k) => k.startsWith(`${slow}:`))).toEqual([`${slow}:1`, `${slow}:2`]);
+    } finally {
+      release();
       await poller.stop();
       streams.destroy();
     }
