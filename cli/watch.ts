@@ -91,8 +91,11 @@ export async function followJob(options: FollowOptions): Promise<JobView> {
       else resolve();
     };
     const apply = (u: Update, at: string): void => {
-      // The snapshot and the pushes are not ordered with each other: keep the newest (docs/decisions.md).
-      if (at && at < latestAt) return;
+      // The snapshot and the pushes are not ordered with each other: keep the newest (docs/decisions.md). A terminal
+      // state always applies: writers on several workers stamp updatedAt before their write lands, so the final write
+      // can carry an older stamp than one stored before it (a fanned-out sweep's cancel did), and dropping it would
+      // leave the CLI waiting forever, its safety polls dropped too (the web app's job feed has the same rule).
+      if (at && at < latestAt && !isTerminal(u.status)) return;
       if (at) latestAt = at;
       view.update(u);
       if (isTerminal(u.status)) finish();

@@ -7,6 +7,7 @@ import { createOutput } from '../../cli/output.ts';
 import { resolveTarget } from '../../cli/target.ts';
 import { followJob } from '../../cli/watch.ts';
 import type { StackFile } from '../../local/stack-file.ts';
+import { until } from '../support/until.ts';
 
 // The pieces of the CLI that decide what a user sees, without a stack: how progress is drawn for a terminal, a pipe
 // and --json; when polling gives up; where the CLI connects and with what token; and the one sentence per failure.
@@ -77,6 +78,20 @@ describe('followJob by polling (no WebSocket URL)', () => {
 
     await expect(followJob({ api: scriptedApi([job('running', 0.1, 1), down]), jobId: 'j1', token: 't', out, pollMs: 5 })).rejects.toBe(down);
     expect(explain(down).exitCode).toBe(EXIT.unreachable);
+  });
+
+  it('ends on a terminal state even when it carries an older updatedAt than a state seen before it', async () => {
+    // Writers on several workers stamp updatedAt before the write lands: on the local stack a fanned-out sweep's
+    // cancel (stamped .604) was stored after a chunk's message write (stamped .707), and the watch never ended.
+    let polls = 0;
+    const states = [job('running', 0.4, 5), job('cancelled', 0.4, 3)];
+    const api = { getJob: async () => states[Math.min(polls++, states.length - 1)] } as unknown as ApiClient;
+    const out = createOutput({ json: true, stdout: new PassThrough(), stderr: new PassThrough() });
+    let final: JobView | undefined;
+    void followJob({ api, jobId: 'j1', token: 't', out, pollMs: 5 }).then((j) => (final = j));
+
+    await until(() => final !== undefined || polls > 50, 10_000, 'the watch ended or polled 50 times');
+    expect(final?.status).toBe('cancelled');
   });
 });
 
