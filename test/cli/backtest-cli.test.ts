@@ -4,7 +4,7 @@ import type { LocalStack } from '../../local/stack.ts';
 import { tempDir } from '../support/temp-dir.ts';
 import { until } from '../support/until.ts';
 import { ApiClient } from '../e2e/support/clients.ts';
-import { LONG_SWEEP } from '../e2e/support/requests.ts';
+import { CANCELLABLE_SWEEP } from '../e2e/support/requests.ts';
 import { closedPort, startCliHarness, user, type CliHarness, type Run } from './support/cli-harness.ts';
 
 // `backtest submit --watch` / `watch` / `cancel` and every error case, as a user runs them against `npm start`
@@ -77,19 +77,19 @@ describe('backtest submit --watch', () => {
     expect(run.stdout).toMatch(/best parameters: fast=\d+ slow=\d+/);
   });
 
-  it('goes on by polling when the socket drops mid-job, and says so on stderr', { timeout: 60_000 }, async () => {
+  it('goes on by polling when the socket drops mid-job, and says so on stderr', { timeout: 120_000 }, async () => {
     const owner = user('drop');
     const api = new ApiClient(stack.httpUrl, await stack.token({ userId: owner, tier: 'pro' }));
-    const jobId = (await api.submit({ ...LONG_SWEEP, symbol: 'SYNTH-DROP' })).body.jobId as string;
+    const jobId = (await api.submit({ ...CANCELLABLE_SWEEP, symbol: 'SYNTH-DROP' })).body.jobId as string;
     const before = new Set(stack.connectionIds());
     const watching = start(['watch', jobId, '--tier', 'pro'], { BACKTEST_USER: owner });
-    await until(() => new RegExp(`${jobId} running +\\d+%`).test(watching.stdout()), 20_000, 'the watcher shows the job running');
+    await until(() => new RegExp(`${jobId} running +\\d+%`).test(watching.stdout()), 60_000, 'the watcher shows the job running');
 
     // The server side hangs up, as API Gateway does on its idle or 2-hour limits (DELETE /@connections/{id}).
     const mine = stack.connectionIds().filter((id) => !before.has(id));
     expect(mine).toHaveLength(1);
     expect((await fetch(`${stack.managementEndpoint}/@connections/${encodeURIComponent(mine[0])}`, { method: 'DELETE' })).status).toBe(204);
-    await until(() => watching.stderr().includes('polling'), 10_000, 'the watcher falls back to polling');
+    await until(() => watching.stderr().includes('polling'), 30_000, 'the watcher falls back to polling');
     // The job goes on to its end, seen by polling alone: cancel it so the test does not wait for the whole sweep.
     await api.call('DELETE', `/backtests/${jobId}`);
     const watched = await watching.done;
@@ -184,14 +184,15 @@ describe('errors: one sentence on stderr, a non-zero exit, nothing on stdout', (
     expect(run.stderr).toMatch(/backtest: Job \S+ failed: No 1d bars for ORCL in the requested dates \(no_data\)\.\n$/);
   });
 
-  it('a job cancelled while watched exits 1; cancel says what it did', { timeout: 60_000 }, async () => {
+  // A fanned-out sweep (CANCELLABLE_SWEEP): LONG_SWEEP could finish before the spawned `backtest cancel` reached it.
+  it('a job cancelled while watched exits 1; cancel says what it did', { timeout: 120_000 }, async () => {
     const owner = user('cancel');
     const api = new ApiClient(stack.httpUrl, await stack.token({ userId: owner, tier: 'pro' }));
-    const jobId = (await api.submit(LONG_SWEEP)).body.jobId as string;
+    const jobId = (await api.submit(CANCELLABLE_SWEEP)).body.jobId as string;
     const env = { BACKTEST_USER: owner };
 
     const watching = start(['watch', jobId, '--tier', 'pro'], env);
-    await until(() => new RegExp(`${jobId} running +\\d+%`).test(watching.stdout()), 20_000, 'the watcher shows the job running');
+    await until(() => new RegExp(`${jobId} running +\\d+%`).test(watching.stdout()), 60_000, 'the watcher shows the job running');
     const cancel = await cli(['cancel', jobId, '--tier', 'pro'], env);
     const watched = await watching.done;
 

@@ -13,6 +13,21 @@ export const LONG_SWEEP = {
   endDate: '2025-06-30',
 };
 
+/**
+ * For a test that cancels a running job or cuts its socket and must find it still running afterwards: two years of
+ * SYNTH 1-minute bars x 5,000 combinations, about 1.1e9 bar evaluations, which the pro tier fans out in chunks. It
+ * runs for tens of seconds even on a quiet machine (LONG_SWEEP can finish in about a second there, before a spawned CLI
+ * gets to cancel it), and a cancel stops it within a chunk, so the test never waits for the whole of it.
+ */
+export const CANCELLABLE_SWEEP = {
+  strategyId: 'sma-cross',
+  params: { fast: { from: 1, to: 50, step: 1 }, slow: { from: 51, to: 150, step: 1 } },
+  symbol: 'SYNTH-CANCEL',
+  timeframe: '1m',
+  startDate: '2023-01-01',
+  endDate: '2024-12-31',
+};
+
 /** A sweep of 50 combinations: a second or less, several progress updates on the way. */
 export const SHORT_SWEEP = {
   strategyId: 'sma-cross',
