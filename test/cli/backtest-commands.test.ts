@@ -18,7 +18,8 @@ afterAll(async () => {
 });
 
 describe('--json for every command', () => {
-  it('list, status, me, strategies, symbols and the admin commands print parseable JSON', { timeout: 60_000 }, async () => {
+  // Ten CLI processes (seven at once): 16 s in a loaded full run. The test timeouts of this file only bound a hang.
+  it('list, status, me, strategies, symbols and the admin commands print parseable JSON', { timeout: 180_000 }, async () => {
     const owner = user('js');
     const env = { BACKTEST_USER: owner };
     const submitted = JSON.parse((await cli(['submit', '--strategy', 'buy-and-hold', '--symbol', 'YHOO', '--json'], env)).stdout);
@@ -50,7 +51,7 @@ describe('--json for every command', () => {
     expect((await cli(['me', '--json'], env)).stdout).toContain('"tier":"basic"');
   });
 
-  it('human output: list is a table, strategies show defaults and bounds, admin queues a table per tier', { timeout: 30_000 }, async () => {
+  it('human output: list is a table, strategies show defaults and bounds, admin queues a table per tier', { timeout: 90_000 }, async () => {
     const env = { BACKTEST_USER: user('human') };
     const [strategies, queues, me] = await Promise.all([cli(['strategies'], env), cli(['admin', 'queues'], env), cli(['me'], env)]);
 
@@ -62,9 +63,9 @@ describe('--json for every command', () => {
 });
 
 describe('backtest admin queues --watch', () => {
-  it('refreshes until Ctrl-C: one JSON document per refresh with --json, exit 0', { timeout: 30_000 }, async () => {
+  it('refreshes until Ctrl-C: one JSON document per refresh with --json, exit 0', { timeout: 90_000 }, async () => {
     const watching = start(['admin', 'queues', '--watch', '--interval', '0.5', '--json'], { BACKTEST_USER: user('ops') });
-    await until(() => watching.stdout().split('\n').filter(Boolean).length >= 3, 20_000, 'three refreshes');
+    await until(() => watching.stdout().split('\n').filter(Boolean).length >= 3, 60_000, 'three refreshes');
     watching.child.kill('SIGINT');
     const run = await watching.done;
 
@@ -77,7 +78,7 @@ describe('backtest admin queues --watch', () => {
 });
 
 describe('a reader that closes the pipe early (| head)', () => {
-  it('ends the CLI quietly with exit 0, no EPIPE stack trace', { timeout: 30_000 }, async () => {
+  it('ends the CLI quietly with exit 0, no EPIPE stack trace', { timeout: 90_000 }, async () => {
     // The refreshes keep writing, so the write after the reader left meets a closed pipe.
     const running = start(['admin', 'queues', '--watch', '--interval', '0.5'], { BACKTEST_USER: user('head') });
     running.child.stdout!.once('data', () => running.child.stdout!.destroy());

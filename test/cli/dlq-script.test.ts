@@ -33,7 +33,8 @@ async function dlqScript(...args: string[]): Promise<string> {
 }
 
 describe('npm run dlq -- list', () => {
-  it('shows the attempts the job ran, the same on every listing, and labels the raw SQS count', { timeout: 30_000 }, async () => {
+  // Three script processes and five receives: 9 s in a loaded full run; the timeout only bounds a hang.
+  it('shows the attempts the job ran, the same on every listing, and labels the raw SQS count', { timeout: 120_000 }, async () => {
     const now = new Date().toISOString();
     const jobs = new DynamoDbJobRepository({ client: env.doc, jobsTable: env.tables.jobs, usersTable: env.tables.users });
     const job = newJob({

@@ -10,11 +10,12 @@ import { tempDir } from '../support/temp-dir.ts';
 // unknown option. Both run as child processes, as npm runs them; neither needs the emulators (the port check comes
 // before they start).
 const ROOT = join(import.meta.dirname, '..', '..');
+// Starting Node 24 (or npx) takes seconds on a loaded 2-core machine: the process and test timeouts only bound a hang.
 const run = promisify(execFile);
 
 async function node(script: string, args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [join(ROOT, script), ...args], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 20_000 });
+    const { stdout, stderr } = await run(process.execPath, [join(ROOT, script), ...args], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 60_000 });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -58,15 +59,15 @@ afterAll(async () => {
 });
 
 describe('the package bin', () => {
-  it('`npx backtest` in the clone runs cli/backtest.js on the pinned Node 24', async () => {
-    const { stdout } = await run('npx', ['--no-install', 'backtest', '--help'], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
+  it('`npx backtest` in the clone runs cli/backtest.js on the pinned Node 24', { timeout: 120_000 }, async () => {
+    const { stdout } = await run('npx', ['--no-install', 'backtest', '--help'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
     expect(stdout).toMatch(/^Usage: backtest \[options\] \[command\]/);
     expect(stdout).toContain('submit [options]');
   });
 });
 
 describe('a second npm start', () => {
-  it('says one is already running, where, and how to choose other ports', async () => {
+  it('says one is already running, where, and how to choose other ports', { timeout: 120_000 }, async () => {
     const stackFile = fakeStackFile(held, free);
     const second = await node('local/main.ts', [], { HTTP_PORT: String(held), WS_PORT: String(free), LOCAL_STACK_FILE: stackFile });
 
@@ -77,7 +78,7 @@ describe('a second npm start', () => {
     expect(second.stdout).not.toContain('Starting the local stack');
   });
 
-  it('names the variable when another program holds a port', async () => {
+  it('names the variable when another program holds a port', { timeout: 120_000 }, async () => {
     const second = await node('local/main.ts', [], { HTTP_PORT: String(free), WS_PORT: String(held), LOCAL_STACK_FILE: join(tempDir('cli-tools-'), 'none.json') });
 
     expect(second.code).toBe(1);
@@ -86,7 +87,7 @@ describe('a second npm start', () => {
 });
 
 describe('npm run token', () => {
-  it('--help prints the usage, with the 1-hour lifetime; an unknown option prints it too and exits 2', async () => {
+  it('--help prints the usage, with the 1-hour lifetime; an unknown option prints it too and exits 2', { timeout: 120_000 }, async () => {
     const help = await node('local/token-cli.ts', ['--help'], {});
     const bad = await node('local/token-cli.ts', ['--user', 'a', '--bogus'], {});
 
@@ -98,7 +99,7 @@ describe('npm run token', () => {
     expect(bad.stderr).toContain('usage: npm run -s token');
   });
 
-  it('--link prints the running stack\'s web sign-in link with the token in the fragment', async () => {
+  it('--link prints the running stack\'s web sign-in link with the token in the fragment', { timeout: 120_000 }, async () => {
     const stackFile = fakeStackFile(held, free);
     const link = await node('local/token-cli.ts', ['--user', 'web-user', '--tier', 'pro', '--link', '--key-dir', tempDir('cli-keys-')], { LOCAL_STACK_FILE: stackFile });
 
