@@ -56,7 +56,7 @@ describe('backtest submit --watch', () => {
     expect(status.stdout).toMatch(/^full result: equity \S+, trades \S+, sweep \S+$/m);
   });
 
-  it('--json prints the final job as one parseable document and nothing else on stdout', { timeout: 30_000 }, async () => {
+  it('--json prints the final job as one parseable document and nothing else on stdout', { timeout: 90_000 }, async () => {
     const run = await cli(['submit', ...SWEEP_FLAGS, '--watch', '--json', '--tier', 'pro'], { BACKTEST_USER: user('json') });
 
     expect(run.code).toBe(0);
@@ -66,7 +66,7 @@ describe('backtest submit --watch', () => {
     expect(job.result.sweep.top.length).toBe(10);
   });
 
-  it('follows the job by polling when the WebSocket cannot be reached, and says so on stderr', { timeout: 30_000 }, async () => {
+  it('follows the job by polling when the WebSocket cannot be reached, and says so on stderr', { timeout: 90_000 }, async () => {
     const port = await closedPort();
     const run = await cli(['submit', ...SWEEP_FLAGS, '--watch', '--tier', 'pro', '--ws', `ws://127.0.0.1:${port}`], { BACKTEST_USER: user('poll') });
 
@@ -99,7 +99,7 @@ describe('backtest submit --watch', () => {
     expect(watched.code).toBe(1);
   });
 
-  it('submits a --file job with flags on top, and an Idempotency-Key returns the same job', { timeout: 30_000 }, async () => {
+  it('submits a --file job with flags on top, and an Idempotency-Key returns the same job', { timeout: 90_000 }, async () => {
     const env = { BACKTEST_USER: user('file') };
     const file = join(import.meta.dirname, '..', '..', 'examples', 'sma-sweep.json');
     const first = await cli(['submit', '--file', file, '--symbol', 'NVDA', '--tier', 'pro', '--idempotency-key', 'k-1', '--json'], env);
@@ -177,7 +177,7 @@ describe('errors: one sentence on stderr, a non-zero exit, nothing on stdout', (
     expect(run.stderr).toContain('backtest: Job no-such-job was not found (or is not yours).');
   });
 
-  it('a job that fails exits 1 with its error', { timeout: 30_000 }, async () => {
+  it('a job that fails exits 1 with its error', { timeout: 90_000 }, async () => {
     // 2010-01-02 and 03 are a weekend inside ORCL's data: accepted at submit, no bars to run on.
     const run = await cli(['submit', '--strategy', 'buy-and-hold', '--symbol', 'ORCL', '--start', '2010-01-02', '--end', '2010-01-03', '--watch', '--tier', 'pro'], { BACKTEST_USER: user('fail') });
     expect(run.code).toBe(1);
