@@ -95,7 +95,7 @@ describe('through the local WebSocket gateway', () => {
     closedConnection: async () => {
       const c = await open();
       c.socket.close();
-      const deadline = Date.now() + 5_000;
+      const deadline = Date.now() + 30_000;
       while (gateway.connectionIds().includes(c.connectionId) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       return c.connectionId;
     },

@@ -55,8 +55,9 @@ describe('emulator lifecycle', () => {
 
     child.kill(signal);
 
-    expect(await eventually(() => [watchdogPid, ...javaPids].every((pid) => !alive(pid)), 10_000)).toBe(true);
-  }, 40_000);
+    // A JVM that outlived its parent never exits; one that takes a few seconds to stop on a loaded machine is fine.
+    expect(await eventually(() => [watchdogPid, ...javaPids].every((pid) => !alive(pid)), 30_000)).toBe(true);
+  }, 120_000);
 
   it('keeps tables, items, queues and messages across restarts with persistDir', async () => {
     const persistDir = tempDir('emu-persist-');
@@ -83,5 +84,6 @@ describe('emulator lifecycle', () => {
     }));
 
     expect(after).toEqual({ item: { pk: 'USER#a', sk: 'PROFILE', credits: 7 }, message: '{"jobId":"j1"}' });
-  }, 60_000);
+    // Two emulator starts (two JVMs): 26 s of the old 60 s bound in a loaded full run; the bound only stops a hang.
+  }, 240_000);
 });
