@@ -48,6 +48,25 @@ describe('cdk synth with bundling and the AwsSolutions checks', () => {
     }
   });
 
+  // Cold starts (issue 12, docs/performance.md): guards on what a bundle holds, without timing anything.
+  it('bundles no classic zod and no ES import of node:http, which would cost every cold start', () => {
+    const assets = JSON.parse(readFileSync(join(synth.outdir, `${synth.stacks.service.stackName}.assets.json`), 'utf8')) as {
+      files: Record<string, { source: { path: string; packaging?: string } }>;
+    };
+    const bundles = Object.values(assets.files)
+      .map((f) => join(synth.outdir, f.source.path, 'index.mjs'))
+      .filter((file) => existsSync(file));
+    expect(bundles.length).toBeGreaterThan(Object.keys(HTTP_ROUTES).length);
+    for (const file of bundles) {
+      const code = readFileSync(file, 'utf8');
+      // Only classic zod carries every locale; "Ongeldige invoer" is its Dutch "Invalid input". zod/mini has none but
+      // the English one engine/zod-mini.ts configures.
+      expect(code.includes('Ongeldige invoer'), `${file} bundles classic zod (import { z } from 'zod')`).toBe(false);
+      // An ES import of node:http loads undici (lib/bundling/node-http.cjs says why); the alias routes it around that.
+      expect(/from\s*["'](node:)?http["']/.test(code), `${file} imports node:http as an ES module`).toBe(false);
+    }
+  });
+
   it('loads every bundle as an ES module exporting handler, given the environment the stack deploys it with', async () => {
     const functions = [synth.service, synth.stateful]
       .flatMap((t) => Object.values(resources(t, 'AWS::Lambda::Function')))

@@ -1,4 +1,4 @@
-import { symbolsDependencies, warmSymbolCatalog } from '../shared/dependencies.ts';
+import { symbolsDependencies, warmSymbolCatalog } from '../shared/symbol-catalog-dependencies.ts';
 import { createSymbolsHandler } from './symbols-handler.ts';
 
 const deps = symbolsDependencies();

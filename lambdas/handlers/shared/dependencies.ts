@@ -9,7 +9,6 @@ import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { createRemoteJWKSet } from 'jose';
 import { ApiGatewayClientPush } from '../../adapters/api-gateway-client-push.ts';
 import { CognitoAdminDirectory } from '../../adapters/cognito-admin-directory.ts';
 import { CognitoUserDirectory } from '../../adapters/cognito-user-directory.ts';
@@ -28,9 +27,6 @@ import { S3MarketData } from '../../adapters/s3-market-data.ts';
 import { SqsJobQueue } from '../../adapters/sqs-job-queue.ts';
 import { SqsMessageVisibility } from '../../adapters/sqs-message-visibility.ts';
 import { SyntheticMarketData } from '../../adapters/synthetic-market-data.ts';
-import { CachedSymbolCatalog } from '../../adapters/cached-symbol-catalog.ts';
-import { CsvFolderSymbolCatalog } from '../../adapters/csv-folder-symbol-catalog.ts';
-import { S3SymbolCatalog } from '../../adapters/s3-symbol-catalog.ts';
 import { systemClock, type Clock } from '../../core/ports/clock.ts';
 import type { ClientPush } from '../../core/ports/client-push.ts';
 import type { AccountStore } from '../../core/ports/account-store.ts';
@@ -44,7 +40,11 @@ import type { SubmitRateLimiter } from '../../core/ports/submit-rate-limiter.ts'
 import type { SymbolCatalog } from '../../core/ports/symbol-catalog.ts';
 import { tierSettingsWith, type Tier, type TierSettings } from '../../core/tiers.ts';
 import { envSchemas, parseEnv } from './env.ts';
-import { createJwtVerifier, type TokenVerifier } from './jwt-verifier.ts';
+import { symbolCatalog } from './symbol-catalog-dependencies.ts';
+
+// Split out so their functions' bundles leave the other clients out; re-exported for the callers of this module.
+export { authorizerDependencies } from './authorizer-dependencies.ts';
+export { symbolsDependencies, warmSymbolCatalog } from './symbol-catalog-dependencies.ts';
 
 type Env = NodeJS.ProcessEnv;
 
@@ -114,21 +114,6 @@ function marketData(env: Env): MarketData {
 }
 
 /**
- * What data exists (S3 listing on AWS, the CSV folder locally), cached for 5 minutes per process. The Lambda entries
- * that use it start the first listing at cold start (warmSymbolCatalog), so the first request rarely waits for it.
- */
-function symbolCatalog(env: Env): SymbolCatalog {
-  const e = parseEnv(envSchemas.marketData, env);
-  const inner = e.DATA_DIR !== undefined ? new CsvFolderSymbolCatalog({ dir: e.DATA_DIR }) : new S3SymbolCatalog({ client: new S3Client({}), bucket: e.MARKET_DATA_BUCKET! });
-  return new CachedSymbolCatalog(inner);
-}
-
-/** Starts the first listing without waiting for it; a failure is retried by the first request that needs the listing. */
-export function warmSymbolCatalog(catalog: SymbolCatalog): void {
-  catalog.list().catch(() => {});
-}
-
-/**
  * The tier table with the deployed maxConcurrency where the environment says it (TIER_CONCURRENCY: the local stack
  * sets it for every handler); the queue ETA counts the tier's worker slots with it.
  */
@@ -155,11 +140,6 @@ export function submitDependencies(env: Env = process.env): {
     // The per-user submit token bucket (tiers.ts submitRate), next to the user's credits in the Users table.
     rateLimiter: new DynamoDbSubmitRateLimiter({ client: documentClient(dynamo()), usersTable: USERS_TABLE }),
   };
-}
-
-/** `GET /symbols`: the market data listing only. */
-export function symbolsDependencies(env: Env = process.env): { symbols: SymbolCatalog } {
-  return { symbols: symbolCatalog(env) };
 }
 
 /** `GET /me`: the caller's account (Users GetItem). */
@@ -240,13 +220,6 @@ export function messageDependencies(env: Env = process.env): {
 } {
   // tiers: the subscribe snapshot's queue ETA counts the tier's worker slots as GET /backtests/{id} does.
   return { connections: connectionStore(env), jobs: jobRepository(env), push: clientPush(env), clock: systemClock, adminDirectory: adminDirectory(env), tiers: deployedTiers(env) };
-}
-
-export function authorizerDependencies(env: Env = process.env, onReject?: (reason: string) => void): { verify: TokenVerifier } {
-  const e = parseEnv(envSchemas.jwt, env);
-  // createRemoteJWKSet caches keys and refetches on an unknown `kid` (key rotation), with a cooldown against floods.
-  const keys = createRemoteJWKSet(new URL(e.JWKS_URL));
-  return { verify: createJwtVerifier({ keys, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE, ...(onReject ? { onReject } : {}) }) };
 }
 
 /** The stuck-job sweeper: reads live jobs, re-sends their messages. */

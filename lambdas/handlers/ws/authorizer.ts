@@ -1,4 +1,4 @@
-import { authorizerDependencies } from '../shared/dependencies.ts';
+import { authorizerDependencies } from '../shared/authorizer-dependencies.ts';
 import { createLogger } from '../shared/logger.ts';
 import { createAuthorizerHandler } from './authorizer-handler.ts';
 
