@@ -9,7 +9,9 @@ export default defineConfig({
     // Removes the temporary folders a test file made (test/support/temp-dir.ts) when the file ends.
     setupFiles: ['test/support/temp-dir-cleanup.ts'],
     testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // beforeAll hooks start a local stack (emulator tables, worker threads) or synthesize the CDK app: seconds each,
+    // several times that on a loaded 2-core machine. The bound only stops a hang.
+    hookTimeout: 180_000,
     // expect.poll waits on a condition (a browser page rendering a pushed update); vitest's 1 s default is a wall-clock
     // bound that a loaded 2-core machine misses. The bound only stops a hang: a condition that never holds still fails.
     expect: { poll: { timeout: 15_000 } },

@@ -106,7 +106,8 @@ describe('API routes over HTTP', () => {
     expect((await api.me()).submissionsToday).toBe(0);
   });
 
-  it('a two-parameter sweep: small job view, equity with drawdown, paged trades, and the grid for a heatmap', async () => {
+  // It waits up to 60 s for the job (terminalMessage), so the test's own bound must be above that.
+  it('a two-parameter sweep: small job view, equity with drawdown, paged trades, and the grid for a heatmap', { timeout: 120_000 }, async () => {
     const userId = user('sweeper');
     const token = await stack.token({ userId, tier: 'pro' });
     const api = createApiClient({ baseUrl: stack.httpUrl, token });
