@@ -66,12 +66,13 @@ describe('queue position pushed while queued', () => {
     const updates = socket.messages.filter((m) => m.type === 'progress' && m.jobId === jobId);
     const firstStarted = updates.findIndex((m) => m.status !== 'queued');
     const queuedPushes = updates.slice(0, firstStarted);
-    // Every queued push came before the job started, and its place only went down.
+    // Every queued push came before the job started, and its place only went down. Not necessarily a new place each
+    // time: each job leaving the queue triggers a refresh that re-reads the queue, so two jobs starting together give
+    // two refreshes that can both read the same place (a stress run saw 3 pushes, 2 places).
     expect(updates.slice(firstStarted).every((m) => m.status !== 'queued')).toBe(true);
     const places = queuedPushes.map((m) => m.queuePosition).filter((p) => p !== undefined);
     expect(places.length).toBeGreaterThanOrEqual(1);
-    expect(places).toEqual([...places].sort((a, b) => b - a));
-    expect(new Set(places).size).toBe(places.length);
-    expect(places.every((p) => p < snapshot.job.queuePosition)).toBe(true);
+    expect(places, JSON.stringify(places)).toEqual([...places].sort((a, b) => b - a));
+    expect(places.every((p) => p < snapshot.job.queuePosition), JSON.stringify({ places, snapshot: snapshot.job.queuePosition })).toBe(true);
   }, 360_000);
 });
