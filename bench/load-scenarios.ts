@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { runBacktest, syntheticSeries } from '../engine/index.ts';
 import type { BacktestSpec, BarSeries } from '../engine/types.ts';
 import { TIER_SETTINGS, TIERS, type Tier } from '../lambdas/core/tiers.ts';
+import type { StackCapacity } from './load-stack-capacity.ts';
 
 /**
  * The realistic scenarios of `npm run load -- --scenario steady|overload` (issue 12): 1,000 users (600 free, 250 basic,
@@ -74,8 +75,22 @@ export interface Calibration {
    * then offer about 1.1x this machine, and overload asks 2x).
    */
   intervalSeconds: { min: number; max: number };
-  /** Jobs per second the stack can finish at most (usableCores over the mix's mean engine time). */
+  /** Jobs per second the stack can finish at most: usableCores over the mix's mean engine time, or the stack's measured rate. */
   capacityJobsPerSecond: number;
+  /** The engine-only capacity, when capacityJobsPerSecond is the stack's measured one. */
+  engineCapacityJobsPerSecond?: number;
+  /** The stack's capacity run (bench/load-stack-capacity.ts), when the offer is based on it. */
+  stackCapacity?: StackCapacity;
+}
+
+/**
+ * The offer re-planned on the stack's measured capacity: each tier's time per job is its engine time scaled by
+ * engine capacity / stack capacity (the stack's overhead spread over the mix in proportion to engine time).
+ */
+export function planOnStack(scenario: Scenario, threads: number, engine: Calibration, stack: StackCapacity): Calibration {
+  const factor = engine.capacityJobsPerSecond / stack.jobsPerSecond;
+  const seconds = Object.fromEntries(TIERS.map((t) => [t, engine.meanEngineSeconds[t] * factor])) as Record<Tier, number>;
+  return { ...planOffer(scenario, threads, seconds), meanEngineSeconds: engine.meanEngineSeconds, engineCapacityJobsPerSecond: engine.capacityJobsPerSecond, stackCapacity: stack };
 }
 
 /**

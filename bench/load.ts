@@ -11,7 +11,8 @@ import { readStackFile } from '../local/stack-file.ts';
 import { startStackProcess, type StackProcess } from './stack-process.ts';
 import { TIERS, type Tier } from '../lambdas/core/tiers.ts';
 import { millis, seconds, seededRandom, summarize, table } from './load-stats.ts';
-import { calibrate, scenarioJobBody, scenarioSchedule, SCENARIOS, type Calibration, type Scenario, type ScenarioName } from './load-scenarios.ts';
+import { calibrate, planOnStack, scenarioJobBody, scenarioSchedule, SCENARIOS, type Calibration, type Scenario, type ScenarioName } from './load-scenarios.ts';
+import { measureStackCapacity } from './load-stack-capacity.ts';
 import { waitChartSvg } from './load-chart.ts';
 import { writeFileSync } from 'node:fs';
 
@@ -99,6 +100,11 @@ function positive(flag: string, value: string): number {
   return n;
 }
 
+function capacityBasis(value: string): 'stack' | 'engine' {
+  if (value !== 'stack' && value !== 'engine') throw new LoadOptionsError(`--capacity: expected stack or engine, got ${value}`);
+  return value;
+}
+
 function readOptions() {
   const { values } = parseArgs({
     options: {
@@ -114,6 +120,7 @@ function readOptions() {
       seed: { type: 'string', default: '1' },
       'use-running': { type: 'boolean', default: false },
       'cpu-prof': { type: 'string' },
+      capacity: { type: 'string', default: 'stack' },
     },
     strict: true,
   });
@@ -143,6 +150,8 @@ function readOptions() {
     useRunning: values['use-running'],
     /** Folder for CPU profiles of the stack process's threads (node --cpu-prof; NODE_OPTIONS may not carry it). */
     cpuProfDir: values['cpu-prof'],
+    /** What the scenario's offer is a fraction of: the stack's measured throughput (default) or the engine's alone. */
+    capacityBasis: capacityBasis(values.capacity),
   };
 }
 
@@ -292,6 +301,16 @@ async function main(): Promise<void> {
   try {
     const keys: LocalKeys = await loadOrCreateKeys();
     const admin = await signToken(keys, { userId: `load-admin-${run}`, admin: true });
+    if (options.scenario !== undefined && calibration !== undefined && options.capacityBasis === 'stack') {
+      // Before the users connect and the clock starts: a backlog of the mix, to see what the stack itself finishes.
+      console.log('Measuring the stack\'s own capacity for the mix (a backlog of 64 jobs)...');
+      const stackCapacity = await measureStackCapacity({ httpUrl, keys, run, scenario: options.scenario, random: seededRandom(options.seed + 2) });
+      calibration = planOnStack(options.scenario, calibration.usableCores, calibration, stackCapacity);
+      console.log(
+        `After its first quarter, the backlog finished ${stackCapacity.jobs} jobs in ${stackCapacity.seconds.toFixed(1)} s: capacity ${calibration.capacityJobsPerSecond.toFixed(2)} jobs/s (the engine alone: ${calibration.engineCapacityJobsPerSecond!.toFixed(2)}).\n` +
+          `The schedule plans ${calibration.plannedJobsPerSecond.toFixed(1)} jobs/s = ${calibration.plannedOffer.toFixed(2)} x that (gaps ${calibration.intervalSeconds.min.toFixed(0)}-${calibration.intervalSeconds.max.toFixed(0)} s); each submission is made with probability ${calibration.submitProbability.toFixed(3)}, so the offer is ${calibration.offer.toFixed(2)} x capacity.`,
+      );
+    }
     const counters = { wsErrors: 0 };
     const { body: overview } = await api<{ tiers: { tier: Tier; maxConcurrency: number }[] }>(httpUrl, admin, '/admin/queues');
     const concurrency = Object.fromEntries(overview.tiers.map((t) => [t.tier, t.maxConcurrency])) as Record<Tier, number>;
@@ -511,7 +530,8 @@ Goals
   if (input.calibration !== undefined) {
     const c = input.calibration;
     const finishedPerSecond = all.filter((j) => j.view && TERMINAL.has(j.view.status)).length / (input.wall / 1000);
-    console.log(`  offer ${c.offer.toFixed(2)} x measured capacity (${c.capacityJobsPerSecond.toFixed(2)} jobs/s on ${c.usableCores} cores); finished ${finishedPerSecond.toFixed(2)} jobs/s over the run`);
+    const basis = c.stackCapacity !== undefined ? `the stack's measured capacity (${c.capacityJobsPerSecond.toFixed(2)} jobs/s; the engine alone ${c.engineCapacityJobsPerSecond?.toFixed(2)} jobs/s on ${c.usableCores} cores)` : `the engine's measured capacity (${c.capacityJobsPerSecond.toFixed(2)} jobs/s on ${c.usableCores} cores)`;
+    console.log(`  offer ${c.offer.toFixed(2)} x ${basis}; finished ${finishedPerSecond.toFixed(2)} jobs/s over the run`);
   }
   const points = all
     .filter((j) => j.view?.startedAt !== undefined)

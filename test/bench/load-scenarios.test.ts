@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planOffer, scenarioJobBody, scenarioSchedule, SCENARIOS } from '../../bench/load-scenarios.ts';
+import { planOffer, planOnStack, scenarioJobBody, scenarioSchedule, SCENARIOS } from '../../bench/load-scenarios.ts';
 import { waitChartSvg } from '../../bench/load-chart.ts';
 import { seededRandom } from '../../bench/load-stats.ts';
 import { submitRequestSchema } from '../../lambdas/core/submit-schema.ts';
@@ -55,6 +55,20 @@ describe('load scenarios', () => {
     expect(dense.plannedJobsPerSecond).toBeCloseTo(1000 / 37.5, 6);
     // Capacity is the machine's, not the schedule's.
     expect(dense.capacityJobsPerSecond).toBeCloseTo(thin.capacityJobsPerSecond, 6);
+  });
+
+  it('re-plans the offer on the stack\'s measured capacity: the same offer of a smaller capacity, the engine figure kept', () => {
+    const engine = planOffer({ ...SCENARIOS.steady, offer: 0.7 }, 2, { free: 0.1, basic: 0.3, pro: 1 });
+    const stack = { jobs: 48, seconds: 24, jobsPerSecond: engine.capacityJobsPerSecond / 4, perTier: { free: 29, basic: 12, pro: 7 } };
+
+    const onStack = planOnStack({ ...SCENARIOS.steady, offer: 0.7 }, 2, engine, stack);
+
+    expect(onStack.capacityJobsPerSecond).toBeCloseTo(stack.jobsPerSecond, 6);
+    expect(onStack.engineCapacityJobsPerSecond).toBeCloseTo(engine.capacityJobsPerSecond, 6);
+    expect(onStack.meanEngineSeconds).toEqual(engine.meanEngineSeconds);
+    expect(onStack.offer).toBeCloseTo(0.7, 6);
+    // A quarter of the capacity: 0.7 of it needs a quarter of the submissions the engine figure kept.
+    expect(onStack.submitProbability).toBeCloseTo(engine.submitProbability / 4, 6);
   });
 
   it('draws the chart of wait per tier: a line per tier through its mean waits, and a text alternative', () => {
