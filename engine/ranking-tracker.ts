@@ -22,18 +22,20 @@ interface MetricNeeds {
   returns: boolean;
   /** The variance pass over the daily returns (Sharpe, volatility). */
   variance: boolean;
+  /** The sum of squared negative returns (Sortino). */
+  downside: boolean;
   /** The trades' log-return sum (avgTradePct). */
   tradeLog: boolean;
 }
 
 const NEEDS: Record<MetricKey, MetricNeeds> = (() => {
-  const plain: MetricNeeds = { marks: Marks.None, returns: false, variance: false, tradeLog: false };
+  const plain: MetricNeeds = { marks: Marks.None, returns: false, variance: false, downside: false, tradeLog: false };
   const needs = {} as Record<MetricKey, MetricNeeds>;
   for (const key of ['bars', 'trades', 'equityFinal', 'returnPct', 'buyHoldReturnPct', 'cagrPct', 'winRatePct', 'bestTradePct',
     'worstTradePct', 'profitFactor', 'expectancyPct', 'exposurePct'] as const) needs[key] = plain;
   for (const key of ['equityPeak', 'maxDrawdownPct', 'avgDrawdownPct', 'maxDrawdownDurationDays'] as const) needs[key] = { ...plain, marks: Marks.Drawdown };
   needs.calmar = { ...plain, marks: Marks.Drawdown, returns: true };
-  needs.sortino = { ...plain, marks: Marks.Ruin, returns: true };
+  needs.sortino = { ...plain, marks: Marks.Ruin, returns: true, downside: true };
   needs.sharpe = needs.volatilityAnnPct = { ...plain, marks: Marks.Ruin, returns: true, variance: true };
   needs.avgTradePct = { ...plain, tradeLog: true };
   return needs;
@@ -275,6 +277,8 @@ export class RankingTracker implements EquityMarker, DrawdownSummary {
     let logSum = this.logSum;
     let downSq = this.downSq;
     let previous = this.previous;
+    // Only Sortino reads the downside sum: its sign test is a branch the processor cannot predict (half the days).
+    const downside = this.needs.downside;
     const first = cash + units * close[from];
     const end = flat && Number.isFinite(first) && first !== 0 ? from + 1 : to;
     for (let t = from; t < end; t++) {
@@ -285,7 +289,7 @@ export class RankingTracker implements EquityMarker, DrawdownSummary {
         if (r !== 0) {
           sum += r;
           logSum += Math.log1p(r);
-          if (r < 0) downSq += r * r;
+          if (downside && r < 0) downSq += r * r;
         }
       }
       previous = e;
@@ -357,8 +361,8 @@ export class RankingTracker implements EquityMarker, DrawdownSummary {
     if (!needs.returns) returns = { m, sum: Number.NaN, logSum: Number.NaN, downSq: Number.NaN, varSum: Number.NaN };
     else if (this.ends !== undefined) returns = dailyReturnSums(this.dayCloses, this.days, this.returns, needs.variance);
     else {
-      const { sum, logSum, downSq } = this;
-      returns = { m, sum, logSum, downSq, varSum: needs.variance ? deviationSum(this.returns, m, sum / m) : Number.NaN };
+      const { sum, logSum } = this;
+      returns = { m, sum, logSum, downSq: needs.downside ? this.downSq : Number.NaN, varSum: needs.variance ? deviationSum(this.returns, m, sum / m) : Number.NaN };
     }
     const stats = statsFrom(
       { bars: this.bars, scan: this, equityFinal: this.equityFinal, returns, trades: tradeSums(trades, needs.tradeLog), initialCash, barsInMarket },

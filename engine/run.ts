@@ -46,23 +46,28 @@ function checkBars(bars: BarSeries): void {
 /** How one combination turns bars into orders: the strategy's one-pass form, or cached indicators and signal arrays. */
 export type Path = 'direct' | 'arrays';
 
-/** A combination ready to run chunk by chunk: `orders(from, to)` runs every pass over one chunk. */
+/** A combination ready to run chunk by chunk: its one-pass kernel, or its fresh indicators, signal pass and executor. */
 interface Prepared {
-  orders: SignalKernel;
-  executor: Executor;
-  /** Indicators this combination computes (not cached yet): stored in the cache once complete. */
+  /** The strategy's one-pass form, when it applies (it drives the executor itself). */
+  direct: SignalKernel | undefined;
+  /** Indicators this combination computes (not cached yet): stepped over each chunk, then stored in the cache. */
   fresh: { key: string; kernel: IndicatorKernel }[];
+  signals: SignalKernel | undefined;
+  executor: Executor;
 }
+
+const NO_FRESH: Prepared['fresh'] = [];
 
 /**
  * The array path: cached (or freshly computed) indicator arrays, the strategy's signal pass into the workspace's
  * signal array, and the executor over it. A sweep's combinations take it (the one-pass form is not faster when the
- * averages come from the cache), and so does a single run when the one-pass form does not apply.
+ * averages come from the cache), and so does a single run when the one-pass form does not apply. `executor`, when
+ * given, is reused (reset by the caller) instead of made.
  */
-function prepareArrays(ws: Workspace, plan: BacktestPlan, params: ScalarParams, tracker: EquityMarker): Prepared {
+function prepareArrays(ws: Workspace, plan: BacktestPlan, params: ScalarParams, tracker: EquityMarker, executor?: Executor): Prepared {
   const { bars, cache } = ws;
   const signals = (ws.signals ??= takeInt8(bars.length));
-  const fresh: { key: string; kernel: IndicatorKernel }[] = [];
+  let fresh = NO_FRESH;
   const indicators: Float64Array[][] = [];
   for (const req of plan.strategy.indicators(params, bars)) {
     const hit = cache.get(req.key);
@@ -70,24 +75,17 @@ function prepareArrays(ws: Workspace, plan: BacktestPlan, params: ScalarParams, 
       indicators.push(hit);
     } else {
       const kernel = req.make(bars);
+      if (fresh === NO_FRESH) fresh = [];
       fresh.push({ key: req.key, kernel });
       indicators.push(kernel.outputs);
     }
   }
-  const signalKernel = plan.strategy.signals(bars, indicators, params, signals);
-  const executor = new Executor(bars, signals, plan.execution, tracker, ws.trades);
-  const orders: SignalKernel =
-    fresh.length === 0
-      ? (from, to) => {
-          signalKernel(from, to);
-          executor.step(from, to);
-        }
-      : (from, to) => {
-          for (const f of fresh) f.kernel.step(from, to);
-          signalKernel(from, to);
-          executor.step(from, to);
-        };
-  return { orders, executor, fresh };
+  return {
+    direct: undefined,
+    fresh,
+    signals: plan.strategy.signals(bars, indicators, params, signals),
+    executor: executor ?? new Executor(bars, signals, plan.execution, tracker, ws.trades),
+  };
 }
 
 /**
@@ -100,11 +98,16 @@ function prepareArrays(ws: Workspace, plan: BacktestPlan, params: ScalarParams, 
  */
 function runChunks(ws: Workspace, prep: Prepared, sched: Scheduler, from: number): number {
   const n = ws.bars.length;
-  const orders = prep.orders;
+  const { direct, fresh, signals, executor } = prep;
   let at = from;
   while (at < n) {
     const to = Math.min(n, at + CHUNK);
-    orders(at, to);
+    if (direct !== undefined) direct(at, to);
+    else {
+      for (let k = 0; k < fresh.length; k++) fresh[k].kernel.step(at, to);
+      signals!(at, to);
+      executor.step(at, to);
+    }
     const due = sched.due(to - at);
     at = to;
     if (due) break;
@@ -140,8 +143,8 @@ async function runCombination(
   const direct = path === 'direct' ? plan.strategy.direct : undefined;
   if (direct !== undefined) {
     const executor = new Executor(bars, NO_SIGNALS, plan.execution, tracker, ws.trades);
-    const orders = direct(bars, params, executor);
-    if (orders !== undefined) prep = { orders, executor, fresh: [] };
+    const kernel = direct(bars, params, executor);
+    if (kernel !== undefined) prep = { direct: kernel, fresh: NO_FRESH, signals: undefined, executor };
   }
   // The array path: for a sweep, or when the one-pass form does not apply to these bars.
   prep ??= prepareArrays(ws, plan, params, tracker);
@@ -161,11 +164,14 @@ async function rankCombinations(ws: Workspace, plan: BacktestPlan, sched: Schedu
   const n = ws.bars.length;
   const count = to - from;
   const ranking = (ws.ranking ??= new RankingTracker(ws.bars, plan.metric));
+  const signals = (ws.signals ??= takeInt8(n));
+  const executor = new Executor(ws.bars, signals, plan.execution, ranking, ws.trades);
   const metrics: number[] = new Array(count);
   for (let i = 0; i < count; i++) {
     ws.trades.clear();
     ranking.reset();
-    const prep = prepareArrays(ws, plan, plan.combinations[from + i], ranking);
+    executor.reset(plan.execution.initialCash);
+    const prep = prepareArrays(ws, plan, plan.combinations[from + i], ranking, executor);
     sched.stage(i / count, 1 / count, n);
     for (let at = 0; at < n; ) {
       at = runChunks(ws, prep, sched, at);
