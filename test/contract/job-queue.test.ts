@@ -72,11 +72,13 @@ describe('on the emulators', () => {
       const receive = () => e.sqs.send(new ReceiveMessageCommand({ QueueUrl: e.queues.free.url, MaxNumberOfMessages: 1 }));
       const held = (await receive()).Messages![0];
 
-      await visibility.changeVisibility('free', held.ReceiptHandle!, 1.2);
+      // SQS visibility is whole seconds (3.2 -> 3 or 4 s). The receive right after must find nothing: with 1.2 s a
+      // loaded machine could let a second pass between the two calls and see the message back already.
+      await visibility.changeVisibility('free', held.ReceiptHandle!, 3.2);
       const during = await receive();
-      // SQS visibility is whole seconds (1.2 -> 1 or 2 s): wait for the message to come back, not for a fixed time.
+      // Then wait for the message to come back, not for a fixed time.
       let after: Awaited<ReturnType<typeof receive>> | undefined;
-      await until(async () => ((after = await receive()).Messages ?? []).length > 0, 10_000, 'the message visible again');
+      await until(async () => ((after = await receive()).Messages ?? []).length > 0, 30_000, 'the message visible again');
 
       expect(during.Messages ?? []).toEqual([]);
       expect(after?.Messages?.[0]?.MessageId).toBe(held.MessageId);
