@@ -30,7 +30,9 @@ function slowLoads(w: World, ms: number): void {
 }
 
 async function deliver(w: World, receiveCount: number, body: unknown = w.queue.messages.basic[0]): Promise<EmfDatum[]> {
-  return captureEmf(() => worker(w)(sqsEvent(sqsRecord({ body, receiveCount })), ctx));
+  // A fresh context per invocation: the worker's deadline is the context's remaining time, and a context made when
+  // the file loaded would run out on a slow enough run.
+  return captureEmf(() => worker(w)(sqsEvent(sqsRecord({ body, receiveCount })), lambdaContext()));
 }
 
 describe('worker metrics (EMF, dimensions service and tier)', () => {
@@ -101,7 +103,7 @@ describe('worker metrics (EMF, dimensions service and tier)', () => {
   it('writes nothing when POWERTOOLS_METRICS_DISABLED is true (the local stack), and the job still runs', async () => {
     const w = world();
     const { jobId } = await submitBacktest(principal('alice', 'basic'), submitBody(), undefined, w);
-    const data = await captureEmf(() => worker(w, silentMetrics())(sqsEvent(sqsRecord({ body: w.queue.messages.basic[0], receiveCount: 1 })), ctx));
+    const data = await captureEmf(() => worker(w, silentMetrics())(sqsEvent(sqsRecord({ body: w.queue.messages.basic[0], receiveCount: 1 })), lambdaContext()));
     expect(data).toEqual([]);
     expect((await w.jobs.get(jobId))?.status).toBe('succeeded');
   });
