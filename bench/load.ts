@@ -265,7 +265,7 @@ async function main(): Promise<void> {
     calibration = await calibrate(options.scenario, threadCount, seededRandom(options.seed + 1));
     console.log(
       `Engine time per job: ${TIERS.map((t) => `${t} ${calibration!.meanEngineSeconds[t].toFixed(2)} s`).join(', ')}; capacity ${calibration.capacityJobsPerSecond.toFixed(2)} jobs/s on ${calibration.usableCores} cores.\n` +
-        `The schedule plans ${calibration.plannedJobsPerSecond.toFixed(1)} jobs/s = ${calibration.plannedOffer.toFixed(2)} x capacity (gaps ${calibration.intervalSeconds.min.toFixed(0)}-${calibration.intervalSeconds.max.toFixed(0)} s${calibration.intervalSeconds.max < options.scenario.intervalSeconds.max ? `, shortened from ${options.scenario.intervalSeconds.min}-${options.scenario.intervalSeconds.max} s to reach the offer` : ''}); each submission is made with probability ${calibration.submitProbability.toFixed(3)}, so the offer is ${calibration.offer.toFixed(2)} x capacity.`,
+        `${options.capacityBasis === 'stack' ? 'On the engine alone (the stack\'s own capacity comes next), the' : 'The'} schedule plans ${calibration.plannedJobsPerSecond.toFixed(1)} jobs/s = ${calibration.plannedOffer.toFixed(2)} x capacity (gaps ${calibration.intervalSeconds.min.toFixed(0)}-${calibration.intervalSeconds.max.toFixed(0)} s${calibration.intervalSeconds.max < options.scenario.intervalSeconds.max ? `, shortened from ${options.scenario.intervalSeconds.min}-${options.scenario.intervalSeconds.max} s to reach the offer` : ''}); each submission is made with probability ${calibration.submitProbability.toFixed(3)}, so the offer is ${calibration.offer.toFixed(2)} x capacity.`,
     );
   }
   let stack: StackProcess | undefined;
