@@ -8,7 +8,6 @@ import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-n
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { join } from 'node:path';
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
 import { JOBS_TABLE, CONNECTIONS_TABLE, LEADERBOARD_TABLE, USERS_TABLE, type TableDef } from '../../lambdas/adapters/table-schema.ts';
 import { TIERS, type Tier, type TierSettings } from '../../lambdas/core/tiers.ts';
@@ -16,8 +15,11 @@ import { tierConcurrencyValue } from '../../lambdas/handlers/shared/env.ts';
 import { REPO_ROOT } from '../handler-entries.ts';
 import type { JobQueues } from './job-queues.ts';
 
-/** `node:http` for the bundles without the ES import that loads undici (see the file for why). */
-const NODE_HTTP_SHIM = join(REPO_ROOT, 'lib', 'bundling', 'node-http.cjs');
+/**
+ * `node:http` for the bundles without the ES import that loads undici (see the file for why). Relative: esbuild
+ * resolves an alias from its working directory, the project root both locally and in CDK's Docker bundling.
+ */
+const NODE_HTTP_SHIM = './lib/bundling/node-http.cjs';
 
 /** Service name every function reports to Powertools (logs, metrics, traces); the function name tells them apart. */
 export const POWERTOOLS_SERVICE_NAME = 'backtest-queue';
