@@ -4,7 +4,7 @@
  * Why zod/mini and not `import { z } from 'zod'`: the classic API hangs every method on every schema, so esbuild
  * cannot drop any of it, and it loads every locale: 443 KB of each function's bundle and about 25 ms of its cold start
  * (docs/performance.md, "Cold starts"). zod/mini is the same validator core with functions instead of methods, so a
- * bundle keeps only what it calls (about 20 KB). Import it as a namespace (`import * as z`): re-exporting the namespace
+ * bundle keeps only what it calls (30-55 KB). Import it as a namespace (`import * as z`): re-exporting the namespace
  * as one object (`export { z }`) defeats tree-shaking and brings the whole library back.
  *
  * Why the locale: zod/mini has no default messages (every issue would say "Invalid input"). The English locale makes
