@@ -41,8 +41,12 @@ describe('a fanned-out pro sweep on the local stack', () => {
   it('lets another pro user\'s small job start during the sweep, not after it', () => {
     // On AWS the slot frees within one chunk (about 2 s on a pro worker); on a shared 2-core machine a chunk takes
     // longer, so this asserts the property that fairness gives (B does not wait for A's backlog: 20+ chunks) with
-    // room for a slow chunk, and the wait is reported.
+    // room for a slow chunk, and the wait is reported. The bound is a share of the sweep's own wall time, so it holds
+    // at any machine speed: with fair queues B waits for about one chunk of 23 on two threads (4-16 % of the sweep
+    // measured at load 1 to 28); without them, for the backlog to be handed out (62-98 % on two threads in
+    // docs/fan-out.md, 88 % measured at load 20: 22.0 s of 24.9 s). The old absolute 15 s bound depended on the load:
+    // at load 28 B waited 5.6 s of a 46 s sweep. (The first check alone would let the unfair 22.0 s of 24.9 s pass.)
     expect(run.smallWaitSeconds).toBeLessThan(run.sweepWallSeconds - 2);
-    expect(run.smallWaitSeconds).toBeLessThan(15);
+    expect(run.smallWaitSeconds).toBeLessThan(run.sweepWallSeconds * 0.4);
   });
 });
