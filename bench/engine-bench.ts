@@ -16,6 +16,7 @@
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
 import { runBacktest, syntheticSeries, type BacktestSpec, type BarSeries } from '../engine/index.ts';
+import { MAX_STORED_TRADES } from '../lambdas/core/job-result.ts';
 import { runCReference } from './c-reference.ts';
 
 let peakHeap = 0;
@@ -62,7 +63,8 @@ async function timedRun(bars: BarSeries, spec: BacktestSpec): Promise<{ wall: nu
   const c0 = process.cpuUsage();
   const th0 = process.threadCpuUsage();
   const t0 = performance.now();
-  const r = await runBacktest(bars, spec);
+  // As the worker runs it: only the trades it stores are built as objects (stats and tradesTotal count them all).
+  const r = await runBacktest(bars, spec, { maxTrades: MAX_STORED_TRADES });
   const wall = performance.now() - t0;
   const th = process.threadCpuUsage(th0);
   const c = process.cpuUsage(c0);

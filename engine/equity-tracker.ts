@@ -88,11 +88,15 @@ export class EquityTracker implements EquitySummary, EquityMarker {
    */
   private readonly daily: Int32Array | undefined;
 
-  constructor(time: Float64Array, close: Float64Array, n: number, withCurve: boolean, trace?: ExecutionTrace) {
+  /** Every close is finite, so a flat run's equity `cash + 0 * close` is `cash` at every bar (see mark). */
+  private readonly finiteCloses: boolean;
+
+  constructor(time: Float64Array, close: Float64Array, n: number, withCurve: boolean, trace?: ExecutionTrace, finiteCloses = false) {
     this.time = time;
     this.close = close;
     this.n = n;
     this.trace = trace;
+    this.finiteCloses = finiteCloses;
     this.curve = withCurve;
     this.bucket = curveBucketSize(n);
     this.daily = n === time.length ? weekendPrefixIfDaily(time) : undefined;
@@ -207,7 +211,13 @@ export class EquityTracker implements EquitySummary, EquityMarker {
       let drawdownSum = this.drawdownSum;
       let drawdownCount = this.drawdownCount;
       let e = 0;
-      for (let t = i; t < end; t++) {
+      // Flat with cash other than 0 over finite closes: every bar's equity is exactly `cash` (x + ±0 is x for x != 0).
+      // After the first bar of such a run nothing changes but the peak's index, when the first bar was at the peak (it
+      // then is the peak, and each later bar sets the index again): so only the first bar is looped over. A long-only
+      // run is flat about half its bars, and this loop was a fifth of a single run's time.
+      const constant = units === 0 && cash !== 0 && this.finiteCloses;
+      const loopEnd = constant ? i + 1 : end;
+      for (let t = i; t < loopEnd; t++) {
         e = cash + units * close[t];
         if (e >= peak) {
           if (inDrawdown) {
@@ -236,6 +246,7 @@ export class EquityTracker implements EquitySummary, EquityMarker {
           maxIndex = t;
         }
       }
+      if (constant && e >= peak) peakIndex = end - 1;
       this.peak = peak;
       this.peakIndex = peakIndex;
       this.trough = trough;

@@ -4,6 +4,7 @@ import { RankingTracker } from './ranking-tracker.ts';
 import { Executor } from './execution.ts';
 import { release, takeInt8 } from './buffer-pool.ts';
 import { IndicatorCache } from './indicator-cache.ts';
+import { closePrecisionOf } from './precision.ts';
 import { CHUNK, Scheduler } from './scheduler.ts';
 import type { IndicatorKernel } from './indicators.ts';
 import { planBacktest, type BacktestPlan } from './spec.ts';
@@ -138,7 +139,7 @@ async function runCombination(
   const bars = ws.bars;
   const n = bars.length;
   ws.trades.clear();
-  const tracker = new EquityTracker(bars.time, bars.close, n, withCurve, trace);
+  const tracker = new EquityTracker(bars.time, bars.close, n, withCurve, trace, closePrecisionOf(bars) !== null);
   let prep: Prepared | undefined;
   const direct = path === 'direct' ? plan.strategy.direct : undefined;
   if (direct !== undefined) {
@@ -203,8 +204,9 @@ function rankOrder(metrics: readonly number[], metric: string, top: number): num
   return order.slice(0, top);
 }
 
-function materializeTrades(log: TradeLog): Trade[] {
-  const k = log.count;
+/** The first `max` trades of the log as objects (all of them by default). */
+function materializeTrades(log: TradeLog, max = Number.POSITIVE_INFINITY): Trade[] {
+  const k = Math.min(log.count, max);
   const { side, size, entryTime, exitTime, entryPrice, exitPrice, pnl } = log;
   const out: Trade[] = new Array(k);
   for (let i = 0; i < k; i++) {
@@ -270,22 +272,31 @@ export async function runBacktest(bars: BarSeries, spec: BacktestSpec, opts: Run
   const plan = planBacktest(spec);
   checkBars(bars);
   checkWarmup(plan, bars.length);
+  const maxTrades = checkMaxTrades(opts);
   const ws = newWorkspace(bars);
   try {
-    return await runPlan(ws, plan, sched);
+    return await runPlan(ws, plan, sched, maxTrades);
   } finally {
     disposeWorkspace(ws);
   }
 }
 
-async function runPlan(ws: Workspace, plan: BacktestPlan, sched: Scheduler): Promise<BacktestResult> {
+function checkMaxTrades(opts: RunOptions): number {
+  const max = opts.maxTrades;
+  if (max === undefined) return Number.POSITIVE_INFINITY;
+  if (!(Number.isInteger(max) && max >= 0)) throw new EngineInputError(`maxTrades must be a whole number of 0 or more, got ${max}`, 'maxTrades');
+  return max;
+}
+
+async function runPlan(ws: Workspace, plan: BacktestPlan, sched: Scheduler, maxTrades: number): Promise<BacktestResult> {
   if (!plan.isSweep) {
     const params = plan.combinations[0];
     const run = await runCombination(ws, plan, params, sched, 0, 1, true, 'direct');
     const result: BacktestResult = {
       params,
       stats: run.stats,
-      trades: materializeTrades(ws.trades),
+      trades: materializeTrades(ws.trades, maxTrades),
+      tradesTotal: ws.trades.count,
       equityCurve: run.curve!,
     };
     sched.finish();
@@ -298,7 +309,8 @@ async function runPlan(ws: Workspace, plan: BacktestPlan, sched: Scheduler): Pro
   // Full runs for the rows that are shown, exactly as every combination used to run; the winner's with its trades and
   // curve. The ranking pass computed the same metric, so the order holds (test/engine/ranking-sweep.test.ts).
   const winner = await runCombination(ws, plan, plan.combinations[order[0]], sched, 1, 0, true, 'arrays');
-  const trades = materializeTrades(ws.trades);
+  const trades = materializeTrades(ws.trades, maxTrades);
+  const tradesTotal = ws.trades.count;
   const top: SweepRow[] = [{ params: plan.combinations[order[0]], stats: winner.stats }];
   for (let r = 1; r < order.length; r++) {
     const params = plan.combinations[order[r]];
@@ -308,6 +320,7 @@ async function runPlan(ws: Workspace, plan: BacktestPlan, sched: Scheduler): Pro
     params: top[0].params,
     stats: winner.stats,
     trades,
+    tradesTotal,
     equityCurve: winner.curve!,
     sweep: { metric: plan.metric, combinations: total, top },
   };
@@ -383,10 +396,11 @@ export async function runSweepWinner(bars: BarSeries, spec: BacktestSpec, params
   const sched = new Scheduler(opts);
   const plan = planBacktest(spec);
   checkBars(bars);
+  const maxTrades = checkMaxTrades(opts);
   const ws = newWorkspace(bars);
   try {
     const run = await runCombination(ws, plan, params, sched, 0, 1, true, 'arrays');
-    const result: BacktestResult = { params, stats: run.stats, trades: materializeTrades(ws.trades), equityCurve: run.curve! };
+    const result: BacktestResult = { params, stats: run.stats, trades: materializeTrades(ws.trades, maxTrades), tradesTotal: ws.trades.count, equityCurve: run.curve! };
     sched.finish();
     return result;
   } finally {
@@ -417,6 +431,7 @@ export async function runWithTrace(
       params,
       stats: run.stats,
       trades: materializeTrades(ws.trades),
+      tradesTotal: ws.trades.count,
       equityCurve: run.curve!,
       ...trace,
     };

@@ -105,7 +105,10 @@ export interface BacktestResult {
   /** The concrete parameters of this result (the best combination for a sweep). */
   params: Record<string, number | boolean>;
   stats: Stats;
+  /** The closed trades in order: all of them, or the first `RunOptions.maxTrades`. */
   trades: Trade[];
+  /** How many trades the run made (`trades.length` unless `maxTrades` cut the list; equals `stats.trades`). */
+  tradesTotal: number;
   /** At most 500 points, keeping peaks and troughs; `time` in epoch ms. */
   equityCurve: { time: number[]; equity: number[] };
   /** Present when the spec was a sweep; `grid` when exactly two parameters vary. */
@@ -117,4 +120,10 @@ export interface RunOptions {
   onProgress?: (fraction: number) => void;
   /** Checked at least every few milliseconds of work; an aborted run rejects with an AbortError. */
   signal?: AbortSignal;
+  /**
+   * Build only the first `maxTrades` Trade objects (`tradesTotal` still counts all, and every stat is still computed
+   * over all trades). A caller that keeps a bounded list (the worker stores 1,000) skips building, and collecting,
+   * the rest: on a 10 M-bar run with 179 k trades they were about a fifth of its time.
+   */
+  maxTrades?: number;
 }

@@ -208,7 +208,7 @@ export function toJobResult(result: BacktestResult & { provenance?: RunProvenanc
     params: result.params,
     stats: result.stats,
     trades: result.trades.slice(0, MAX_STORED_TRADES),
-    tradesTotal: result.trades.length,
+    tradesTotal: result.tradesTotal,
     equityCurve: result.equityCurve,
     ...(result.sweep ? { sweep: result.sweep } : {}),
     ...(result.provenance ? { provenance: result.provenance } : {}),
@@ -269,6 +269,8 @@ class AttemptRun {
     const result = await runBacktest(bars, specFromRequest(request), {
       signal: this.#watch.signal,
       onProgress: (fraction) => this.#progress(fraction),
+      // Only the stored trades are built; tradesTotal and the stats still count every trade.
+      maxTrades: MAX_STORED_TRADES,
     });
     // Always write the last value the engine reported, so clients see 100 % before the result.
     await this.#flush();
