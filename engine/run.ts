@@ -12,7 +12,7 @@ import { computeStats, LOWER_IS_BETTER } from './stats.ts';
 import { sweepGrid } from './sweep-grid.ts';
 import type { ScalarParams, SignalKernel } from './strategies/strategy.ts';
 import { toIso } from './time.ts';
-import { TradeLog } from './trade-log.ts';
+import { releaseTradeLog, takeTradeLog, type TradeLog } from './trade-log.ts';
 import type { BacktestResult, BacktestSpec, BarSeries, RunOptions, Stats, SweepRow, Trade } from './types.ts';
 
 /**
@@ -242,7 +242,7 @@ function newWorkspace(bars: BarSeries): Workspace {
     bars,
     cache: new IndicatorCache(bars),
     signals: undefined,
-    trades: new TradeLog(),
+    trades: takeTradeLog(),
     ranking: undefined,
   };
 }
@@ -250,6 +250,7 @@ function newWorkspace(bars: BarSeries): Workspace {
 function disposeWorkspace(ws: Workspace): void {
   ws.cache.dispose();
   if (ws.signals !== undefined) release([ws.signals]);
+  releaseTradeLog(ws.trades);
 }
 
 function checkWarmup(plan: BacktestPlan, n: number): void {
