@@ -165,6 +165,21 @@ export class Executor {
     this.touched = sum; // kept so the loads are not dead code
   }
 
+  /**
+   * Pulls in the opens and times of just the bars that will fill: the bar after each of the first `k` signal bars in
+   * `bars`. The loads do not depend on each other, so their misses overlap, where touchColumns streams every line.
+   */
+  touchFills(bars: Int32Array, k: number): void {
+    const { open, time } = this;
+    const last = this.n - 1;
+    let sum = 0;
+    for (let j = 0; j < k; j++) {
+      const t = bars[j] < last ? bars[j] + 1 : last;
+      sum += open[t] + time[t];
+    }
+    this.touched = sum; // kept so the loads are not dead code
+  }
+
   /** Marks bars [from, to) with the position held over them (no fills in between). */
   mark(from: number, to: number): void {
     this.tracker.mark(from, to, this.cash, this.side * this.size);

@@ -73,7 +73,6 @@ class SmaCrossDirect {
 
   step(from: number, to: number): void {
     const { close, scale, fast, slow, down, exec } = this;
-    exec.touchColumns(from, to);
     if (this.pending !== NONE) {
       exec.act(from, this.pending);
       this.pending = NONE;
@@ -138,6 +137,7 @@ class SmaCrossDirect {
     this.sumFast = sa;
     this.sumSlow = sb;
     this.d0 = d0;
+    exec.touchFills(evT, k);
     let marked = from; // bars before this one are marked
     for (let j = 0; j < k; j++) marked = this.cross(evT[j], to, marked, evC[j]);
     if (to === this.n) exec.finish(marked);
