@@ -1,7 +1,8 @@
 /**
  * Engine benchmark: `npm run bench`. Prints numbers, asserts nothing.
  *  1. one sma-cross backtest over 10 million synthetic 1m bars (goal: >= 50 M bars/s on one core), with fast
- *     averages (many trades) and slow ones (few trades): building the result's Trade objects is a visible share;
+ *     averages (many trades) and slow ones (few trades), run as the worker runs it (only the 1,000 stored trades are
+ *     built as objects: RunOptions.maxTrades);
  *  2. issue 12's sweep: 1,000 sma-cross combinations over 2,148 daily bars (ranking-only: each combination computes its
  *     ranking metric, the top rows run in full), and a 100-combination sweep over 1 million synthetic 1m bars;
  *  3. peak memory (RSS and V8 heap);
