@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Job } from '../../lambdas/core/job.ts';
-import { queueMovedTier, refreshQueuePositions } from '../../lambdas/core/use-cases/notify-progress.ts';
+import { placeWorthTelling, queueMovedTier, refreshQueuePositions } from '../../lambdas/core/use-cases/notify-progress.ts';
 import { submitBacktest } from '../../lambdas/core/use-cases/submit-backtest.ts';
 import { handleClientMessage } from '../../lambdas/core/use-cases/websocket-session.ts';
 import { principal, submitBody, world } from './support.ts';
@@ -99,6 +99,32 @@ describe('queue position on the WebSocket', () => {
     const outcome = await refreshQueuePositions('free', deps(w), 10, 2);
     expect(outcome).toMatchObject({ queued: 2, watched: 2, sent: 2 });
     expect(w.push.to('c3')).toEqual([]);
+  });
+
+  it('a deep queue hears every move in its first ten places, and further back only when a place enters another ten', async () => {
+    expect([0, 1, 9].map((p) => placeWorthTelling(p, 1))).toEqual([true, true, true]);
+    // One job left: 40 -> 39 crosses into the thirties; 38 -> 37 does not. The rule does not know the move's direction
+    // (a retry re-queues a job ahead of others), so 40 (from 41, or from 39) is told as well: one extra post per ten.
+    expect(placeWorthTelling(39, 1)).toBe(true);
+    expect(placeWorthTelling(40, 1)).toBe(true);
+    expect(placeWorthTelling(37, 1)).toBe(false);
+    expect(placeWorthTelling(35, 3)).toBe(false);
+    // Three left in one batch: 41 -> 38 crossed, although 38 is next to no boundary.
+    expect(placeWorthTelling(38, 3)).toBe(true);
+
+    // On a queue of 25 watched jobs, after the front one starts, places 0-10, 19 and 20 hear of it; 11-18 and 21-23 do not.
+    const w = world();
+    const ids: string[] = [];
+    for (let i = 0; i < 26; i++) {
+      ids.push((await submitBacktest(principal(`u${i}`, 'free'), submitBody(), undefined, w)).jobId);
+      w.clock.advance(1000);
+    }
+    for (const [i, id] of ids.entries()) await w.connections.subscribe(`c${i}`, id, 0);
+    await w.jobs.claim(ids[0], 1, new Date(w.clock.now()).toISOString());
+    const outcome = await refreshQueuePositions('free', deps(w));
+    const told = w.push.sent.map((m) => (m.message as { queuePosition: number }).queuePosition).sort((a, b) => a - b);
+    expect(told).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 19, 20]);
+    expect(outcome).toMatchObject({ queued: 25, watched: 13, sent: 13 });
   });
 
   it('only a move into or out of the queue moves the queue: not a new job, not progress of a running one', () => {

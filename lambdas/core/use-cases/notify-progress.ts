@@ -122,6 +122,23 @@ export async function notifyProgress(
  */
 export const QUEUE_REFRESH_SCAN = 100;
 
+/** Places below which every move is told; beyond it a move is told when the place enters another group of ten. */
+export const QUEUE_REFRESH_EVERY_PLACE_BELOW = 10;
+
+/**
+ * Whether a queued job now `ahead` places from the front hears of a move of `moved` jobs (out of or into the queue).
+ * The first ten places hear every move; a job further back hears when its place crosses into another ten (it was at
+ * most `moved` places away before). Why: a refresh costs a subscriber Query, a GetItem and a post per watched job, and
+ * one runs for every job that starts; telling all of a deep queue every step made the refreshes most of the
+ * notifier's work under overload (issue 12: 13,000 of 14,600 free-tier pushes in a 2x run) and delayed the progress
+ * behind them. A job 37 places back that shows 40 until it reaches 30 still has the exact place in GET and the snapshot.
+ */
+export function placeWorthTelling(ahead: number, moved: number): boolean {
+  if (ahead < QUEUE_REFRESH_EVERY_PLACE_BELOW) return true;
+  const group = Math.floor(ahead / 10);
+  return Math.floor((ahead + moved) / 10) !== group || Math.floor(Math.max(0, ahead - moved) / 10) !== group;
+}
+
 /**
  * The tier whose queue a change moved: a job left the queue (started, cancelled, failed) or came back to it (a retry
  * after a crash re-queues it, older than the jobs behind it). A new job queues behind the others and moves nobody.
@@ -135,7 +152,7 @@ export function queueMovedTier(change: JobChange): Tier | undefined {
 export interface QueueRefreshOutcome {
   /** Queued jobs read (at most QUEUE_REFRESH_SCAN). */
   queued: number;
-  /** Of those, jobs that had subscribers and were still queued when read again. */
+  /** Of those whose place was worth telling (placeWorthTelling), jobs that had subscribers and were still queued when read again. */
   watched: number;
   sent: number;
   gone: number;
@@ -158,6 +175,8 @@ export async function refreshQueuePositions(
   deps: { connections: ConnectionStore; push: ClientPush; jobs: JobRepository; now?: () => number; tiers?: Readonly<Record<Tier, TierSettings>> },
   maxParallel = MAX_PARALLEL_POSTS,
   scan = QUEUE_REFRESH_SCAN,
+  /** Jobs of the tier that left or entered the queue in the batch that asks for this refresh. */
+  moved = 1,
 ): Promise<QueueRefreshOutcome> {
   const concurrency = (deps.tiers ?? TIER_SETTINGS)[tier].maxConcurrency;
   const [queued, running, measured] = await Promise.all([
@@ -170,7 +189,8 @@ export async function refreshQueuePositions(
   const nowMs = (deps.now ?? Date.now)();
   const nowSec = Math.floor(nowMs / 1000);
   const outcome: QueueRefreshOutcome = { queued: ordered.length, watched: 0, sent: 0, gone: 0, failed: 0 };
-  await forEachBounded([...ordered.entries()], maxParallel, async ([ahead, entry]) => {
+  const told = [...ordered.entries()].filter(([ahead]) => placeWorthTelling(ahead, moved));
+  await forEachBounded(told, maxParallel, async ([ahead, entry]) => {
     try {
       const subscribers = (await deps.connections.subscriberDetails(entry.jobId)).filter((s) => s.tokenExpiresAt === undefined || s.tokenExpiresAt > nowSec);
       if (subscribers.length === 0) return;

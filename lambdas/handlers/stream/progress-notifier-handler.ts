@@ -46,14 +46,14 @@ export function createProgressNotifierHandler(deps: ProgressNotifierDeps) {
   const logger = deps.logger ?? createLogger('notifier');
   const metrics = deps.metrics ?? createMetrics('notifier');
   const clock = deps.clock ?? systemClock;
-  // `movedTiers` collects the tiers whose queue moved in this batch (one set per invocation: local stacks may overlap them).
-  const handleRecord = (movedTiers: Set<Tier>) => async (record: DynamoDBRecord): Promise<void> => {
+  // `movedTiers` counts, per tier, the jobs that left or entered its queue in this batch (one map per invocation: local stacks may overlap them).
+  const handleRecord = (movedTiers: Map<Tier, number>) => async (record: DynamoDBRecord): Promise<void> => {
     const change = {
       oldJob: jobFromImage(record.dynamodb?.OldImage),
       newJob: jobFromImage(record.dynamodb?.NewImage),
     };
     const moved = queueMovedTier(change);
-    if (moved) movedTiers.add(moved);
+    if (moved) movedTiers.set(moved, (movedTiers.get(moved) ?? 0) + 1);
     const outcome = await notifyProgress(change, deps);
     recordPushes(metrics, outcome, change.newJob, clock.now());
     if (outcome.relevant) logger.debug('progress pushed', { jobId: change.newJob?.jobId, sent: outcome.sent, gone: outcome.gone });
@@ -62,7 +62,7 @@ export function createProgressNotifierHandler(deps: ProgressNotifierDeps) {
     .use(injectLambdaContext(logger, { logEvent: false }))
     .use(publishMetrics(metrics))
     .handler(async (event, context) => {
-      const movedTiers = new Set<Tier>();
+      const movedTiers = new Map<Tier, number>();
       const processor = new BatchProcessor(EventType.DynamoDBStreams);
       const response = await processPartialResponse(event, inJobOrder(event.Records, handleRecord(movedTiers)), processor, { context, throwOnFullBatchFailure: false });
       if (response.batchItemFailures.length > 0) logger.warn('pushes failed', { failed: response.batchItemFailures.length, errors: processor.errors.map(String) });
@@ -71,9 +71,10 @@ export function createProgressNotifierHandler(deps: ProgressNotifierDeps) {
       const jobs = deps.jobs;
       if (jobs) {
         await Promise.all(
-          [...movedTiers].map(async (tier) => {
+          [...movedTiers].map(async ([tier, moved]) => {
             try {
-              const refresh = await refreshQueuePositions(tier, { connections: deps.connections, push: deps.push, jobs, now: () => clock.now(), ...(deps.tiers ? { tiers: deps.tiers } : {}) });
+              const refreshDeps = { connections: deps.connections, push: deps.push, jobs, now: () => clock.now(), ...(deps.tiers ? { tiers: deps.tiers } : {}) };
+              const refresh = await refreshQueuePositions(tier, refreshDeps, undefined, undefined, moved);
               recordPushes(metrics, { relevant: true, sent: refresh.sent, gone: refresh.gone }, undefined, clock.now());
               if (refresh.failed > 0) logger.warn('queue refresh incomplete', { tier, ...refresh });
               else logger.debug('queue refreshed', { tier, ...refresh });
