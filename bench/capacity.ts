@@ -61,7 +61,7 @@ function render(outcomes: ScenarioOutcome[], prices: Prices, durations: JobDurat
   const t = markdown ? markdownTable : table;
   const out: string[] = [];
   out.push(
-    `Capacity model: busiest hour simulated per tier (after ${600 / 60} min of warm-up), engine times measured ${durations.measuredAt.slice(0, 10)} on ${durations.machine}; prices ${prices.region} read ${prices.readOn} (re-check them).`,
+    `Capacity model: busiest hour simulated per tier (after ${600 / 60} min of warm-up), engine times measured ${durations.measuredAt.slice(0, 10)} on ${durations.machine}; prices ${prices.region} read ${prices.readOn} (each price names its sources and how well they agree, in the prices file).`,
   );
   const durRows = TIERS.map((tier) => {
     const xs = durations.tiers[tier].map((j) => j.cpuMs).sort((a, b) => a - b);
