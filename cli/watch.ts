@@ -1,7 +1,7 @@
 import cliProgress from 'cli-progress';
 import { ApiUnreachableError, type ApiClient } from '../client/api-client.ts';
 import type { JobStatus, JobView, ProgressMessage } from '../client/types.ts';
-import { connectProgress, type ProgressConnection } from '../client/ws-client.ts';
+import { connectProgress, type ProgressConnection, type ProgressConnectionOptions } from '../client/ws-client.ts';
 import { CliError, EXIT } from './errors.ts';
 import type { Output } from './output.ts';
 
@@ -63,6 +63,8 @@ export interface FollowOptions {
   pollMs?: number;
   /** While the socket is up, a GET now and then anyway, so a lost push cannot leave the CLI waiting. @default 15000 */
   safetyPollMs?: number;
+  /** @default globalThis.WebSocket (tests hand in a fake) */
+  WebSocket?: ProgressConnectionOptions['WebSocket'];
 }
 
 /**
@@ -78,6 +80,9 @@ export async function followJob(options: FollowOptions): Promise<JobView> {
   let timer: NodeJS.Timeout | undefined;
   let settled = false;
   let latestAt = '';
+  // The newest queue place applied and when it was read: queue refreshes of one job all carry its same `at` and can
+  // arrive out of order (docs/fan-out.md), so their positionAt decides which place is newer.
+  let place: { positionAt: string; queuePosition?: number; etaSeconds?: number } | undefined;
 
   const result = new Promise<void>((resolve, reject) => {
     const finish = (error?: unknown): void => {
@@ -90,13 +95,18 @@ export async function followJob(options: FollowOptions): Promise<JobView> {
       if (error) reject(error);
       else resolve();
     };
-    const apply = (u: Update, at: string): void => {
+    const apply = (u: Update, at: string, positionAt?: string): void => {
       // The snapshot and the pushes are not ordered with each other: keep the newest (docs/decisions.md). A terminal
       // state always applies: writers on several workers stamp updatedAt before their write lands, so the final write
       // can carry an older stamp than one stored before it (a fanned-out sweep's cancel did), and dropping it would
       // leave the CLI waiting forever, its safety polls dropped too (the web app's job feed has the same rule).
       if (at && at < latestAt && !isTerminal(u.status)) return;
       if (at) latestAt = at;
+      if (u.status === 'queued' && positionAt !== undefined) {
+        // An older place arriving late keeps the newer one on screen; the rest of the update applies as before.
+        if (place !== undefined && positionAt < place.positionAt) u = { ...u, queuePosition: place.queuePosition, etaSeconds: place.etaSeconds };
+        else place = { positionAt, queuePosition: u.queuePosition, etaSeconds: u.etaSeconds };
+      }
       view.update(u);
       if (isTerminal(u.status)) finish();
     };
@@ -143,15 +153,16 @@ export async function followJob(options: FollowOptions): Promise<JobView> {
     socket = connectProgress({
       wsUrl: options.wsUrl,
       token: options.token,
+      ...(options.WebSocket !== undefined ? { WebSocket: options.WebSocket } : {}),
       onOpen: () => {
         opened = true;
       },
       onMessage: (message: ProgressMessage) => {
         if (message.type === 'snapshot' && message.job.jobId === jobId) {
           const j = message.job;
-          apply({ status: j.status, progress: j.progress, message: j.message, queuePosition: j.queuePosition, etaSeconds: j.etaSeconds }, j.updatedAt);
+          apply({ status: j.status, progress: j.progress, message: j.message, queuePosition: j.queuePosition, etaSeconds: j.etaSeconds }, j.updatedAt, j.positionAt);
         } else if (message.type === 'progress' && message.jobId === jobId) {
-          apply(message, message.at);
+          apply(message, message.at, message.positionAt);
         } else if (message.type === 'error' && (message.jobId === undefined || message.jobId === jobId)) {
           if (message.code === 'not_found') finish(new CliError(`Job ${jobId} was not found (or is not yours).`, EXIT.notFound));
           else startPolling(`the WebSocket answered ${message.code}${message.message ? ` (${message.message})` : ''}`);

@@ -276,7 +276,7 @@ export interface OpenApiDocument {
 
 /** Messages the WebSocket sends. */
 export type ProgressMessage =
-  | { type: 'snapshot'; job: JobListItem }
+  | { type: 'snapshot'; job: JobListItem & { positionAt?: string } }
   | {
       type: 'progress';
       jobId: string;
@@ -285,6 +285,11 @@ export type ProgressMessage =
       message: string;
       at: string;
       queuePosition?: number;
+      /**
+       * With queuePosition (and on a queued job's snapshot): when the queue was read for it. Queue refreshes can
+       * arrive out of order with the same `at`; apply a place only if its positionAt is not older than the last applied.
+       */
+      positionAt?: string;
       etaSeconds?: number;
       result?: Omit<ResultSummaryView, 'sweep'>;
       error?: JobError;

@@ -95,6 +95,58 @@ describe('followJob by polling (no WebSocket URL)', () => {
   });
 });
 
+/** A WebSocket the test drives: open() it, push() server messages. */
+class FakeSocket {
+  static last: FakeSocket | undefined;
+  readyState = 0;
+  private listeners: Record<string, ((event: never) => void)[]> = {};
+  constructor() {
+    FakeSocket.last = this;
+  }
+  send(): void {}
+  close(): void {
+    this.readyState = 3;
+  }
+  addEventListener(type: string, listener: (event: never) => void): void {
+    (this.listeners[type] ??= []).push(listener);
+  }
+  open(): void {
+    this.readyState = 1;
+    for (const l of this.listeners.open ?? []) l(undefined as never);
+  }
+  push(message: unknown): void {
+    for (const l of this.listeners.message ?? []) l({ data: JSON.stringify(message) } as never);
+  }
+}
+
+describe('followJob over the WebSocket', () => {
+  it('a queued place read earlier (older positionAt) that arrives later does not raise the place shown', async () => {
+    // Queue refreshes of one job all carry its same `at` and run in two lanes, so they can arrive in either order.
+    const out = capture(false);
+    const done = job('succeeded', 1, 20);
+    const watching = followJob({
+      api: scriptedApi([done]), jobId: 'j1', wsUrl: 'ws://fake', token: 't', safetyPollMs: 60_000, WebSocket: FakeSocket,
+      out: createOutput({ json: false, stdout: out.stream, stderr: new PassThrough() }),
+    });
+    const socket = FakeSocket.last!;
+    socket.open();
+    const queuedAt = job('queued', 0, 0).updatedAt;
+    const t = (s: number): string => new Date(Date.UTC(2026, 10, 28, 8, 0, s)).toISOString();
+    const queued = (queuePosition: number, etaSeconds: number, positionAt: string) =>
+      socket.push({ type: 'progress', jobId: 'j1', status: 'queued', progress: 0, message: 'Queued', at: queuedAt, queuePosition, etaSeconds, positionAt });
+    socket.push({ type: 'snapshot', job: { ...job('queued', 0, 0), message: 'Queued', queuePosition: 5, etaSeconds: 60, positionAt: t(10) } });
+    queued(4, 50, t(12));
+    queued(5, 60, t(11)); // read before the 4, posted after it
+    queued(3, 40, t(13));
+    queued(3, 40, t(13)); // the same refresh again (a retried batch): nothing new to show
+    socket.push({ type: 'progress', jobId: 'j1', status: 'succeeded', progress: 1, message: 'done', at: done.updatedAt });
+
+    expect((await watching).status).toBe('succeeded');
+    const lines = out.text().trim().split('\n').map((l) => l.replace(/^\d\d:\d\d:\d\d j1 /, ''));
+    expect(lines).toEqual(['queued      0%  Queued; 5 ahead, ~60 s', 'queued      0%  Queued; 4 ahead, ~50 s', 'queued      0%  Queued; 3 ahead, ~40 s', 'succeeded 100%  done']);
+  });
+});
+
 const STACK: StackFile = {
   pid: 1, httpUrl: 'http://127.0.0.1:3000', wsUrl: 'ws://127.0.0.1:3001', dynamodbEndpoint: 'http://127.0.0.1:1', sqsEndpoint: 'http://127.0.0.1:1',
   jobsTable: 'j', usersTable: 'u', queues: { free: { url: 'q', dlqUrl: 'd' }, basic: { url: 'q', dlqUrl: 'd' }, pro: { url: 'q', dlqUrl: 'd' } },

@@ -60,6 +60,46 @@ describe('queue position on the WebSocket', () => {
     expect(w.push.sent.map((s) => (s.message as { jobId: string }).jobId)).not.toContain(ids[0]);
   });
 
+  it('a refresh stamps each message with positionAt, the time it read the queue; the snapshot with when it computed the place', async () => {
+    const w = world();
+    const ids = await fourQueued(w);
+    await w.connections.subscribe('c-bob', ids[1], 0);
+    await w.connections.subscribe('c-dan', ids[3], 0);
+    await w.jobs.claim(ids[0], 1, new Date(w.clock.now()).toISOString());
+    const readAt = new Date(w.clock.now()).toISOString();
+    // The queue reads take time (the clock moves on during them), so the posts go out after the queue was read: the
+    // stamp must be the read's, not the post's, or a place read earlier could look newer than one read later.
+    const jobs = new Proxy(w.jobs, {
+      get(target, key) {
+        const value = Reflect.get(target, key, target);
+        if (key !== 'listLive') return typeof value === 'function' ? value.bind(target) : value;
+        return async (...args: Parameters<typeof w.jobs.listLive>) => {
+          const listed = await w.jobs.listLive(...args);
+          w.clock.advance(700);
+          return listed;
+        };
+      },
+    });
+
+    await refreshQueuePositions('free', { ...deps(w), jobs });
+
+    const [bob, dan] = [w.push.to('c-bob'), w.push.to('c-dan')];
+    expect(w.clock.now()).toBeGreaterThan(Date.parse(readAt));
+    expect(bob).toEqual([expect.objectContaining({ queuePosition: 0, positionAt: readAt })]);
+    expect(dan).toEqual([expect.objectContaining({ queuePosition: 2, positionAt: readAt })]);
+    // `at` stays the job's own updatedAt.
+    expect(bob[0].at).toBe((await w.jobs.get(ids[1]))!.updatedAt);
+
+    w.clock.advance(5000);
+    const snapshotAt = new Date(w.clock.now()).toISOString();
+    await handleClientMessage(principal('cat', 'free'), 'c-cat', JSON.stringify({ action: 'subscribe', jobId: ids[2] }), w);
+    expect(w.push.to('c-cat')[0]).toMatchObject({ type: 'snapshot', job: { jobId: ids[2], queuePosition: 1, positionAt: snapshotAt } });
+    // A running job has no place, so no positionAt.
+    await handleClientMessage(principal('ann', 'free'), 'c-ann', JSON.stringify({ action: 'subscribe', jobId: ids[0] }), w);
+    expect(w.push.to('c-ann')[0]).toMatchObject({ type: 'snapshot', job: { jobId: ids[0], status: 'running' } });
+    expect((w.push.to('c-ann')[0] as { job: object }).job).not.toHaveProperty('positionAt');
+  });
+
   it('a later job moves up as each one ahead leaves: positions only decrease', async () => {
     const w = world();
     const ids = await fourQueued(w);

@@ -24,6 +24,12 @@ export interface ProgressMessage {
   etaSeconds?: number;
   /** Only on a queue refresh: queued jobs of the tier ahead of this one (read-jobs.ts queuePosition). */
   queuePosition?: number;
+  /**
+   * With queuePosition: when the queue was read for it (ISO). `at` stays the job's own updatedAt, the same on every
+   * refresh of a queued job, and refreshes run in parallel lanes, so this is what lets a client drop an older place
+   * that arrives after a newer one.
+   */
+  positionAt?: string;
 }
 
 /** A job row before and after a write, as a DynamoDB stream record carries it (either side may be absent). */
@@ -166,7 +172,8 @@ export interface QueueRefreshOutcome {
  * queued jobs, oldest first. Each watched job is read again (strongly consistent) and skipped unless still queued,
  * so a refresh never announces `queued` after the job's own stream record said it started; the message's `at` is the
  * job's own updatedAt, so a client that ignores older `at` values never goes back from running to queued even when a
- * start lands between that read and the post. Expired-token subscribers are left to the job's next own push, which
+ * start lands between that read and the post. Each message carries positionAt, the time the queue was read, because
+ * two refreshes of a tier can post in either order. Expired-token subscribers are left to the job's next own push, which
  * closes them. Never throws for a failed post: a refresh is advisory, and failing the stream record would repeat
  * every progress message of the batch.
  */
@@ -179,6 +186,9 @@ export async function refreshQueuePositions(
   moved = 1,
 ): Promise<QueueRefreshOutcome> {
   const concurrency = (deps.tiers ?? TIER_SETTINGS)[tier].maxConcurrency;
+  // Taken before the reads: every place of this refresh is at least this new, so a client keeping the newest
+  // positionAt never trades it for a place read earlier.
+  const positionAt = new Date((deps.now ?? Date.now)()).toISOString();
   const [queued, running, measured] = await Promise.all([
     deps.jobs.listLive(tier, 'queued', scan),
     deps.jobs.listLive(tier, 'running', concurrency + 1),
@@ -199,7 +209,7 @@ export async function refreshQueuePositions(
       outcome.watched += 1;
       const situation = { ahead, running: running.length, concurrency, throughput: measured ?? DEFAULT_THROUGHPUT };
       const eta = etaSeconds(job, situation, nowMs);
-      const message: ProgressMessage = { ...progressMessage(job, nowMs), queuePosition: ahead, ...(eta !== undefined ? { etaSeconds: eta } : {}) };
+      const message: ProgressMessage = { ...progressMessage(job, nowMs), queuePosition: ahead, positionAt, ...(eta !== undefined ? { etaSeconds: eta } : {}) };
       for (const subscriber of subscribers) {
         try {
           if ((await deps.push.send(subscriber.connectionId, message)) === 'sent') outcome.sent += 1;

@@ -152,8 +152,11 @@ export async function handleClientMessage(
   const fresh = (await deps.jobs.get(jobId)) ?? job;
   // Queued: its place in the tier's queue and the wait, as GET /backtests/{id} has them (the notifier pushes the new
   // place when the queue moves); running: the time left.
-  const estimate = await queueEstimate(fresh, deps.jobs, deps.clock.now(), deps.tiers);
-  await reply({ type: 'snapshot', job: { ...compactJob(fresh), ...estimate } });
+  // positionAt: when the place was computed, so a client can drop a queue refresh read before it (notify-progress.ts).
+  const estimatedAt = deps.clock.now();
+  const estimate = await queueEstimate(fresh, deps.jobs, estimatedAt, deps.tiers);
+  const positionAt = estimate.queuePosition !== undefined ? { positionAt: new Date(estimatedAt).toISOString() } : {};
+  await reply({ type: 'snapshot', job: { ...compactJob(fresh), ...estimate, ...positionAt } });
 }
 
 /** Tells the client why, deletes the connection's records (so nothing more is pushed) and closes the socket. */
