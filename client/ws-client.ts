@@ -34,6 +34,9 @@ export interface ProgressConnection {
   close(): void;
   /** Job ids currently subscribed (sent, or waiting for the socket to open). */
   readonly subscriptions: ReadonlySet<string>;
+  /** Watches a leaderboard board: its new entries arrive as `{"type":"leaderboard"}` messages (docs/leaderboard.md). */
+  watchBoard(board: string): void;
+  unwatchBoard(board: string): void;
 }
 
 const OPEN = 1;
@@ -49,14 +52,20 @@ export function connectProgress(options: ProgressConnectionOptions): ProgressCon
   const Ctor = options.WebSocket ?? (globalThis.WebSocket as unknown as new (url: string) => WebSocketLike);
   const socket = new Ctor(progressUrl(options.wsUrl, options.token));
   const subscriptions = new Set<string>();
+  const boards = new Set<string>();
   let closed = false;
 
   const send = (action: 'subscribe' | 'unsubscribe', jobId: string): void => {
     if (socket.readyState === OPEN) socket.send(JSON.stringify({ action, jobId }));
   };
 
+  const sendBoard = (action: 'watchBoard' | 'unwatchBoard', board: string): void => {
+    if (socket.readyState === OPEN) socket.send(JSON.stringify({ action, board }));
+  };
+
   socket.addEventListener('open', () => {
     for (const jobId of subscriptions) send('subscribe', jobId);
+    for (const board of boards) sendBoard('watchBoard', board);
     options.onOpen?.();
   });
   socket.addEventListener('message', (event) => {
@@ -93,5 +102,14 @@ export function connectProgress(options: ProgressConnectionOptions): ProgressCon
       socket.close(1000, 'client closed');
     },
     subscriptions,
+    watchBoard(board) {
+      if (boards.has(board)) return;
+      boards.add(board);
+      sendBoard('watchBoard', board);
+    },
+    unwatchBoard(board) {
+      if (!boards.delete(board)) return;
+      sendBoard('unwatchBoard', board);
+    },
   };
 }

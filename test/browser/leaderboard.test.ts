@@ -7,10 +7,11 @@ import { errorsOnlyLogger } from '../../local/http-util.ts';
 import { REPO_ROOT, startLocalStack, type LocalStack } from '../../local/stack.ts';
 import { emulatorEndpoints, freshPrefix } from '../support/emulator-env.ts';
 import { until } from '../support/until.ts';
-import { chromiumAvailable, launchChromium, seriousViolations, type LaunchedBrowser } from './support/browser.ts';
+import { chromiumAvailable, launchChromium, seriousViolations, switchableSockets, type LaunchedBrowser, type SocketSwitch } from './support/browser.ts';
 
 // The leaderboard view in headless Chromium against the local stack: a published entry is listed in the board's
-// table, and its Copy button opens the submit form filled in, which submits the caller's own job.
+// table, and its Copy button opens the submit form filled in, which submits the caller's own job; with the board open,
+// entries published by other users appear without a reload (the view watches the board over the app's WebSocket).
 const run = chromiumAvailable();
 const BOARD = 'orcl-1d-2011';
 let stack: LocalStack;
@@ -42,10 +43,11 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-async function open(userId: string, hash: string): Promise<Page> {
+async function open(userId: string, hash: string, onContext?: (context: BrowserContext) => Promise<void>): Promise<Page> {
   const token = await stack.token({ userId, tier: 'pro' });
   const context = await launched.browser.newContext({ viewport: { width: 1400, height: 900 } });
   contexts.push(context);
+  await onContext?.(context);
   const page = await context.newPage();
   await page.goto(`${stack.httpUrl}/#token=${token}`);
   await page.getByRole('definition').filter({ hasText: userId }).waitFor();
@@ -94,5 +96,68 @@ describe.runIf(run)('the leaderboard view', { timeout: 180_000 }, () => {
     expect(await finished(mine, copied.jobId)).toBe('succeeded');
     const entry = (await api.leaderboard(BOARD)).items[0];
     expect((await mine.getJob(copied.jobId)).result!.stats).toEqual(entry.outOfSample.stats);
+  });
+});
+
+describe.runIf(run)('the leaderboard view, live', { timeout: 300_000 }, () => {
+  // Its own board, so the entries here are the only ones whatever ran before.
+  const LIVE_BOARD = 'nvda-1d-2011';
+
+  /** Another user tunes on the board's in-sample window and publishes; resolves once the entry is stored. */
+  async function publishAs(displayName: string, params: { fast: number; slow: number }): Promise<void> {
+    const api = createApiClient({ baseUrl: stack.httpUrl, token: await stack.token({ userId: user('pub'), tier: 'pro' }) });
+    const { jobId } = await api.submit({ strategyId: 'sma-cross', params, symbol: 'NVDA', timeframe: '1d', startDate: '2000-01-01', endDate: '2010-12-31' });
+    expect(await finished(api, jobId)).toBe('succeeded');
+    const { outOfSampleJobId } = await api.publish(jobId, { board: LIVE_BOARD, displayName });
+    expect(await finished(api, outOfSampleJobId)).toBe('succeeded');
+    await until(async () => (await api.leaderboard(LIVE_BOARD)).items.some((e) => e.displayName === displayName), 30_000, `${displayName} on the board`);
+  }
+
+  it('shows entries published by others without a reload, in rank order, announced; catches up after a dropped socket; stops watching on leaving', async () => {
+    let sockets!: SocketSwitch;
+    const page = await open(user('watcher'), `#/leaderboard/${LIVE_BOARD}`, async (context) => {
+      sockets = await switchableSockets(context, stack.wsUrl);
+    });
+    const watch = JSON.stringify({ action: 'watchBoard', board: LIVE_BOARD });
+    await expect.poll(() => sockets.sent.some((m) => m.message === watch), { timeout: 20_000 }).toBe(true);
+    await page.getByText(/^No entries yet/).waitFor();
+    // Survives only as long as the document does: a reload would drop it.
+    await page.evaluate('window.sameDocument = true');
+    const table = page.getByRole('table', { name: /NVDA 1d leaderboard/ });
+    const names = async (): Promise<string[]> => table.locator('tbody th').allTextContents();
+    const reader = createApiClient({ baseUrl: stack.httpUrl, token: await stack.token({ userId: user('reader'), tier: 'pro' }) });
+    const ranked = async (): Promise<string[]> => (await reader.leaderboard(LIVE_BOARD)).items.map((e) => e.displayName);
+
+    await publishAs('Live Alpha', { fast: 10, slow: 50 });
+    await expect.poll(names, { timeout: 20_000 }).toEqual(['Live Alpha']);
+    await expect.poll(() => page.locator('#announcer').textContent()).toBe(`New entry on ${LIVE_BOARD}: Live Alpha's sma-cross, rank 1.`);
+    await expect(page.getByText(/^No entries yet/).isHidden()).resolves.toBe(true);
+
+    await publishAs('Live Beta', { fast: 20, slow: 100 });
+    await expect.poll(names, { timeout: 20_000 }).toHaveLength(2);
+    // The page's order is the board's (by out-of-sample Sharpe, ties by publication), with ranks 1 and 2.
+    expect(await names()).toEqual(await ranked());
+    expect(await table.locator('tbody td:first-child').allTextContents()).toEqual(['1', '2']);
+    const beta = (await ranked()).indexOf('Live Beta') + 1;
+    await expect.poll(() => page.locator('#announcer').textContent()).toBe(`New entry on ${LIVE_BOARD}: Live Beta's sma-cross, rank ${beta}.`);
+    expect(await seriousViolations(page)).toEqual([]);
+
+    // The socket drops: the view says so, misses what is published meanwhile, and reads the board again when it is back.
+    sockets.cut();
+    await page.getByText(/^Live updates paused/).waitFor();
+    await publishAs('Live Gamma', { fast: 5, slow: 30 });
+    expect(await names()).not.toContain('Live Gamma');
+    sockets.restore();
+    await expect.poll(names, { timeout: 30_000 }).toHaveLength(3);
+    expect(await names()).toEqual(await ranked());
+    await expect(page.getByText(/^Live updates paused/).count()).resolves.toBe(0);
+    const opened = sockets.opened;
+    await expect.poll(() => sockets.sent.some((m) => m.connection === opened && m.message === watch)).toBe(true);
+    expect(await page.evaluate('window.sameDocument')).toBe(true);
+
+    // Leaving the view stops the watch on the same socket.
+    await page.evaluate(`window.location.hash = '#/'`);
+    const unwatch = JSON.stringify({ action: 'unwatchBoard', board: LIVE_BOARD });
+    await expect.poll(() => sockets.sent.some((m) => m.connection === opened && m.message === unwatch)).toBe(true);
   });
 });

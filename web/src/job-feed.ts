@@ -7,6 +7,7 @@
 import { ApiError, type ApiClient } from '../../client/api-client.ts';
 import { connectProgress, type ProgressConnection, type ProgressConnectionOptions } from '../../client/ws-client.ts';
 import type { JobListItem, JobStatus, JobView, ProgressMessage } from '../../client/types.ts';
+import type { LeaderboardMessage } from '../../client/leaderboard-types.ts';
 
 export type SocketState = 'connecting' | 'live' | 'down';
 
@@ -38,10 +39,14 @@ export class JobFeed extends EventTarget {
   /** Where the next page of older jobs starts (null: none left; undefined: not known yet). */
   olderCursor: string | null | undefined;
   private socket: ProgressConnection | undefined;
+  /** Boards a view watches; watched again on every new socket, like unfinished jobs. */
+  private readonly boards = new Set<string>();
   private readonly timers: ReturnType<typeof setInterval>[] = [];
   private reconnectDelayMs = 1000;
   private stopped = false;
   private polling = false;
+  /** Per queued job, when the place last applied was read (a push's positionAt): older places arriving late are dropped. */
+  private readonly positionAt = new Map<string, string>();
   private readonly options: Required<Omit<JobFeedOptions, 'onUnauthorized' | 'WebSocket'>> & Pick<JobFeedOptions, 'onUnauthorized' | 'WebSocket'>;
 
   constructor(options: JobFeedOptions) {
@@ -82,6 +87,17 @@ export class JobFeed extends EventTarget {
     this.changed(undefined);
   }
 
+  /** Pushes the board's new entries as 'leaderboard' events (detail: the message) until unwatchBoard. */
+  watchBoard(board: string): void {
+    this.boards.add(board);
+    this.socket?.watchBoard(board);
+  }
+
+  unwatchBoard(board: string): void {
+    this.boards.delete(board);
+    this.socket?.unwatchBoard(board);
+  }
+
   async cancel(jobId: string): Promise<void> {
     const job = await this.options.api.cancel(jobId);
     this.merge(job, Date.parse(job.updatedAt));
@@ -115,6 +131,7 @@ export class JobFeed extends EventTarget {
     this.socket = socket;
     // Subscriptions made before the socket opens are sent when it opens (client/ws-client.ts).
     for (const [jobId, job] of this.jobs) if (!isTerminal(job.status)) socket.subscribe(jobId);
+    for (const board of this.boards) socket.watchBoard(board);
   }
 
   private setSocketState(state: SocketState): void {
@@ -124,16 +141,38 @@ export class JobFeed extends EventTarget {
   }
 
   private onMessage(message: ProgressMessage): void {
+    const board = message as unknown as LeaderboardMessage;
+    if (board.type === 'leaderboard') {
+      if (this.boards.has(board.board)) this.dispatchEvent(new CustomEvent<LeaderboardMessage>('leaderboard', { detail: board }));
+      return;
+    }
     if (message.type === 'snapshot') {
-      this.merge(message.job, Date.parse(message.job.updatedAt));
-      this.changed(message.job.jobId);
+      const { positionAt, ...job } = message.job;
+      this.merge(this.newerPlace(job, positionAt), Date.parse(job.updatedAt));
+      this.changed(job.jobId);
     } else if (message.type === 'progress') {
       const current = this.jobs.get(message.jobId);
       if (current === undefined) return; // a job we never listed: the next list brings all of it
-      const { type: _type, at, ...fields } = message;
-      this.merge({ ...current, ...fields, updatedAt: at }, Date.parse(at));
+      const { type: _type, at, positionAt, ...fields } = message;
+      this.merge({ ...current, ...this.newerPlace(fields, positionAt), updatedAt: at }, Date.parse(at));
       this.changed(message.jobId);
     }
+  }
+
+  /**
+   * A queued job's place and ETA only if read no earlier than the last place applied: queue refreshes of one job carry
+   * its same `at` and two can post in either order (docs/fan-out.md), so `at` cannot order them but positionAt can.
+   * Without positionAt (the job's own stream record, a GET) the fields apply as they are.
+   */
+  private newerPlace<T extends Pick<FeedJob, 'jobId' | 'status' | 'queuePosition' | 'etaSeconds'>>(fields: T, positionAt: string | undefined): T {
+    if (fields.status !== 'queued' || positionAt === undefined) return fields;
+    const last = this.positionAt.get(fields.jobId);
+    if (last !== undefined && positionAt < last) {
+      const { queuePosition: _place, etaSeconds: _eta, ...rest } = fields;
+      return rest as T;
+    }
+    this.positionAt.set(fields.jobId, positionAt);
+    return fields;
   }
 
   /**

@@ -2,11 +2,14 @@
  * The leaderboard (`#/leaderboard`, `#/leaderboard/<board>`): the boards with their windows, and one board's entries
  * ranked by an out-of-sample metric in a table (in-sample Sharpe, the gap and the deflated Sharpe ratio beside it),
  * with more rows on demand. Each entry's Copy button opens the submit form filled in with its strategy, parameters,
- * costs and the board's out-of-sample window (docs/leaderboard.md).
+ * costs and the board's out-of-sample window (docs/leaderboard.md). While the view is open it watches the board over the
+ * app's WebSocket (job-feed.ts), so an entry published by anyone appears without a reload.
  */
-import type { BoardView, LeaderboardEntryView, RankMetric } from '../../../client/leaderboard-types.ts';
+import type { BoardView, LeaderboardEntryView, LeaderboardMessage, RankMetric } from '../../../client/leaderboard-types.ts';
 import type { SubmitBody } from '../../../client/types.ts';
 import { h, replace } from '../dom.ts';
+import { announce } from '../live-region.ts';
+import { ranksBefore } from '../board-order.ts';
 import { num, paramsText, pct } from '../format.ts';
 import { setPrefill } from '../submit-prefill.ts';
 import type { AppContext } from '../app-context.ts';
@@ -70,6 +73,9 @@ export function leaderboardView(ctx: AppContext, signal: AbortSignal, boardId: s
     const more = h('button', { type: 'button', class: 'small', hidden: true }, 'Show more entries') as HTMLButtonElement;
     const empty = h('p', { class: 'empty', hidden: true }, `No entries yet. Tune a strategy on ${board.symbol} ${board.inSample.startDate} to ${board.inSample.endDate}, then: npx backtest leaderboard publish JOB_ID --board ${board.id} --name "Your Name"`);
     let cursor: string | null = null;
+    // The loaded rows, best first: always the board's first entries, so an entry's rank is its index + 1.
+    let entries: LeaderboardEntryView[] = [];
+    const live = h('p', { class: 'hint', role: 'status' });
 
     const row = (e: LeaderboardEntryView): HTMLTableRowElement => {
       const copy = h('button', { type: 'button', class: 'small', 'aria-label': `Copy ${e.displayName}'s ${e.strategyId} into a new backtest` }, 'Copy') as HTMLButtonElement;
@@ -94,27 +100,107 @@ export function leaderboardView(ctx: AppContext, signal: AbortSignal, boardId: s
       );
     };
 
-    const load = async (reset: boolean): Promise<void> => {
+    // Rows are kept by entry id and only the changes touch the table, so a Copy button that has focus keeps it
+    // when an entry lands above it.
+    const rows = new Map<string, HTMLTableRowElement>();
+    const render = (): void => {
+      const wanted = new Set(entries.map((e) => e.entryId));
+      for (const [id, tr] of rows) {
+        if (wanted.has(id)) continue;
+        tr.remove();
+        rows.delete(id);
+      }
+      entries.forEach((e, i) => {
+        let tr = rows.get(e.entryId);
+        if (tr === undefined) rows.set(e.entryId, (tr = row(e)));
+        const rank = tr.cells[0];
+        if (rank !== undefined) rank.textContent = String(i + 1);
+        if (body.children[i] !== tr) body.insertBefore(tr, body.children[i] ?? null);
+      });
+      more.hidden = cursor === null;
+      empty.hidden = entries.length > 0;
+      const metric = metricSelect.value as RankMetric;
+      status.textContent = `${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}, ranked by out-of-sample ${METRIC_LABELS[metric] ?? metric}.`;
+    };
+
+    /**
+     * `reset` reads the first page; `refresh` reads again as many first entries as are loaded (one request, at most
+     * 100: beyond that the first page), so a replaced entry leaves and every rank is the server's; otherwise the next page.
+     */
+    const load = async (mode: 'reset' | 'refresh' | 'more'): Promise<void> => {
       more.disabled = true;
       status.textContent = 'Loading…';
       try {
-        const page = await ctx.api.leaderboard(board.id, { metric: metricSelect.value as RankMetric, ...(reset || cursor === null ? {} : { cursor }) });
+        const metric = metricSelect.value as RankMetric;
+        const limit = mode === 'refresh' && entries.length > 20 && entries.length <= 100 ? entries.length : undefined;
+        const page = await ctx.api.leaderboard(board.id, { metric, ...(mode === 'more' && cursor !== null ? { cursor } : {}), ...(limit !== undefined ? { limit } : {}) });
         if (signal.aborted) return;
-        if (reset) replace(body);
-        body.append(...page.items.map(row));
+        entries = mode === 'more' ? [...entries, ...page.items.filter((e) => !entries.some((x) => x.entryId === e.entryId))] : page.items;
         cursor = page.nextCursor;
-        more.hidden = cursor === null;
-        empty.hidden = body.childElementCount > 0;
-        status.textContent = `${body.childElementCount} entr${body.childElementCount === 1 ? 'y' : 'ies'}, ranked by out-of-sample ${METRIC_LABELS[page.metric] ?? page.metric}.`;
+        error.hidden = true;
       } catch (e) {
-        status.textContent = '';
         fail('The board could not be read', e);
       } finally {
         more.disabled = false;
+        if (!signal.aborted) render();
       }
     };
-    metricSelect.addEventListener('change', () => void load(true));
-    more.addEventListener('click', () => void load(false));
+    // One read at a time, in order: an arrival during a read is applied to that read's rows, not raced against them.
+    let queue: Promise<void> = Promise.resolve();
+    const enqueue = (work: () => Promise<void>): void => {
+      queue = queue.then(work, work);
+    };
+    metricSelect.addEventListener('change', () => enqueue(() => load('reset')));
+    more.addEventListener('click', () => enqueue(() => load('more')));
+
+    /**
+     * A new entry on the board: the loaded rows are read again (a better entry replaces its owner's older one, which
+     * only the server knows). Where the index has not caught up yet (AWS: eventually consistent), the pushed entry is
+     * placed by the documented order itself, but only among the loaded rows: one that ranks after the last loaded row
+     * while more pages exist belongs to a later page, where Show more finds it.
+     */
+    const arrived = async (entry: LeaderboardEntryView): Promise<void> => {
+      await load('refresh');
+      if (signal.aborted) return;
+      const metric = metricSelect.value as RankMetric;
+      if (!entries.some((e) => e.entryId === entry.entryId)) {
+        const at = entries.findIndex((e) => ranksBefore(entry, e, metric));
+        if (at >= 0) entries.splice(at, 0, entry);
+        else if (cursor === null) entries.push(entry);
+        render();
+      }
+      const index = entries.findIndex((e) => e.entryId === entry.entryId);
+      announce(
+        index >= 0
+          ? `New entry on ${board.id}: ${entry.displayName}'s ${entry.strategyId}, rank ${index + 1}.`
+          : `New entry on ${board.id}: ${entry.displayName}'s ${entry.strategyId}, ranked after the entries shown.`,
+      );
+    };
+    const onEntry = (event: Event): void => {
+      const message = (event as CustomEvent<LeaderboardMessage>).detail;
+      if (message.board === board.id) enqueue(() => arrived(message.entry));
+    };
+    // A dropped socket misses entries: say so, and read the board again once it is back (as the jobs list does).
+    let wasDown = false;
+    const onSocket = (): void => {
+      if (ctx.feed.socketState === 'down') {
+        wasDown = true;
+        live.textContent = 'Live updates paused: the connection was lost. The board is read again when it is back.';
+      } else if (ctx.feed.socketState === 'live') {
+        live.textContent = '';
+        if (wasDown) enqueue(() => load('refresh'));
+        wasDown = false;
+      }
+    };
+    ctx.feed.addEventListener('leaderboard', onEntry);
+    ctx.feed.addEventListener('socket', onSocket);
+    ctx.feed.watchBoard(board.id);
+    signal.addEventListener('abort', () => {
+      ctx.feed.unwatchBoard(board.id);
+      ctx.feed.removeEventListener('leaderboard', onEntry);
+      ctx.feed.removeEventListener('socket', onSocket);
+    });
+    onSocket();
 
     replace(
       content,
@@ -142,8 +228,9 @@ export function leaderboardView(ctx: AppContext, signal: AbortSignal, boardId: s
       ),
       empty,
       h('div', { class: 'actions' }, more, status),
+      live,
     );
-    await load(true);
+    enqueue(() => load('reset'));
   })();
   return section;
 }
