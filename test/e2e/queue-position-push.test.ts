@@ -65,20 +65,31 @@ describe('queue position pushed while queued', () => {
 
     const updates = socket.messages.filter((m) => m.type === 'progress' && m.jobId === jobId);
     const started = updates.find((m) => m.status !== 'queued');
-    const trace = JSON.stringify({ snapshot: [snapshot.job.queuePosition, snapshot.job.updatedAt], updates: updates.map((m) => [m.status, m.queuePosition, m.at]) });
-    // What a refresh promises (docs/fan-out.md), not more. It re-reads the queue on each move and posts, so:
+    const trace = JSON.stringify({ snapshot: [snapshot.job.queuePosition, snapshot.job.positionAt], updates: updates.map((m) => [m.status, m.queuePosition, m.positionAt, m.at]) });
+    // What a refresh promises (docs/fan-out.md). It re-reads the queue on each move and posts, so:
     // - two moves close together can push the same place twice (a stress run saw 3 pushes, 2 places);
     // - refreshes are not ordered with each other or with the snapshot: the stream mapping delivers different jobs'
     //   records in parallel lanes (parallelization factor 2), and a refresh computed just before the client
-    //   subscribed can arrive after the snapshot; so a place may arrive after a lower one (all carry the job's same
-    //   queued 'at', so a client cannot tell them apart; reported as a product question);
+    //   subscribed can arrive after the snapshot; all carry the job's same queued 'at', but each carries positionAt,
+    //   when its queue was read, so a client applies a place only if its positionAt is not older than the last one
+    //   applied (the web app and the CLI do; this test does the same below);
     // - a refresh whose re-read preceded the job's start can be posted after the running push; it carries the job's
     //   own queued 'at', never a later one, so a client that orders by 'at' never goes back from running to queued.
-    // What must hold: refreshes came (the wait for a lower place above), each a real place among the four jobs
-    // submitted before this one, and none claims a later 'at' than the start.
-    const places = updates.filter((m) => m.status === 'queued' && m.queuePosition !== undefined).map((m) => m.queuePosition as number);
-    expect(places.length, trace).toBeGreaterThanOrEqual(1);
-    expect(places.every((p) => Number.isInteger(p) && p >= 0 && p <= 4), trace).toBe(true);
+    const pushes = updates.filter((m) => m.status === 'queued' && m.queuePosition !== undefined);
+    expect(pushes.length, trace).toBeGreaterThanOrEqual(1);
+    expect(pushes.every((m) => Number.isInteger(m.queuePosition) && m.queuePosition >= 0 && m.queuePosition <= 4), trace).toBe(true);
     expect(updates.filter((m) => m.status === 'queued').every((m) => m.at <= started.at), trace).toBe(true);
+    // The places a client applies, starting from the snapshot's: never up (nothing re-queues in this test).
+    expect(snapshot.job.positionAt, trace).toEqual(expect.any(String));
+    expect(pushes.every((m) => typeof m.positionAt === 'string'), trace).toBe(true);
+    const applied: number[] = [snapshot.job.queuePosition];
+    let appliedAt: string = snapshot.job.positionAt;
+    for (const m of pushes) {
+      if (m.positionAt < appliedAt) continue;
+      appliedAt = m.positionAt;
+      applied.push(m.queuePosition);
+    }
+    expect(applied, trace).toEqual([...applied].sort((a, b) => b - a));
+    expect(applied.at(-1), trace).toBeLessThan(snapshot.job.queuePosition);
   }, 360_000);
 });
