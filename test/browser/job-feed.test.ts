@@ -122,6 +122,35 @@ describe('JobFeed', () => {
     expect(f.jobs.get('a')?.status).toBe('succeeded');
   });
 
+  it('a queued place read earlier (older positionAt) that arrives later does not raise the place', async () => {
+    // Queue refreshes of one job all carry its same `at` and run in two lanes, so they can arrive in either order.
+    const api = fakeApi();
+    api.list = [item('q', { status: 'queued', progress: 0, updatedAt: at(1) })];
+    const f = start(api);
+    await until(() => f.jobs.has('q'));
+    const socket = FakeSocket.all[0];
+    socket.open();
+    await until(() => socket.subscribed().includes('q'));
+    const queued = (queuePosition: number, etaSeconds: number, positionAt: string) =>
+      socket.push({ type: 'progress', jobId: 'q', status: 'queued', progress: 0, message: 'Queued', at: at(1), queuePosition, etaSeconds, positionAt });
+    const place = () => [f.jobs.get('q')?.queuePosition, f.jobs.get('q')?.etaSeconds];
+
+    socket.push({ type: 'snapshot', job: { ...item('q', { status: 'queued', progress: 0, updatedAt: at(1), queuePosition: 5, etaSeconds: 60 }), positionAt: at(10) } });
+    expect(place()).toEqual([5, 60]);
+    queued(4, 50, at(12));
+    expect(place()).toEqual([4, 50]);
+    queued(5, 60, at(11)); // read before the 4, posted after it
+    expect(place()).toEqual([4, 50]);
+    queued(5, 60, at(10)); // as old as the snapshot
+    expect(place()).toEqual([4, 50]);
+    queued(3, 40, at(13));
+    expect(place()).toEqual([3, 40]);
+    expect(f.jobs.get('q')).not.toHaveProperty('positionAt');
+    // The job's own stream record has no positionAt and applies as before.
+    socket.push({ type: 'progress', jobId: 'q', status: 'running', progress: 0.1, message: 'Running', at: at(14) });
+    expect(f.jobs.get('q')).toMatchObject({ status: 'running', progress: 0.1 });
+  });
+
   it('polls only unfinished jobs while the socket is down, and subscribes them again when it returns', async () => {
     const api = fakeApi();
     api.list = [item('run', { progress: 0.3 }), item('done', { status: 'succeeded', progress: 1 })];
