@@ -129,7 +129,8 @@ export function leaderboardView(ctx: AppContext, signal: AbortSignal, boardId: s
      */
     const load = async (mode: 'reset' | 'refresh' | 'more'): Promise<void> => {
       more.disabled = true;
-      status.textContent = 'Loading…';
+      // A refresh behind an arrival is not announced as loading: the live region already says what arrived.
+      if (mode !== 'refresh') status.textContent = 'Loading…';
       try {
         const metric = metricSelect.value as RankMetric;
         const limit = mode === 'refresh' && entries.length > 20 && entries.length <= 100 ? entries.length : undefined;
