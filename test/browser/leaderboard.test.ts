@@ -7,7 +7,7 @@ import { errorsOnlyLogger } from '../../local/http-util.ts';
 import { REPO_ROOT, startLocalStack, type LocalStack } from '../../local/stack.ts';
 import { emulatorEndpoints, freshPrefix } from '../support/emulator-env.ts';
 import { until } from '../support/until.ts';
-import { chromiumAvailable, launchChromium, seriousViolations, switchableSockets, type LaunchedBrowser, type SocketSwitch } from './support/browser.ts';
+import { chromiumAvailable, launchChromium, screenshot, seriousViolations, switchableSockets, type LaunchedBrowser, type SocketSwitch } from './support/browser.ts';
 
 // The leaderboard view in headless Chromium against the local stack: a published entry is listed in the board's
 // table, and its Copy button opens the submit form filled in, which submits the caller's own job; with the board open,
@@ -141,10 +141,12 @@ describe.runIf(run)('the leaderboard view, live', { timeout: 300_000 }, () => {
     const beta = (await ranked()).indexOf('Live Beta') + 1;
     await expect.poll(() => page.locator('#announcer').textContent()).toBe(`New entry on ${LIVE_BOARD}: Live Beta's sma-cross, rank ${beta}.`);
     expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, 'web-board-live');
 
     // The socket drops: the view says so, misses what is published meanwhile, and reads the board again when it is back.
     sockets.cut();
     await page.getByText(/^Live updates paused/).waitFor();
+    await screenshot(page, 'web-board-paused');
     await publishAs('Live Gamma', { fast: 5, slow: 30 });
     expect(await names()).not.toContain('Live Gamma');
     sockets.restore();
