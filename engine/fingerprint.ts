@@ -6,7 +6,7 @@ import type { BarSeries } from './types.ts';
  * can alter any number the engine computes (fills, sizing, stats), so a stored result says which arithmetic made it
  * and a re-run on another version is known not to be comparable.
  */
-export const ENGINE_VERSION = '1.0.0';
+export const ENGINE_VERSION = '1.1.0';
 
 /** What a result records about how it was computed: the engine version and the SHA-256 of the bars, hex. */
 export interface RunProvenance {

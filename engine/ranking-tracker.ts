@@ -1,5 +1,5 @@
 import { weekendPrefixIfDaily, type DrawdownSummary, type EquityMarker } from './equity-tracker.ts';
-import { dailyReturnSums, deviationSum, statsFrom, tradeSums, type MetricKey, type ReturnSums } from './stats.ts';
+import { dailyLogGrowth, dailyReturnSums, deviationSum, statsFrom, tradeSums, type MetricKey, type ReturnSums } from './stats.ts';
 import { DAY_MS } from './time.ts';
 import type { TradeLog } from './trade-log.ts';
 import type { BarSeries } from './types.ts';
@@ -82,8 +82,9 @@ const RUIN_RATIO = 2 ** -54;
  * - the return measures (Sharpe, Sortino, volatility) read the drawdown only for the ruin rule (NaN once equity has
  *   fallen 100 %), which the lowest and highest equity decide without a branch per bar (ruinKnown); calmar needs
  *   the maximum drawdown itself;
- * - daily returns are summed as the bars are marked on daily data, skipping a flat day's zero return (it adds nothing,
- *   and its log1p was the costly part), and only Sharpe and volatility pay the variance pass.
+ * - daily returns are summed as the bars are marked on daily data (a flat day's zero return adds nothing), the log of
+ *   the growth is one log of last over first equity (dailyLogGrowth), and only Sharpe and volatility pay the variance
+ *   pass.
  * A flat run (no position) has the same equity at every close and costs O(1) plus a fill of zero returns.
  */
 export class RankingTracker implements EquityMarker, DrawdownSummary {
@@ -120,9 +121,10 @@ export class RankingTracker implements EquityMarker, DrawdownSummary {
   private high = Number.NEGATIVE_INFINITY;
   // Daily data: return sums as in dailyReturnSums, and the equity at the previous close.
   private sum = 0;
-  private logSum = 0;
   private downSq = 0;
   private previous = Number.NaN;
+  /** Daily data: the equity at the first close (the log sum is log(last / first): dailyLogGrowth). */
+  private first = Number.NaN;
   /** Intraday data: the next day (index into `ends`) whose close is still to record. */
   private nextDay = 0;
   private equityFinal = Number.NaN;
@@ -165,9 +167,9 @@ export class RankingTracker implements EquityMarker, DrawdownSummary {
     this.low = Number.POSITIVE_INFINITY;
     this.high = Number.NEGATIVE_INFINITY;
     this.sum = 0;
-    this.logSum = 0;
     this.downSq = 0;
     this.previous = Number.NaN;
+    this.first = Number.NaN;
     this.nextDay = 0;
     this.equityFinal = Number.NaN;
   }
@@ -274,7 +276,6 @@ export class RankingTracker implements EquityMarker, DrawdownSummary {
   private dailyReturns(from: number, to: number, cash: number, units: number, flat: boolean): void {
     const { close, returns } = this;
     let sum = this.sum;
-    let logSum = this.logSum;
     let downSq = this.downSq;
     let previous = this.previous;
     // Only Sortino reads the downside sum: its sign test is a branch the processor cannot predict (half the days).
@@ -288,15 +289,15 @@ export class RankingTracker implements EquityMarker, DrawdownSummary {
         returns[t] = r;
         if (r !== 0) {
           sum += r;
-          logSum += Math.log1p(r);
           if (downside && r < 0) downSq += r * r;
         }
+      } else {
+        this.first = e;
       }
       previous = e;
     }
     if (end < to) returns.fill(0, end, to);
     this.sum = sum;
-    this.logSum = logSum;
     this.downSq = downSq;
     this.previous = previous;
   }
@@ -361,7 +362,8 @@ export class RankingTracker implements EquityMarker, DrawdownSummary {
     if (!needs.returns) returns = { m, sum: Number.NaN, logSum: Number.NaN, downSq: Number.NaN, varSum: Number.NaN };
     else if (this.ends !== undefined) returns = dailyReturnSums(this.dayCloses, this.days, this.returns, needs.variance);
     else {
-      const { sum, logSum } = this;
+      const sum = this.sum;
+      const logSum = dailyLogGrowth(this.first, this.equityFinal, sum);
       returns = { m, sum, logSum, downSq: needs.downside ? this.downSq : Number.NaN, varSum: needs.variance ? deviationSum(this.returns, m, sum / m) : Number.NaN };
     }
     const stats = statsFrom(

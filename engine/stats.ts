@@ -30,6 +30,7 @@ export interface ReturnSums {
   /** Number of returns: days - 1. */
   m: number;
   sum: number;
+  /** log(last day close / first day close): the log of the product of every day's `1 + r` (dailyLogGrowth). */
   logSum: number;
   /** Sum of squares of the negative returns. */
   downSq: number;
@@ -39,12 +40,11 @@ export interface ReturnSums {
 
 /**
  * Reduces `days` day closes. `scratch` (at least `days` long) receives the returns so the variance pass need not divide
- * again; `withVariance: false` skips that pass (varSum NaN). A zero return adds nothing to any sum (the sums start at
- * +0 and a return is never -0), so its log1p, the costly part, is skipped: a flat day is exactly such a day.
+ * again; `withVariance: false` skips that pass (varSum NaN). A zero return adds nothing to the sums (they start at +0
+ * and a return is never -0). The log sum is not a sum of `log1p(r)`: see dailyLogGrowth.
  */
 export function dailyReturnSums(d: Float64Array, days: number, scratch: Float64Array, withVariance = true): ReturnSums {
   const m = days - 1;
-  let logSum = 0;
   let sum = 0;
   let downSq = 0;
   for (let i = 1; i <= m; i++) {
@@ -52,11 +52,23 @@ export function dailyReturnSums(d: Float64Array, days: number, scratch: Float64A
     scratch[i] = r;
     if (r !== 0) {
       sum += r;
-      logSum += Math.log1p(r);
       if (r < 0) downSq += r * r;
     }
   }
-  return { m, sum, logSum, downSq, varSum: withVariance ? deviationSum(scratch, m, sum / m) : Number.NaN };
+  return { m, sum, logSum: dailyLogGrowth(d[0], d[m], sum), downSq, varSum: withVariance ? deviationSum(scratch, m, sum / m) : Number.NaN };
+}
+
+/**
+ * The log of the product of the daily growth factors `1 + r`, for the geometric mean daily return. The product
+ * telescopes: each factor is `d[i] / d[i - 1]`, so it is exactly `last / first` in real arithmetic, and one division
+ * and one log give it with an error of about an ulp, where summing a `log1p` per day (as before engine 1.1.0)
+ * accumulated one rounding per day and cost one libm call per day in the market (most of a Sharpe sweep's time).
+ * `sum` is the plain sum of the returns: NaN exactly when a return was NaN (a NaN close), and the log sum is NaN then
+ * too, as the per-day sum was. Equity at or below 0 at some close makes the return measures NaN anyway (the ruin rule
+ * in statsFrom).
+ */
+export function dailyLogGrowth(first: number, last: number, sum: number): number {
+  return Number.isNaN(sum) ? Number.NaN : Math.log(last / first);
 }
 
 /** Sum of squared deviations of returns[1..m] from their mean, in day order (the variance's second pass). */
