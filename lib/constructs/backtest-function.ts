@@ -20,6 +20,11 @@ import type { JobQueues } from './job-queues.ts';
  * resolves an alias from its working directory, the project root both locally and in CDK's Docker bundling.
  */
 const NODE_HTTP_SHIM = './lib/bundling/node-http.cjs';
+/**
+ * The AWS SDK's default credential chain reduced to its environment link, which is the one that answers on Lambda
+ * (see the file for why and for what it means elsewhere). Relative for the same reason as NODE_HTTP_SHIM.
+ */
+const LAMBDA_CREDENTIALS = './lib/bundling/lambda-credentials.ts';
 
 /** Service name every function reports to Powertools (logs, metrics, traces); the function name tells them apart. */
 export const POWERTOOLS_SERVICE_NAME = 'backtest-queue';
@@ -102,7 +107,9 @@ export class BacktestFunction extends Construct {
         // names, file by file through Node's CommonJS loader. Measured per function: bundled imports in about
         // 60 % of the CPU time (docs/performance.md, "Cold starts"). The deployed SDK is then the locked one.
         externalModules: [],
-        esbuildArgs: { '--alias': [`node:http=${NODE_HTTP_SHIM}`, `http=${NODE_HTTP_SHIM}`] },
+        esbuildArgs: {
+          '--alias': [`node:http=${NODE_HTTP_SHIM}`, `http=${NODE_HTTP_SHIM}`, `@aws-sdk/credential-provider-node=${LAMBDA_CREDENTIALS}`],
+        },
       },
     });
     Validations.of(this.role).acknowledge({

@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -23,6 +25,23 @@ describe('cdk synth with bundling and the AwsSolutions checks', () => {
   afterAll(() => {
     if (synth) rmSync(synth.outdir, { recursive: true, force: true });
   });
+
+  /** Every bundled index.mjs of the service stack (functions only: the web app's assets have none). */
+  const bundleFiles = (): string[] => {
+    const assets = JSON.parse(readFileSync(join(synth.outdir, `${synth.stacks.service.stackName}.assets.json`), 'utf8')) as {
+      files: Record<string, { source: { path: string; packaging?: string } }>;
+    };
+    return Object.values(assets.files)
+      .map((f) => join(synth.outdir, f.source.path, 'index.mjs'))
+      .filter((file) => existsSync(file));
+  };
+
+  /** The file URL of a function's bundle, from the asset hash in its Code. */
+  const bundleOf = (fn: CfnResource): string => {
+    const hash = /([0-9a-f]{64})\.zip/.exec(JSON.stringify((fn.Properties?.Code as { S3Key: unknown }).S3Key))?.[1];
+    expect(hash, cdkPath(fn)).toBeDefined();
+    return pathToFileURL(join(synth.outdir, `asset.${hash}`, 'index.mjs')).href;
+  };
 
   it('reports no AwsSolutions finding that is not acknowledged with a reason', () => {
     const open = synth.report.pluginReports.flatMap((r) => r.violations.map((v) => `${r.pluginName} ${v.severity} ${v.ruleName}`));
@@ -50,12 +69,7 @@ describe('cdk synth with bundling and the AwsSolutions checks', () => {
 
   // Cold starts (issue 12, docs/performance.md): guards on what a bundle holds, without timing anything.
   it('bundles no classic zod and no ES import of node:http, which would cost every cold start', () => {
-    const assets = JSON.parse(readFileSync(join(synth.outdir, `${synth.stacks.service.stackName}.assets.json`), 'utf8')) as {
-      files: Record<string, { source: { path: string; packaging?: string } }>;
-    };
-    const bundles = Object.values(assets.files)
-      .map((f) => join(synth.outdir, f.source.path, 'index.mjs'))
-      .filter((file) => existsSync(file));
+    const bundles = bundleFiles();
     expect(bundles.length).toBeGreaterThan(Object.keys(HTTP_ROUTES).length);
     for (const file of bundles) {
       const code = readFileSync(file, 'utf8');
@@ -67,14 +81,83 @@ describe('cdk synth with bundling and the AwsSolutions checks', () => {
     }
   });
 
+  // The default credential chain's other links (SSO, INI profiles, credential_process, web identity, login, container
+  // and instance metadata) and the STS and SSO clients they build: about 95 KB a bundle that a Lambda never runs, since
+  // its credentials are in the environment. lib/bundling/lambda-credentials.ts stands in for the chain.
+  it('bundles only the environment link of the credential chain, in every bundle that holds an AWS client', () => {
+    const bundles = bundleFiles();
+    let withClient = 0;
+    for (const file of bundles) {
+      const code = readFileSync(file, 'utf8');
+      for (const marker of [
+        '@aws-sdk/credential-provider-sso', // the providers' debug lines name their package
+        '@aws-sdk/credential-provider-ini',
+        '@aws-sdk/credential-provider-process',
+        '@aws-sdk/credential-provider-web-identity',
+        'SWBPortalService', // the SSO client's service target
+        'AWSSecurityTokenServiceV20110615', // the STS client's
+      ]) {
+        expect(code.includes(marker), `${file} bundles ${marker} (the full default credential chain)`).toBe(false);
+      }
+      if (!code.includes('aws.auth#sigv4')) continue;
+      withClient++;
+      expect(code.includes('This bundle reads credentials only from the environment'), `${file} has an AWS client without the env-only provider`).toBe(true);
+    }
+    // Every function but Strategies, Leaderboards, Openapi and the WebSocket authorizer calls AWS.
+    expect(withClient).toBeGreaterThan(20);
+  });
+
+  it('signs the first call with the credentials Lambda puts in the environment, and says plainly when there are none', async () => {
+    // Prepare: GetJob's bundle as deployed, its DynamoDB endpoint a local stub that answers "no such item".
+    const getJob = [synth.service, synth.stateful].flatMap((t) => Object.values(resources(t, 'AWS::Lambda::Function'))).find((fn) => cdkPath(fn).includes('/HttpApi/GetJob/'));
+    expect(getJob, 'the GetJob function').toBeDefined();
+    const seen: string[] = [];
+    const stub = createServer((req, res) => {
+      seen.push(String(req.headers.authorization));
+      req.resume();
+      req.on('end', () => res.writeHead(200, { 'Content-Type': 'application/x-amz-json-1.0' }).end('{}'));
+    });
+    await new Promise<void>((resolve) => stub.listen(0, '127.0.0.1', resolve));
+    const endpoint = `http://127.0.0.1:${(stub.address() as AddressInfo).port}`;
+    const event = {
+      version: '2.0', routeKey: 'GET /backtests/{jobId}', rawPath: '/backtests/j-1', rawQueryString: '', headers: {}, isBase64Encoded: false, pathParameters: { jobId: 'j-1' },
+      requestContext: { http: { method: 'GET', path: '/backtests/j-1' }, routeKey: 'GET /backtests/{jobId}', requestId: 'r-1', authorizer: { jwt: { claims: { sub: 'user-1', tier: 'pro' }, scopes: null } } },
+    };
+    const context = { functionName: 'GetJob', awsRequestId: 'r-1', invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:GetJob', memoryLimitInMB: '512' };
+    const firstCall = async (credentials: Record<string, string>): Promise<{ status: unknown; output: string }> => {
+      const script = `const m = await import(${JSON.stringify(bundleOf(getJob!))}); const r = await m.handler(${JSON.stringify(event)}, ${JSON.stringify(context)}); process.stdout.write('\\nstatus ' + r.statusCode);`;
+      const { stdout, stderr } = await execFileAsync(process.execPath, ['--input-type=module', '-e', script], {
+        env: { PATH: process.env.PATH, AWS_REGION: 'eu-west-1', ...placeholderEnv(getJob!), AWS_ENDPOINT_URL: endpoint, ...credentials },
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      return { status: /\nstatus (\d+)$/.exec(stdout)?.[1], output: stdout + stderr };
+    };
+
+    try {
+      // Act
+      const signed = await firstCall({ AWS_ACCESS_KEY_ID: 'ASIAEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_SESSION_TOKEN: 'session' });
+      const requestsWithCredentials = seen.splice(0);
+      const without = await firstCall({});
+
+      // Assess
+      expect(signed.status, signed.output).toBe('404');
+      expect(requestsWithCredentials).toHaveLength(1);
+      expect(requestsWithCredentials[0]).toMatch(/^AWS4-HMAC-SHA256 Credential=ASIAEXAMPLE\//);
+      expect(without.status, without.output).toBe('500');
+      expect(without.output).toContain('No AWS credentials in the environment (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)');
+      expect(seen).toHaveLength(0);
+    } finally {
+      stub.close();
+    }
+  });
+
   it('loads every bundle as an ES module exporting handler, given the environment the stack deploys it with', async () => {
     const functions = [synth.service, synth.stateful]
       .flatMap((t) => Object.values(resources(t, 'AWS::Lambda::Function')))
       .filter((fn) => !cdkPath(fn).includes('/Custom::CDKBucketDeployment'));
     const coldStart = async (fn: CfnResource): Promise<{ path: string; stdout: string; stderr: string }> => {
-      const hash = /([0-9a-f]{64})\.zip/.exec(JSON.stringify((fn.Properties?.Code as { S3Key: unknown }).S3Key))?.[1];
-      expect(hash, cdkPath(fn)).toBeDefined();
-      const bundle = pathToFileURL(join(synth.outdir, `asset.${hash}`, 'index.mjs')).href;
+      const bundle = bundleOf(fn);
       // A fresh Node process, as Lambda gives a cold start: handlers parse their environment when the module loads.
       const { stdout, stderr } = await execFileAsync(
         process.execPath,
