@@ -209,6 +209,38 @@ describe('fan-out: chunks, fan-in, credits', () => {
     expect(w.jobs.credits('alice')).toBe(TIER_SETTINGS.pro.initialCredits);
   });
 
+  it('a cancel that arrives while the chunks are dispatched is confirmed by the dispatcher, not shown as "Sweeping"', async () => {
+    const w = world();
+    const job = await submitSweep(w, tinyChunks(60_000), body);
+    const dispatch = take(w);
+    const stamps: string[] = [];
+    const queue = new Proxy(w.queue, {
+      get(target, prop, receiver) {
+        if (prop === 'enqueue') {
+          return async (m: JobMessage) => {
+            // The user cancels while the first chunk message is on its way.
+            if (stamps.length === 0) {
+              stamps.push('cancel');
+              expect(await w.jobs.cancel(job.jobId, 'alice', new Date(w.clock.now()).toISOString())).toMatchObject({ message: 'Cancelling' });
+            }
+            return target.enqueue(m);
+          };
+        }
+        const value = Reflect.get(target, prop, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    expect(await processJob(dispatch, 1, deps(w, { queue }))).toEqual({ kind: 'done', status: 'cancelled' });
+    expect(stamps).toEqual(['cancel']);
+    const after = await w.jobs.get(job.jobId);
+    expect(after).toMatchObject({ status: 'cancelled' });
+    expect(after?.message ?? '').not.toMatch(/^Sweeping/);
+    // Every chunk message sent before the cancel was seen drops as terminal; the credit came back once.
+    expect(w.queue.messages.pro.length).toBe(job.chunks);
+    for (const outcome of await drain(w, deps(w))) expect(outcome).toEqual({ kind: 'skip', reason: 'terminal' });
+    expect(w.jobs.credits('alice')).toBe(TIER_SETTINGS.pro.initialCredits);
+  });
+
   it('a cancel while a chunk computes aborts it through the progress write', async () => {
     const w = world();
     // Two chunks of 1,000 combinations (a few hundred ms of engine time each): the engine reports progress mid-chunk.

@@ -47,8 +47,13 @@ export async function dispatchChunks(job: Job, attempt: number, deps: FanOutDeps
     await Promise.all(pending.slice(i, i + DISPATCH_PARALLEL_SENDS).map((m) => queue.enqueue(m)));
   }
   const message = fanOutMessage(job, chunks - pending.length);
-  const { owned } = await jobs.saveProgress(job.jobId, attempt, 0, message, isoNow(clock));
-  return owned ? { kind: 'dispatched', chunks: pending.length } : { kind: 'skip', reason: 'lost ownership' };
+  const { owned, cancelRequested } = await jobs.saveProgress(job.jobId, attempt, 0, message, isoNow(clock));
+  if (!owned) return { kind: 'skip', reason: 'lost ownership' };
+  // A cancel that arrived while the chunks were being sent: the progress write above has just replaced its
+  // "Cancelling" with the sweep's message, so the dispatcher confirms the cancel itself now (every chunk then drops as
+  // terminal) instead of leaving the job saying "Sweeping" until the first chunk runs.
+  if (cancelRequested) return confirmCancel(job.jobId, deps);
+  return { kind: 'dispatched', chunks: pending.length };
 }
 
 function fanOutMessage(job: Pick<Job, 'combinations' | 'chunks' | 'request'>, done: number): string {
