@@ -66,7 +66,9 @@ describe.runIf(run)('the leaderboard view', { timeout: 180_000 }, () => {
   it('lists a published entry in an accessible table; Copy opens the submit form filled in, and submitting runs the copy', async () => {
     const author = user('author');
     const api = createApiClient({ baseUrl: stack.httpUrl, token: await stack.token({ userId: author, tier: 'pro' }) });
-    const { jobId } = await api.submit({ strategyId: 'sma-cross', params: { fast: 20, slow: 60 }, symbol: 'ORCL', timeframe: '1d', startDate: '2000-01-01', endDate: '2010-12-31', commission: 0.001 });
+    // Costs and sizing other than the defaults: a copy that dropped any of them would not reproduce the entry's stats.
+    const costs = { commission: 0.001, slippageBps: 5, sizing: { fraction: 0.5 }, fractional: true };
+    const { jobId } = await api.submit({ strategyId: 'sma-cross', params: { fast: 20, slow: 60 }, symbol: 'ORCL', timeframe: '1d', startDate: '2000-01-01', endDate: '2010-12-31', ...costs });
     expect(await finished(api, jobId)).toBe('succeeded');
     const { outOfSampleJobId } = await api.publish(jobId, { board: BOARD, displayName: 'Web Author' });
     expect(await finished(api, outOfSampleJobId)).toBe('succeeded');
@@ -87,12 +89,17 @@ describe.runIf(run)('the leaderboard view', { timeout: 180_000 }, () => {
     await expect(page.getByLabel('Start date').inputValue()).resolves.toBe('2011-01-01');
     await expect(page.getByLabel('End date').inputValue()).resolves.toBe('2014-12-31');
     await expect(page.getByLabel('Commission (fraction)').inputValue()).resolves.toBe('0.001');
+    await expect(page.getByLabel('Slippage (basis points)').inputValue()).resolves.toBe('5');
+    await expect(page.getByLabel('Position sizing').inputValue()).resolves.toBe('fraction');
+    await expect(page.getByLabel('Position size', { exact: true }).inputValue()).resolves.toBe('0.5');
+    await expect(page.getByLabel('Fractional units').isChecked()).resolves.toBe(true);
+    await screenshot(page, 'leaderboard-copy-filled-in');
     await page.getByRole('button', { name: 'Submit backtest' }).click();
     await page.getByText(/^Submitted [0-9a-f]{8} \(1 combination\)/).waitFor();
 
     const mine = createApiClient({ baseUrl: stack.httpUrl, token: await stack.token({ userId: copier, tier: 'pro' }) });
     const [copied] = (await mine.listJobs()).items;
-    expect(copied.request).toMatchObject({ strategyId: 'sma-cross', params: { fast: 20, slow: 60 }, symbol: 'ORCL', startDate: '2011-01-01', endDate: '2014-12-31', commission: 0.001 });
+    expect(copied.request).toMatchObject({ strategyId: 'sma-cross', params: { fast: 20, slow: 60 }, symbol: 'ORCL', startDate: '2011-01-01', endDate: '2014-12-31', ...costs });
     expect(await finished(mine, copied.jobId)).toBe('succeeded');
     const entry = (await api.leaderboard(BOARD)).items[0];
     expect((await mine.getJob(copied.jobId)).result!.stats).toEqual(entry.outOfSample.stats);

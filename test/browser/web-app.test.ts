@@ -192,6 +192,13 @@ describe.runIf(run)('the web app', SLOW, () => {
     await page.getByLabel('fast values, comma separated').fill('5, ten');
     await page.getByRole('button', { name: 'Submit backtest' }).click();
     await expect.poll(() => page.locator('.field.param.has-error').textContent()).toContain('numbers separated by commas');
+    // A position size out of range is caught before sending, beside the size.
+    await page.getByLabel('fast: value, list or range').selectOption('value');
+    await page.getByLabel('Position sizing').selectOption('fraction');
+    await page.getByLabel('Position size', { exact: true }).fill('2');
+    await page.getByRole('button', { name: 'Submit backtest' }).click();
+    await expect.poll(() => page.locator('#sizingValue-error').textContent()).toContain('must be above 0 and at most 1');
+    expect(await page.getByLabel('Position size', { exact: true }).getAttribute('aria-invalid')).toBe('true');
     await screenshot(page, 'web-field-error');
     await expectAccessible(page, 'form with errors');
     expect((await api.listJobs()).items).toEqual([]);

@@ -33,6 +33,9 @@ export function copyBody(entry: LeaderboardEntryView, board: Pick<BoardView, 'sy
     endDate: board.outOfSample.endDate,
     initialCash: entry.costs.initialCash,
     commission: entry.costs.commission,
+    slippageBps: entry.costs.slippageBps,
+    sizing: entry.costs.sizing,
+    fractional: entry.costs.fractional,
   };
 }
 

@@ -1,10 +1,12 @@
 /**
  * The submit form, built from GET /strategies and GET /symbols: strategy, its parameters (value, list or range),
- * symbol (with the data's range as a hint), timeframe, dates, cash and commission. Errors from the API appear beside
- * their fields and in a summary at the top; nothing is submitted while the input is known to be wrong.
+ * symbol (with the data's range as a hint), timeframe, dates, cash, commission, slippage, position sizing and
+ * fractional units (everything POST /backtests takes, so a leaderboard entry's Copy runs with its own costs). Errors
+ * from the API appear beside their fields and in a summary at the top; nothing is submitted while the input is known
+ * to be wrong.
  */
 import { ApiError } from '../../../client/api-client.ts';
-import type { ParamValue, StrategyView, SubmitBody, SymbolView, SymbolsPage, Timeframe } from '../../../client/types.ts';
+import type { ParamValue, Sizing, StrategyView, SubmitBody, SymbolView, SymbolsPage, Timeframe } from '../../../client/types.ts';
 import { h, replace, uid } from '../dom.ts';
 import { int } from '../format.ts';
 import { FormErrors, type FieldIssue } from '../form-errors.ts';
@@ -48,11 +50,50 @@ export function submitView(ctx: AppContext, signal: AbortSignal): HTMLElement {
   const endDate = h('input', { id: 'endDate', name: 'endDate', type: 'date', value: '2020-12-31' }) as HTMLInputElement;
   const cash = h('input', { id: 'initialCash', name: 'initialCash', type: 'number', min: '1', step: 'any', value: '10000' }) as HTMLInputElement;
   const commission = h('input', { id: 'commission', name: 'commission', type: 'number', min: '0', max: '0.1', step: 'any', value: '0.001' }) as HTMLInputElement;
+  const slippage = h('input', { id: 'slippageBps', name: 'slippageBps', type: 'number', min: '0', max: '1000', step: 'any', value: '0' }) as HTMLInputElement;
+  const sizingKind = h(
+    'select',
+    { id: 'sizing', name: 'sizing' },
+    h('option', { value: 'all-in' }, 'All in'),
+    h('option', { value: 'fraction' }, 'Fraction of equity'),
+    h('option', { value: 'units' }, 'Fixed units'),
+  ) as HTMLSelectElement;
+  const sizingValue = h('input', { id: 'sizingValue', name: 'sizingValue', type: 'number', min: '0', step: 'any', disabled: true }) as HTMLInputElement;
+  const sizingHint = h('p', { class: 'hint', id: 'sizingValue-hint' });
+  sizingValue.setAttribute('aria-describedby', 'sizingValue-hint');
+  const fractional = h('input', { id: 'fractional', name: 'fractional', type: 'checkbox' }) as HTMLInputElement;
   const metric = h('select', { id: 'sweepMetric', name: 'sweepMetric' }, METRICS.map((m) => h('option', { value: m }, m))) as HTMLSelectElement;
   const combos = h('p', { class: 'hint combos', id: 'combinations', 'aria-live': 'polite' });
   const submit = h('button', { type: 'submit', class: 'primary' }, 'Submit backtest') as HTMLButtonElement;
 
   const strategyError = errors.field('strategyId', 'Strategy', 'strategyId', () => [strategy]);
+  // Every sizing error (sizing, sizing.units, sizing.fraction) lands beside the value, the control that is wrong.
+  const sizingError = errors.field('sizing', 'Position size', 'sizingValue', () => [sizingValue]);
+  const fractionalError = errors.field('fractional', 'Fractional units', 'fractional', () => [fractional]);
+
+  const showSizing = (): void => {
+    const kind = sizingKind.value;
+    sizingValue.disabled = kind === 'all-in';
+    sizingValue.max = kind === 'fraction' ? '1' : '';
+    sizingHint.textContent =
+      kind === 'fraction' ? 'share of equity per entry, up to 1' : kind === 'units' ? 'units per entry, at most what the cash buys' : 'each entry spends all the cash';
+  };
+  sizingKind.addEventListener('change', showSizing);
+  showSizing();
+
+  const setSizing = (sizing: Sizing | undefined): void => {
+    if (sizing === undefined || sizing === 'all-in') {
+      sizingKind.value = 'all-in';
+      sizingValue.value = '';
+    } else if ('fraction' in sizing) {
+      sizingKind.value = 'fraction';
+      sizingValue.value = String(sizing.fraction);
+    } else {
+      sizingKind.value = 'units';
+      sizingValue.value = String(sizing.units);
+    }
+    showSizing();
+  };
   const symbolError = errors.field('symbol', 'Symbol', 'symbol', () => [symbol]);
 
   const updateCombos = (): void => {
@@ -113,6 +154,15 @@ export function submitView(ctx: AppContext, signal: AbortSignal): HTMLElement {
     };
     const initialCash = number(cash, 'initialCash');
     const commissionValue = number(commission, 'commission');
+    const slippageValue = number(slippage, 'slippageBps');
+    let sizing: Sizing | undefined;
+    if (sizingKind.value !== 'all-in') {
+      const v = number(sizingValue, 'sizing');
+      const fraction = sizingKind.value === 'fraction';
+      if (v === undefined) issues.push({ path: 'sizing', message: fraction ? 'enter the share of equity, e.g. 0.5' : 'enter the number of units' });
+      else if (Number.isFinite(v) && !(v > 0 && (!fraction || v <= 1))) issues.push({ path: 'sizing', message: fraction ? 'must be above 0 and at most 1' : 'must be above 0' });
+      else sizing = fraction ? { fraction: v } : { units: v };
+    }
     if (issues.length > 0) return { issues };
     const sweep = params.reduce((acc, p) => acc * p.count(), 1) > 1;
     return {
@@ -125,6 +175,9 @@ export function submitView(ctx: AppContext, signal: AbortSignal): HTMLElement {
         ...(endDate.value ? { endDate: endDate.value } : {}),
         ...(initialCash !== undefined ? { initialCash } : {}),
         ...(commissionValue !== undefined ? { commission: commissionValue } : {}),
+        ...(slippageValue !== undefined ? { slippageBps: slippageValue } : {}),
+        ...(sizing !== undefined ? { sizing } : {}),
+        ...(fractional.checked ? { fractional: true } : {}),
         ...(sweep ? { sweep: { metric: metric.value } } : {}),
       },
     };
@@ -150,6 +203,18 @@ export function submitView(ctx: AppContext, signal: AbortSignal): HTMLElement {
     h('div', { class: 'row' }, field('timeframe', 'Timeframe', timeframe), field('sweep.metric', 'Rank sweep by', metric)),
     h('div', { class: 'row' }, field('startDate', 'Start date', startDate), field('endDate', 'End date', endDate)),
     h('div', { class: 'row' }, field('initialCash', 'Initial cash', cash), field('commission', 'Commission (fraction)', commission, 'e.g. 0.001 = 0.1 % per trade')),
+    h(
+      'div',
+      { class: 'row' },
+      field('slippageBps', 'Slippage (basis points)', slippage, '5 = 0.05 % against you on each fill'),
+      h('div', { class: 'field' }, h('label', { for: 'sizing' }, 'Position sizing'), sizingKind),
+    ),
+    h(
+      'div',
+      { class: 'row' },
+      h('div', { class: 'field' }, h('label', { for: 'sizingValue' }, 'Position size'), sizingValue, sizingHint, sizingError),
+      h('div', { class: 'field' }, h('div', { class: 'check' }, fractional, h('label', { for: 'fractional' }, 'Fractional units')), h('p', { class: 'hint' }, 'buy parts of a unit (else whole units only)'), fractionalError),
+    ),
     h('div', { class: 'actions' }, submit, status),
   );
 
@@ -201,6 +266,9 @@ export function submitView(ctx: AppContext, signal: AbortSignal): HTMLElement {
         if (b.endDate !== undefined) endDate.value = b.endDate;
         if (b.initialCash !== undefined) cash.value = String(b.initialCash);
         if (b.commission !== undefined) commission.value = String(b.commission);
+        if (b.slippageBps !== undefined) slippage.value = String(b.slippageBps);
+        setSizing(b.sizing);
+        fractional.checked = b.fractional === true;
         updateCombos();
         status.textContent = `Filled in from ${prefill.source}. Submit to run it as your own backtest.`;
         announce(`The form is filled in from ${prefill.source}.`);
