@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ApiError, type ApiClient } from '../../client/api-client.ts';
 import type { JobListItem, JobView } from '../../client/types.ts';
 import type { WebSocketLike } from '../../client/ws-client.ts';
-import { JobFeed } from '../../web/src/job-feed.ts';
+import { JobFeed, type BoardWatchAnswer } from '../../web/src/job-feed.ts';
 import { until } from '../support/until.ts';
 
 // The web app's JobFeed in Node (no browser needed): how it merges the list, the socket and polling, with a fake API
@@ -149,6 +149,25 @@ describe('JobFeed', () => {
     // The job's own stream record has no positionAt and applies as before.
     socket.push({ type: 'progress', jobId: 'q', status: 'running', progress: 0.1, message: 'Running', at: at(14) });
     expect(f.jobs.get('q')).toMatchObject({ status: 'running', progress: 0.1 });
+  });
+
+  it("tells a watched board's refusal and acceptance apart, and ignores answers for boards it does not watch", async () => {
+    const f = start(fakeApi());
+    const socket = FakeSocket.all[0];
+    socket.open();
+    f.watchBoard('orcl-1d-2011');
+    const answers: BoardWatchAnswer[] = [];
+    f.addEventListener('board-watch', (e) => answers.push((e as CustomEvent<BoardWatchAnswer>).detail));
+    const message = 'This connection already watches 50 jobs and boards (the most one may)';
+    socket.push({ type: 'error', code: 'too_many_subscriptions', board: 'orcl-1d-2011', message });
+    socket.push({ type: 'error', code: 'too_many_subscriptions', board: 'nvda-1d-2011', message });
+    // A job's refusal carries a jobId, not a board: not a board answer.
+    socket.push({ type: 'error', code: 'too_many_subscriptions', jobId: 'a', message });
+    socket.push({ type: 'watching', board: 'orcl-1d-2011' });
+    expect(answers).toEqual([
+      { board: 'orcl-1d-2011', watching: false, code: 'too_many_subscriptions', message },
+      { board: 'orcl-1d-2011', watching: true },
+    ]);
   });
 
   it('polls only unfinished jobs while the socket is down, and subscribes them again when it returns', async () => {

@@ -169,4 +169,32 @@ describe.runIf(run)('the leaderboard view, live', { timeout: 300_000 }, () => {
     const unwatch = JSON.stringify({ action: 'unwatchBoard', board: LIVE_BOARD });
     await expect.poll(() => sockets.sent.some((m) => m.connection === opened && m.message === unwatch)).toBe(true);
   });
+
+  it('says so when the server refuses to watch the board (the connection holds the most subscriptions one may)', async () => {
+    // The page's socket goes to the real stack, except that its watch is answered as a full connection answers it
+    // (lambdas/core/use-cases/board-watch.ts): 50 subscriptions on one connection are many tabs' worth of jobs.
+    const refusal = 'This connection already watches 50 jobs and boards (the most one may)';
+    const page = await open(user('refused'), `#/leaderboard/${LIVE_BOARD}`, async (context) => {
+      const host = new URL(stack.wsUrl).host;
+      await context.routeWebSocket(
+        (url) => url.host === host,
+        (ws) => {
+          const server = ws.connectToServer();
+          ws.onMessage((message) => {
+            const sent = JSON.parse(String(message)) as { action?: string; board?: string };
+            if (sent.action === 'watchBoard') ws.send(JSON.stringify({ type: 'error', code: 'too_many_subscriptions', board: sent.board, message: refusal }));
+            else server.send(message);
+          });
+        },
+      );
+    });
+    const note = page.getByRole('status').filter({ hasText: /^Live updates are off for this board/ });
+    await note.waitFor();
+    expect(await note.textContent()).toBe(
+      'Live updates are off for this board. The server refused to watch it: this connection already watches 50 jobs and boards (the most one may). New entries show when you open the board again.',
+    );
+    await page.getByRole('table', { name: /NVDA 1d leaderboard/ }).waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, 'web-board-watch-refused');
+  });
 });

@@ -9,6 +9,9 @@ import { connectProgress, type ProgressConnection, type ProgressConnectionOption
 import type { JobListItem, JobStatus, JobView, ProgressMessage } from '../../client/types.ts';
 import type { LeaderboardMessage } from '../../client/leaderboard-types.ts';
 
+/** The server's answer to a board watch: watching, or refused with its code and sentence. */
+export type BoardWatchAnswer = { board: string; watching: true } | { board: string; watching: false; code: string; message: string };
+
 export type SocketState = 'connecting' | 'live' | 'down';
 
 export interface JobFeedOptions {
@@ -87,7 +90,11 @@ export class JobFeed extends EventTarget {
     this.changed(undefined);
   }
 
-  /** Pushes the board's new entries as 'leaderboard' events (detail: the message) until unwatchBoard. */
+  /**
+   * Pushes the board's new entries as 'leaderboard' events (detail: the message) until unwatchBoard. The server's
+   * answer to each watch (this one, and the one sent again after every reconnect) comes as a 'board-watch' event
+   * (detail: BoardWatchAnswer): refused (too many subscriptions on the connection, or no such board) or watching.
+   */
   watchBoard(board: string): void {
     this.boards.add(board);
     this.socket?.watchBoard(board);
@@ -144,6 +151,16 @@ export class JobFeed extends EventTarget {
     const board = message as unknown as LeaderboardMessage;
     if (board.type === 'leaderboard') {
       if (this.boards.has(board.board)) this.dispatchEvent(new CustomEvent<LeaderboardMessage>('leaderboard', { detail: board }));
+      return;
+    }
+    const answer = message as unknown as { type: string; board?: unknown; code?: unknown; message?: unknown };
+    if ((answer.type === 'watching' || answer.type === 'error') && typeof answer.board === 'string') {
+      if (!this.boards.has(answer.board)) return;
+      const detail: BoardWatchAnswer =
+        answer.type === 'watching'
+          ? { board: answer.board, watching: true }
+          : { board: answer.board, watching: false, code: String(answer.code), message: String(answer.message ?? '') };
+      this.dispatchEvent(new CustomEvent<BoardWatchAnswer>('board-watch', { detail }));
       return;
     }
     if (message.type === 'snapshot') {

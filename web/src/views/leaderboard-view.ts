@@ -13,6 +13,7 @@ import { ranksBefore } from '../board-order.ts';
 import { num, paramsText, pct } from '../format.ts';
 import { setPrefill } from '../submit-prefill.ts';
 import type { AppContext } from '../app-context.ts';
+import type { BoardWatchAnswer } from '../job-feed.ts';
 
 const METRIC_LABELS: Record<RankMetric, string> = {
   sharpe: 'Sharpe ratio',
@@ -196,13 +197,30 @@ export function leaderboardView(ctx: AppContext, signal: AbortSignal, boardId: s
         wasDown = false;
       }
     };
+    // A refused watch (the connection already holds the most subscriptions one may: many open tabs) means no entry
+    // will be pushed: say so, instead of a board that silently stops updating; a later watch that holds clears it.
+    let refused = false;
+    const onWatch = (event: Event): void => {
+      const answer = (event as CustomEvent<BoardWatchAnswer>).detail;
+      if (answer.board !== board.id) return;
+      if (!answer.watching) {
+        refused = true;
+        const why = answer.message.replace(/\.?$/, '');
+        live.textContent = `Live updates are off for this board. The server refused to watch it: ${why.charAt(0).toLowerCase()}${why.slice(1)}. New entries show when you open the board again.`;
+      } else if (refused) {
+        refused = false;
+        live.textContent = '';
+      }
+    };
     ctx.feed.addEventListener('leaderboard', onEntry);
     ctx.feed.addEventListener('socket', onSocket);
+    ctx.feed.addEventListener('board-watch', onWatch);
     ctx.feed.watchBoard(board.id);
     signal.addEventListener('abort', () => {
       ctx.feed.unwatchBoard(board.id);
       ctx.feed.removeEventListener('leaderboard', onEntry);
       ctx.feed.removeEventListener('socket', onSocket);
+      ctx.feed.removeEventListener('board-watch', onWatch);
     });
     onSocket();
 
