@@ -37,6 +37,8 @@ interface Timing {
   importCpuMs: number;
   /** Wall ms of import + the first handler call, when an event was given. */
   firstCallMs?: number;
+  /** CPU ms (user + system) of import + the first handler call, when an event was given. */
+  firstCallCpuMs?: number;
   /** The first call's status code, to show it did the real work (404 = looked the job up, found none). */
   status?: number;
 }
@@ -45,7 +47,7 @@ const RESULT = 'cold-start-result ';
 
 async function coldStart(bundle: string, env: Record<string, string>, event?: object): Promise<Timing> {
   const call = event
-    ? `const r = await m.handler(${JSON.stringify(event)}, ${JSON.stringify(LAMBDA_CONTEXT)}); out.firstCallMs = performance.now() - t; out.status = r?.statusCode;`
+    ? `const r = await m.handler(${JSON.stringify(event)}, ${JSON.stringify(LAMBDA_CONTEXT)}); out.firstCallMs = performance.now() - t; const u2 = process.cpuUsage(c); out.firstCallCpuMs = (u2.user + u2.system) / 1000; out.status = r?.statusCode;`
     : '';
   const script = `const c = process.cpuUsage(); const t = performance.now(); const m = await import(${JSON.stringify(pathToFileURL(bundle).href)}); const out = { importMs: performance.now() - t }; const u = process.cpuUsage(c); out.importCpuMs = (u.user + u.system) / 1000; if (typeof m.handler !== 'function') throw new Error('no handler'); ${call} process.stdout.write('\\n' + ${JSON.stringify(RESULT)} + JSON.stringify(out));`;
   const { stdout } = await execFileAsync(process.execPath, ['--input-type=module', '-e', script], { env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1', ...env }, encoding: 'utf8', timeout: 60_000 });
@@ -96,7 +98,7 @@ try {
     seen.set(hash, entry);
   }
   const rows: { functions: string; sizeKb: number; medianMs: number; bestMs: number; cpuMedianMs: number }[] = [];
-  const firstCalls: { function: string; importMs: number; firstCallMs: number; status: number | undefined }[] = [];
+  const firstCalls: { function: string; importMs: number; firstCallMs: number; importCpuMs: number; firstCallCpuMs: number; status: number | undefined }[] = [];
   for (const { names, fn, bundle } of seen.values()) {
     const timings: Timing[] = [];
     for (let i = 0; i < runs; i++) timings.push(await coldStart(bundle, placeholderEnv(fn)));
@@ -105,7 +107,14 @@ try {
     for (const name of names.filter((n) => FIRST_CALLS[n])) {
       const calls: Timing[] = [];
       for (let i = 0; i < runs; i++) calls.push(await coldStart(bundle, { ...placeholderEnv(fn), ...stubEnv }, FIRST_CALLS[name]));
-      firstCalls.push({ function: name, importMs: median(calls.map((t) => t.importMs)), firstCallMs: median(calls.map((t) => t.firstCallMs!)), status: calls[0].status });
+      firstCalls.push({
+        function: name,
+        importMs: median(calls.map((t) => t.importMs)),
+        firstCallMs: median(calls.map((t) => t.firstCallMs!)),
+        importCpuMs: median(calls.map((t) => t.importCpuMs)),
+        firstCallCpuMs: median(calls.map((t) => t.firstCallCpuMs!)),
+        status: calls[0].status,
+      });
     }
   }
   rows.sort((a, b) => b.medianMs - a.medianMs);
@@ -119,8 +128,8 @@ try {
   console.log(`\n${rows.length} bundles, ${over} at or over ${GOAL_MS} ms (median of ${runs} fresh processes each; load ${loadavg()[0].toFixed(1)} at the end).`);
   console.log(
     `\nImport + first handler call (median of ${runs} fresh processes; AWS calls answered by a local stub):\n${table(
-      ['function', 'import ms', 'import + first call ms', 'status'],
-      firstCalls.map((c) => [c.function, c.importMs.toFixed(1), c.firstCallMs.toFixed(1), String(c.status)]),
+      ['function', 'import ms', 'import + first call ms', 'import CPU ms', 'import + first call CPU ms', 'status'],
+      firstCalls.map((c) => [c.function, c.importMs.toFixed(1), c.firstCallMs.toFixed(1), c.importCpuMs.toFixed(1), c.firstCallCpuMs.toFixed(1), String(c.status)]),
     )}`,
   );
   if (values.json) writeFileSync(values.json, `${JSON.stringify({ node: process.version, loadAverage: loadavg()[0], runs, goalMs: GOAL_MS, bundles: rows, firstCalls }, null, 1)}\n`);
