@@ -12,6 +12,11 @@ export interface ExecutionTrace {
 export interface EquityMarker {
   /** Marks bars [from, to), called in order over consecutive ranges from 0, with the cash and units held over them. */
   mark(from: number, to: number, cash: number, units: number): void;
+  /**
+   * Optional: marks `count` consecutive runs from bar `from` in one call, run r ending at `ends[r]` with `cash[r]` and
+   * `units[r]` held over it; the same as a `mark` per run (the one-pass kernels use it, Executor.fillAndMark).
+   */
+  markRuns?(from: number, ends: Int32Array, cash: Float64Array, units: Float64Array, count: number): void;
 }
 
 /** The drawdown side of the stats (see computeStats). */
@@ -66,6 +71,10 @@ export class EquityTracker implements EquitySummary, EquityMarker {
   days = 0;
   /** Index of the first bar of the next UTC day (n when the current day is the last). */
   private nextDay = 0;
+  /** Bars in the current day: the first guess for where the next one ends (startDay). */
+  private dayBars = 0;
+  /** Sum of loads made only to bring a line into cache (kept, so they are not optimised away). */
+  private touched = 0;
   private weekend = 0;
   /** Equity at the last marked bar. */
   private lastEquity = Number.NaN;
@@ -80,6 +89,10 @@ export class EquityTracker implements EquitySummary, EquityMarker {
   private maxValue = 0;
   private readonly outTime: number[] = [];
   private readonly outEquity: number[] = [];
+  /** mark()'s one run, as markRuns takes it. */
+  private readonly oneEnd = new Int32Array(1);
+  private readonly oneCash = new Float64Array(1);
+  private readonly oneUnits = new Float64Array(1);
 
   /**
    * Weekend bars before each index, when every bar is on its own UTC day (daily data): then each bar's equity is its
@@ -90,7 +103,6 @@ export class EquityTracker implements EquitySummary, EquityMarker {
 
   /** Every close is finite, so a flat run's equity `cash + 0 * close` is `cash` at every bar (see mark). */
   private readonly finiteCloses: boolean;
-
   constructor(time: Float64Array, close: Float64Array, n: number, withCurve: boolean, trace?: ExecutionTrace, finiteCloses = false) {
     this.time = time;
     this.close = close;
@@ -126,22 +138,32 @@ export class EquityTracker implements EquitySummary, EquityMarker {
     const dayEnd = (day + 1) * DAY_MS;
     const dow = (day + 4) % 7; // 1970-01-01 was a Thursday; 0 = Sunday, 6 = Saturday
     this.weekend = dow === 0 || dow === 6 ? 1 : 0;
-    // Gallop then bisect for the first bar at or after dayEnd: a few loads per day, none per bar.
+    // The first bar at or after dayEnd (times strictly increase). Most days have as many bars as the day before, so
+    // that guess is checked first; else gallop then bisect. Each probe into a column of millions of bars is a cache
+    // miss, and the gallop's ten or so dependent ones per day were about a third of marking a 10 M-bar run.
+    const guess = i + this.dayBars;
     let lo = i + 1; // every index in [i, lo) is before dayEnd
-    let probe = i + 1;
-    let step = 1;
-    while (probe < n && time[probe] < dayEnd) {
-      lo = probe + 1;
-      probe = i + 1 + step;
-      step *= 2;
+    if (guess > i + 1 && guess <= n && time[guess - 1] < dayEnd && (guess === n || time[guess] >= dayEnd)) {
+      lo = guess;
+    } else {
+      let probe = i + 1;
+      let step = 1;
+      while (probe < n && time[probe] < dayEnd) {
+        lo = probe + 1;
+        probe = i + 1 + step;
+        step *= 2;
+      }
+      let hi = Math.min(probe, n);
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (time[mid] < dayEnd) lo = mid + 1;
+        else hi = mid;
+      }
     }
-    let hi = Math.min(probe, n);
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (time[mid] < dayEnd) lo = mid + 1;
-      else hi = mid;
-    }
+    this.dayBars = lo - i;
     this.nextDay = lo;
+    // Load the next day's guessed boundary now, so its miss overlaps with marking this day (the sum keeps the load).
+    if (lo + this.dayBars < n) this.touched += time[lo + this.dayBars];
   }
 
   /** Bar i opens a new curve bucket: emits the previous bucket's low and high in time order. */
@@ -171,97 +193,133 @@ export class EquityTracker implements EquitySummary, EquityMarker {
 
   /** Marks bars [from, to), called in order over consecutive ranges from 0, with the cash and units held over them. */
   mark(from: number, to: number, cash: number, units: number): void {
-    const { time, close, trace } = this;
+    this.oneEnd[0] = to;
+    this.oneCash[0] = cash;
+    this.oneUnits[0] = units;
+    this.markRuns(from, this.oneEnd, this.oneCash, this.oneUnits, 1);
+  }
+
+  /**
+   * Marks `count` consecutive runs of bars from `from`: run r ends at `ends[r]` (exclusive) with `cashes[r]` and
+   * `unitses[r]` held over it. The tracker's state stays in locals across all the runs, and is written back only around
+   * the rare day and curve-bucket boundaries and at the end: a one-pass kernel marks a whole chunk's runs in one call.
+   */
+  markRuns(from: number, ends: Int32Array, cashes: Float64Array, unitses: Float64Array, count: number): void {
+    const { time, close, trace, daily } = this;
     if (trace !== undefined) {
-      for (let t = from; t < to; t++) trace.equity[t] = cash + units * close[t];
-      trace.cash.fill(cash, from, to);
-      trace.position.fill(units, from, to);
+      for (let r = 0, at = from; r < count; at = ends[r++]) {
+        for (let t = at; t < ends[r]; t++) trace.equity[t] = cashes[r] + unitses[r] * close[t];
+        trace.cash.fill(cashes[r], at, ends[r]);
+        trace.position.fill(unitses[r], at, ends[r]);
+      }
     }
+    const finite = this.finiteCloses;
+    let nextDay = this.nextDay;
+    let bucketEnd = this.bucketEnd;
+    let weekend = this.weekend;
+    let weekendBars = this.weekendBars;
+    let peak = this.peak;
+    let peakIndex = this.peakIndex;
+    let trough = this.trough;
+    let inDrawdown = this.inDrawdown;
+    let lo = this.minValue;
+    let hi = this.maxValue;
+    let minIndex = this.minIndex;
+    let maxIndex = this.maxIndex;
+    let maxDurationMs = this.maxDurationMs;
+    let maxDrawdown = this.maxDrawdown;
+    let drawdownSum = this.drawdownSum;
+    let drawdownCount = this.drawdownCount;
+    let e = this.lastEquity;
     let i = from;
-    while (i < to) {
-      if (i === this.nextDay) this.startDay(i);
-      if (i === this.bucketEnd || i === 0) this.startBucket(i);
-      let end = to;
-      if (this.nextDay < end) end = this.nextDay;
-      if (this.bucketEnd < end) end = this.bucketEnd;
-      const daily = this.daily;
-      if (daily !== undefined) {
-        this.weekendBars += daily[end] - daily[i];
-        const dc = this.dayCloses;
-        for (let t = i; t < end; t++) dc[t] = cash + units * close[t];
-      } else {
-        this.weekendBars += this.weekend * (end - i);
-      }
-      if (this.minIndex < 0) {
-        const e = cash + units * close[i];
-        this.minIndex = this.maxIndex = i;
-        this.minValue = this.maxValue = e;
-      }
-      // The per-bar loop, on locals: equity, peak and trough, bucket low and high. Fields are written back once.
-      let peak = this.peak;
-      let peakIndex = this.peakIndex;
-      let trough = this.trough;
-      let inDrawdown = this.inDrawdown;
-      let lo = this.minValue;
-      let hi = this.maxValue;
-      let minIndex = this.minIndex;
-      let maxIndex = this.maxIndex;
-      let maxDurationMs = this.maxDurationMs;
-      let maxDrawdown = this.maxDrawdown;
-      let drawdownSum = this.drawdownSum;
-      let drawdownCount = this.drawdownCount;
-      let e = 0;
+    for (let r = 0; r < count; r++) {
+      const to = ends[r];
+      const cash = cashes[r];
+      const units = unitses[r];
       // Flat with cash other than 0 over finite closes: every bar's equity is exactly `cash` (x + ±0 is x for x != 0).
       // After the first bar of such a run nothing changes but the peak's index, when the first bar was at the peak (it
       // then is the peak, and each later bar sets the index again): so only the first bar is looped over. A long-only
       // run is flat about half its bars, and this loop was a fifth of a single run's time.
-      const constant = units === 0 && cash !== 0 && this.finiteCloses;
-      const loopEnd = constant ? i + 1 : end;
-      for (let t = i; t < loopEnd; t++) {
-        e = cash + units * close[t];
-        if (e >= peak) {
-          if (inDrawdown) {
-            // Inline, not a call: a call in the loop, even on a rare branch, costs the loop its registers.
-            const duration = time[t] - time[peakIndex];
-            const depth = 1 - trough / peak;
-            if (duration > maxDurationMs) maxDurationMs = duration;
-            if (depth > maxDrawdown) maxDrawdown = depth;
-            drawdownSum += depth;
-            drawdownCount++;
-            inDrawdown = false;
-          }
-          peak = e;
-          peakIndex = t;
-          trough = e;
+      const constant = units === 0 && cash !== 0 && finite;
+      while (i < to) {
+        if (i === nextDay || i === bucketEnd || i === 0) {
+          // Rare (a new UTC day or curve bucket): the helpers work on the fields, so the locals they read go back first.
+          this.lastEquity = e;
+          this.minValue = lo;
+          this.maxValue = hi;
+          this.minIndex = minIndex;
+          this.maxIndex = maxIndex;
+          if (i === nextDay) this.startDay(i);
+          if (i === bucketEnd || i === 0) this.startBucket(i);
+          nextDay = this.nextDay;
+          weekend = this.weekend;
+          bucketEnd = this.bucketEnd;
+          minIndex = this.minIndex;
+          maxIndex = this.maxIndex;
+        }
+        let end = to;
+        if (nextDay < end) end = nextDay;
+        if (bucketEnd < end) end = bucketEnd;
+        if (daily !== undefined) {
+          weekendBars += daily[end] - daily[i];
+          const dc = this.dayCloses;
+          for (let t = i; t < end; t++) dc[t] = cash + units * close[t];
         } else {
-          // The depth of a period is 1 - trough / peak: track the trough, divide once when the period ends.
-          inDrawdown = true;
-          if (e < trough) trough = e;
+          weekendBars += weekend * (end - i);
         }
-        if (e < lo) {
-          lo = e;
-          minIndex = t;
-        } else if (e > hi) {
-          hi = e;
-          maxIndex = t;
+        if (minIndex < 0) {
+          minIndex = maxIndex = i;
+          lo = hi = cash + units * close[i];
         }
+        const loopEnd = constant ? i + 1 : end;
+        // The per-bar loop, on locals: equity, peak and trough, bucket low and high.
+        for (let t = i; t < loopEnd; t++) {
+          e = cash + units * close[t];
+          if (e >= peak) {
+            if (inDrawdown) {
+              // Inline, not a call: a call in the loop, even on a rare branch, costs the loop its registers.
+              const duration = time[t] - time[peakIndex];
+              const depth = 1 - trough / peak;
+              if (duration > maxDurationMs) maxDurationMs = duration;
+              if (depth > maxDrawdown) maxDrawdown = depth;
+              drawdownSum += depth;
+              drawdownCount++;
+              inDrawdown = false;
+            }
+            peak = e;
+            peakIndex = t;
+            trough = e;
+          } else {
+            // The depth of a period is 1 - trough / peak: track the trough, divide once when the period ends.
+            inDrawdown = true;
+            if (e < trough) trough = e;
+          }
+          if (e < lo) {
+            lo = e;
+            minIndex = t;
+          } else if (e > hi) {
+            hi = e;
+            maxIndex = t;
+          }
+        }
+        if (constant && e >= peak) peakIndex = end - 1;
+        i = end;
       }
-      if (constant && e >= peak) peakIndex = end - 1;
-      this.peak = peak;
-      this.peakIndex = peakIndex;
-      this.trough = trough;
-      this.inDrawdown = inDrawdown;
-      this.minValue = lo;
-      this.maxValue = hi;
-      this.minIndex = minIndex;
-      this.maxIndex = maxIndex;
-      this.maxDurationMs = maxDurationMs;
-      this.maxDrawdown = maxDrawdown;
-      this.drawdownSum = drawdownSum;
-      this.drawdownCount = drawdownCount;
-      this.lastEquity = e;
-      i = end;
     }
+    this.weekendBars = weekendBars;
+    this.peak = peak;
+    this.peakIndex = peakIndex;
+    this.trough = trough;
+    this.inDrawdown = inDrawdown;
+    this.minValue = lo;
+    this.maxValue = hi;
+    this.minIndex = minIndex;
+    this.maxIndex = maxIndex;
+    this.maxDurationMs = maxDurationMs;
+    this.maxDrawdown = maxDrawdown;
+    this.drawdownSum = drawdownSum;
+    this.drawdownCount = drawdownCount;
+    this.lastEquity = e;
   }
 
   /** After the last bar: closes an unrecovered drawdown, records the last day and the curve's last points. */

@@ -48,10 +48,13 @@ export class Executor {
   private size = 0; // units, positive
   private entryIndex = -1;
   private entryPrice = 0;
-  private entryTime = 0;
   private entryComm = 0;
   private closedAtEnd = false;
   private touched = 0;
+  /** fillAndMark's runs of bars between fills: end bar, cash and signed units held over each. */
+  private runEnd = new Int32Array(0);
+  private runCash = new Float64Array(0);
+  private runUnits = new Float64Array(0);
 
   constructor(bars: BarSeries, signals: Int8Array, cfg: ExecutionConfig, tracker: EquityMarker, trades: TradeLog) {
     this.time = bars.time;
@@ -80,7 +83,6 @@ export class Executor {
     this.size = 0;
     this.entryIndex = -1;
     this.entryPrice = 0;
-    this.entryTime = 0;
     this.entryComm = 0;
     this.closedAtEnd = false;
   }
@@ -111,7 +113,7 @@ export class Executor {
       this.cash -= value + exitComm;
       pnl = entryValue - value - this.entryComm - exitComm;
     }
-    this.trades.push(side, size, this.entryIndex, t, this.entryTime, this.time[t], this.entryPrice, fill, pnl);
+    this.trades.push(side, size, this.entryIndex, t, this.entryPrice, fill, pnl);
     this.side = 0;
     this.size = 0;
   }
@@ -133,7 +135,6 @@ export class Executor {
     this.side = target;
     this.size = units;
     this.entryIndex = t;
-    this.entryTime = this.time[t];
     this.entryPrice = fill;
     this.entryComm = c;
   }
@@ -153,10 +154,10 @@ export class Executor {
   }
 
   /**
-   * Pulls the chunk's opens and times into cache. Fills read `open[t]` and `time[t]` only on signal bars, and a cold
-   * read from a column of millions of bars is a DRAM miss (~100 ns; measured: about half the executor's time with a
-   * fill every 25 bars, and the same again to look the trade times up afterwards); one load per 64-byte line lets the
-   * hardware prefetcher stream the chunk in for a fraction of that. The equity tracker's day boundaries read `time` too.
+   * Pulls the chunk's opens and times into cache. Fills read `open[t]` only on signal bars, and a cold read from a
+   * column of millions of bars is a DRAM miss (~100 ns; measured: about half the executor's time with a fill every 25
+   * bars); one load per 64-byte line lets the hardware prefetcher stream the chunk in for a fraction of that. The equity
+   * tracker's day boundaries read `time`.
    */
   touchColumns(from: number, to: number): void {
     const { open, time } = this;
@@ -166,23 +167,68 @@ export class Executor {
   }
 
   /**
-   * Pulls in the opens and times of just the bars that will fill: the bar after each of the first `k` signal bars in
-   * `bars`. The loads do not depend on each other, so their misses overlap, where touchColumns streams every line.
+   * Pulls in the opens of just the bars that will fill: the bar after each of the first `k` signal bars in `bars`. The
+   * loads do not depend on each other, so their misses overlap, where touchColumns streams every line. (Fills do not
+   * read `time`: the trade log keeps fill bars, and times are looked up for the trades built as objects.)
    */
   touchFills(bars: Int32Array, k: number): void {
-    const { open, time } = this;
+    const open = this.open;
     const last = this.n - 1;
     let sum = 0;
-    for (let j = 0; j < k; j++) {
-      const t = bars[j] < last ? bars[j] + 1 : last;
-      sum += open[t] + time[t];
-    }
+    for (let j = 0; j < k; j++) sum += open[bars[j] < last ? bars[j] + 1 : last];
     this.touched = sum; // kept so the loads are not dead code
   }
 
   /** Marks bars [from, to) with the position held over them (no fills in between). */
   mark(from: number, to: number): void {
     this.tracker.mark(from, to, this.cash, this.side * this.size);
+  }
+
+  /**
+   * A one-pass kernel's chunk [from, to) after its loop: the order of each of the first `k` signal bars in `bars`
+   * (ascending, each below to - 1) with its code in `codes` fills at the next bar's open, and the chunk is marked; at the
+   * end of data (to === n) the open position is closed as in `finish`. The fills come first, each run of bars between
+   * two fills is recorded (its end, cash and units), and the tracker marks all of them in one call: a call per run
+   * (357 k of them in sma-cross(10, 30) over 10 M bars) spent more in calls and in saving and reloading the tracker's
+   * state than in marking. Fills never read equity, so doing them first changes nothing.
+   */
+  fillAndMark(from: number, to: number, bars: Int32Array, codes: Int8Array, k: number): void {
+    if (this.runEnd.length < k + 2) {
+      const size = Math.max(k + 2, 2 * this.runEnd.length);
+      this.runEnd = new Int32Array(size);
+      this.runCash = new Float64Array(size);
+      this.runUnits = new Float64Array(size);
+    }
+    const { runEnd, runCash, runUnits } = this;
+    this.touchFills(bars, k);
+    let runs = 0;
+    for (let j = 0; j < k; j++) {
+      const t = bars[j] + 1;
+      runEnd[runs] = t;
+      runCash[runs] = this.cash;
+      runUnits[runs++] = this.side * this.size;
+      this.act(t, codes[j]);
+    }
+    let start = runs > 0 ? runEnd[runs - 1] : from;
+    if (to === this.n) {
+      const last = this.n - 1;
+      if (start < last) {
+        runEnd[runs] = last;
+        runCash[runs] = this.cash;
+        runUnits[runs++] = this.side * this.size;
+        start = last;
+      }
+      if (this.side !== 0) {
+        this.closedAtEnd = true;
+        this.closePosition(last, this.close[last]);
+      }
+    }
+    runEnd[runs] = to;
+    runCash[runs] = this.cash;
+    runUnits[runs++] = this.side * this.size;
+    const tracker = this.tracker;
+    if (tracker.markRuns !== undefined) tracker.markRuns(from, runEnd, runCash, runUnits, runs);
+    else for (let r = 0, at = from; r < runs; at = runEnd[r++]) tracker.mark(at, runEnd[r], runCash[r], runUnits[r]);
   }
 
   step(from: number, to: number): void {

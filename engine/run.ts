@@ -204,17 +204,17 @@ function rankOrder(metrics: readonly number[], metric: string, top: number): num
   return order.slice(0, top);
 }
 
-/** The first `max` trades of the log as objects (all of them by default). */
-function materializeTrades(log: TradeLog, max = Number.POSITIVE_INFINITY): Trade[] {
+/** The first `max` trades of the log as objects (all of them by default); fill times are looked up from the fill bars. */
+function materializeTrades(log: TradeLog, time: Float64Array, max = Number.POSITIVE_INFINITY): Trade[] {
   const k = Math.min(log.count, max);
-  const { side, size, entryTime, exitTime, entryPrice, exitPrice, pnl } = log;
+  const { side, size, entryIndex, exitIndex, entryPrice, exitPrice, pnl } = log;
   const out: Trade[] = new Array(k);
   for (let i = 0; i < k; i++) {
     out[i] = {
       side: side[i] === 1 ? 'long' : 'short',
       size: size[i],
-      entryTime: toIso(entryTime[i]),
-      exitTime: toIso(exitTime[i]),
+      entryTime: toIso(time[entryIndex[i]]),
+      exitTime: toIso(time[exitIndex[i]]),
       entryPrice: entryPrice[i],
       exitPrice: exitPrice[i],
       pnl: pnl[i],
@@ -296,7 +296,7 @@ async function runPlan(ws: Workspace, plan: BacktestPlan, sched: Scheduler, maxT
     const result: BacktestResult = {
       params,
       stats: run.stats,
-      trades: materializeTrades(ws.trades, maxTrades),
+      trades: materializeTrades(ws.trades, ws.bars.time, maxTrades),
       tradesTotal: ws.trades.count,
       equityCurve: run.curve!,
     };
@@ -310,7 +310,7 @@ async function runPlan(ws: Workspace, plan: BacktestPlan, sched: Scheduler, maxT
   // Full runs for the rows that are shown, exactly as every combination used to run; the winner's with its trades and
   // curve. The ranking pass computed the same metric, so the order holds (test/engine/ranking-sweep.test.ts).
   const winner = await runCombination(ws, plan, plan.combinations[order[0]], sched, 1, 0, true, 'arrays');
-  const trades = materializeTrades(ws.trades, maxTrades);
+  const trades = materializeTrades(ws.trades, ws.bars.time, maxTrades);
   const tradesTotal = ws.trades.count;
   const top: SweepRow[] = [{ params: plan.combinations[order[0]], stats: winner.stats }];
   for (let r = 1; r < order.length; r++) {
@@ -401,7 +401,7 @@ export async function runSweepWinner(bars: BarSeries, spec: BacktestSpec, params
   const ws = newWorkspace(bars);
   try {
     const run = await runCombination(ws, plan, params, sched, 0, 1, true, 'arrays');
-    const result: BacktestResult = { params, stats: run.stats, trades: materializeTrades(ws.trades, maxTrades), tradesTotal: ws.trades.count, equityCurve: run.curve! };
+    const result: BacktestResult = { params, stats: run.stats, trades: materializeTrades(ws.trades, ws.bars.time, maxTrades), tradesTotal: ws.trades.count, equityCurve: run.curve! };
     sched.finish();
     return result;
   } finally {
@@ -431,7 +431,7 @@ export async function runWithTrace(
     return {
       params,
       stats: run.stats,
-      trades: materializeTrades(ws.trades),
+      trades: materializeTrades(ws.trades, ws.bars.time),
       tradesTotal: ws.trades.count,
       equityCurve: run.curve!,
       ...trace,

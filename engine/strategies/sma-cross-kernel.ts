@@ -8,8 +8,8 @@ import { FLAT, LONG, NONE, SHORT, type SignalKernel } from './strategy.ts';
 /**
  * sma-cross for a single run in one pass over the closes: both averages as running sums and the strict cross; a
  * chunk's crosses then go to the executor as orders, with no indicator or signal columns in between (a single run
- * reuses nothing, so writing and re-reading three columns of n values was most of its time). The run of bars between
- * two crosses is marked in one call, in the equity tracker's own tight loop.
+ * reuses nothing, so writing and re-reading three columns of n values was most of its time). The chunk's fills are
+ * made first and all its runs of bars between fills marked in one call (Executor.fillAndMark).
  *
  * Exact: the window sums are integer tick counts (the closes' decimal precision, detected at load) and the averages
  * are compared cross-multiplied, `sumFast * slow` against `sumSlow * fast` (strategies/exact-cross.ts), so a tie in
@@ -55,20 +55,6 @@ class SmaCrossDirect {
     this.down = down;
     this.products = products;
     this.exec = exec;
-  }
-
-  /**
-   * A cross at bar t's close: marks the bars through t with the old position and fills at t + 1's open, or, on a
-   * chunk's last bar, leaves the order to the next chunk. Returns the first bar not yet marked.
-   */
-  private cross(t: number, to: number, marked: number, code: number): number {
-    if (t + 1 === to) {
-      this.pending = code;
-      return marked;
-    }
-    this.exec.mark(marked, t + 1);
-    this.exec.act(t + 1, code);
-    return t + 1;
   }
 
   step(from: number, to: number): void {
@@ -137,10 +123,9 @@ class SmaCrossDirect {
     this.sumFast = sa;
     this.sumSlow = sb;
     this.d0 = d0;
-    exec.touchFills(evT, k);
-    let marked = from; // bars before this one are marked
-    for (let j = 0; j < k; j++) marked = this.cross(evT[j], to, marked, evC[j]);
-    if (to === this.n) exec.finish(marked);
-    else exec.mark(marked, to);
+    // A cross at bar t fills at t + 1's open; one on the chunk's last bar is left to the next chunk's first open.
+    let fills = k;
+    if (k > 0 && evT[k - 1] + 1 === to) this.pending = evC[--fills];
+    exec.fillAndMark(from, to, evT, evC, fills);
   }
 }

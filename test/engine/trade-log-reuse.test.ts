@@ -25,7 +25,7 @@ describe('trade log reuse', () => {
     takeTradeLog(); // empties the spare list (two at most), so the next release is the next take
     takeTradeLog();
     const first = takeTradeLog();
-    first.push(1, 2, 0, 1, 0, 1, 10, 11, 2);
+    first.push(1, 2, 0, 1, 10, 11, 2);
     releaseTradeLog(first);
     releaseTradeLog(first);
     const again = takeTradeLog();
