@@ -1,6 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
-import { parseCsv, sliceByTime, UnknownSymbolError, type BarSeries, type Timeframe } from '../../engine/index.ts';
+import { sliceByTime } from '../../engine/bars.ts';
+import { parseCsv } from '../../engine/csv.ts';
+import { UnknownSymbolError } from '../../engine/errors.ts';
+import type { BarSeries, Timeframe } from '../../engine/types.ts';
 import type { MarketData } from '../core/ports/market-data.ts';
 import { assertSymbolAndTimeframe } from './market-data-symbol.ts';
 import { SeriesCache } from './series-cache.ts';

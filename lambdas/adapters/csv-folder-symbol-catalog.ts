@@ -1,6 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { parseCsv, TIMEFRAMES, type Timeframe } from '../../engine/index.ts';
+import { parseCsv } from '../../engine/csv.ts';
+import { TIMEFRAMES, type Timeframe } from '../../engine/types.ts';
 import type { SymbolCatalog, SymbolEntry } from '../core/ports/symbol-catalog.ts';
 import { SYMBOL_PATTERN } from './market-data-symbol.ts';
 

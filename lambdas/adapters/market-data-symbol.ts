@@ -1,4 +1,5 @@
-import { EngineInputError, TIMEFRAMES, UnknownSymbolError, type Timeframe } from '../../engine/index.ts';
+import { EngineInputError, UnknownSymbolError } from '../../engine/errors.ts';
+import { TIMEFRAMES, type Timeframe } from '../../engine/types.ts';
 
 /**
  * The symbols a data file or object may be named after: the submit schema's rule. No `/`, and no leading `.`, so a

@@ -1,4 +1,6 @@
-import { SYNTHETIC_PREFIX, UnknownSymbolError, type BarSeries, type Timeframe } from '../../engine/index.ts';
+import { UnknownSymbolError } from '../../engine/errors.ts';
+import { SYNTHETIC_PREFIX } from '../../engine/synthetic.ts';
+import type { BarSeries, Timeframe } from '../../engine/types.ts';
 import type { MarketData } from '../core/ports/market-data.ts';
 
 export interface RoutingMarketDataProps {

@@ -1,5 +1,8 @@
 import { GetObjectCommand, NoSuchKey, type S3Client } from '@aws-sdk/client-s3';
-import { parseCsv, sliceByTime, UnknownSymbolError, type BarSeries, type Timeframe } from '../../engine/index.ts';
+import { sliceByTime } from '../../engine/bars.ts';
+import { parseCsv } from '../../engine/csv.ts';
+import { UnknownSymbolError } from '../../engine/errors.ts';
+import type { BarSeries, Timeframe } from '../../engine/types.ts';
 import type { MarketData } from '../core/ports/market-data.ts';
 import { assertSymbolAndTimeframe } from './market-data-symbol.ts';
 import { SeriesCache } from './series-cache.ts';

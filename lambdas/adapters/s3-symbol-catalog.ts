@@ -1,5 +1,6 @@
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { parseCsv, TIMEFRAMES, type Timeframe } from '../../engine/index.ts';
+import { parseCsv } from '../../engine/csv.ts';
+import { TIMEFRAMES, type Timeframe } from '../../engine/types.ts';
 import type { SymbolCatalog, SymbolEntry } from '../core/ports/symbol-catalog.ts';
 import { SYMBOL_PATTERN } from './market-data-symbol.ts';
 

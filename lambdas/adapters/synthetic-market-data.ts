@@ -1,4 +1,6 @@
-import { EngineInputError, syntheticSeries, type BarSeries, type Timeframe } from '../../engine/index.ts';
+import { EngineInputError } from '../../engine/errors.ts';
+import { syntheticSeries } from '../../engine/synthetic.ts';
+import type { BarSeries, Timeframe } from '../../engine/types.ts';
 import type { MarketData } from '../core/ports/market-data.ts';
 import { assertSymbolAndTimeframe } from './market-data-symbol.ts';
 import { SeriesCache } from './series-cache.ts';

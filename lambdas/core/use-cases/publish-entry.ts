@@ -5,7 +5,8 @@ import { runWithTrace } from '../../../engine/run.ts';
 import type { Stats } from '../../../engine/types.ts';
 import { BOARDS, findBoard, type Board } from '../board.ts';
 import { deflatedSharpe, returnMoments, trialVariance } from '../deflated-sharpe.ts';
-import { ConflictError, NotFoundError, RateLimitedError, ValidationError, type FieldIssue } from '../errors.ts';
+import { ConflictError, NotFoundError, ValidationError, type FieldIssue } from '../errors.ts';
+import { PublishRateExceededError } from '../publish-rate-exceeded.ts';
 import type { Job } from '../job.ts';
 import { displayNameIssues, ownerKey, type EntryCosts, type EntryDeflatedSharpe } from '../leaderboard-entry.ts';
 import type { Principal } from '../principal.ts';
@@ -51,14 +52,9 @@ export interface PublishResponse {
   links: { job: string; board: string };
 }
 
-/** Publishing too often (docs/leaderboard.md): a 429 with Retry-After, like the submit limits. */
-export class PublishRateExceededError extends RateLimitedError {
-  override name = 'PublishRateExceededError';
-  constructor(limit: number, retryAfterSeconds: number, resetAt: string) {
-    super(limit, retryAfterSeconds, resetAt);
-    this.message = `At most ${limit} publishes an hour`;
-  }
-}
+// In its own module so the HTTP error mapping (handlers/shared/problem.ts) can name it without importing this use case
+// and, through it, the engine into every function's bundle.
+export { PublishRateExceededError };
 
 /**
  * `POST /backtests/{jobId}/publish`: checks that the caller's succeeded job was tuned on exactly the board's

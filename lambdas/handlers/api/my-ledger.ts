@@ -1,5 +1,5 @@
-import { ledgerDependencies } from '../shared/dependencies.ts';
+import { ownLedgerDependencies } from '../shared/dependencies.ts';
 import { createOwnLedgerHandler } from './ledger-handlers.ts';
 
 /** Lambda entry for `GET /me/ledger`. */
-export const handler = createOwnLedgerHandler(ledgerDependencies());
+export const handler = createOwnLedgerHandler(ownLedgerDependencies());

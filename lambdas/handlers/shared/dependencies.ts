@@ -227,7 +227,16 @@ export function sweeperDependencies(env: Env = process.env): { jobs: JobReposito
   return { jobs: jobRepository(env), queue: jobQueue(env), clock: systemClock };
 }
 
-/** The ledger routes (`GET /me/ledger`, `GET /admin/users/{userId}/ledger`): a Query on the Users table. */
+/**
+ * `GET /me/ledger`: the Users table only. The caller reads their own ledger, so no admin check and no user
+ * directory: not building one keeps the Cognito client out of the function's bundle.
+ */
+export function ownLedgerDependencies(env: Env = process.env): { accounts: AccountStore } {
+  const { USERS_TABLE } = parseEnv(envSchemas.usersTable, env);
+  return { accounts: new DynamoDbAccountStore({ client: documentClient(dynamo()), usersTable: USERS_TABLE }) };
+}
+
+/** `GET /admin/users/{userId}/ledger`: the Users table, and the directory that confirms the admin claim. */
 export function ledgerDependencies(env: Env = process.env): { accounts: AccountStore; adminDirectory: AdminDirectory | undefined } {
   const { USERS_TABLE } = parseEnv(envSchemas.usersTable, env);
   return { accounts: new DynamoDbAccountStore({ client: documentClient(dynamo()), usersTable: USERS_TABLE }), adminDirectory: adminDirectory(env) };

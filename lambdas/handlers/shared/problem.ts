@@ -11,7 +11,7 @@ import {
   type FieldIssue,
 } from '../../core/errors.ts';
 import { SubmitRateExceededError } from '../../core/submit-rate.ts';
-import { PublishRateExceededError } from '../../core/use-cases/publish-entry.ts';
+import { PublishRateExceededError } from '../../core/publish-rate-exceeded.ts';
 
 /** The request body is not JSON. */
 export class MalformedJsonError extends Error {

@@ -26,7 +26,7 @@ export const FACTORIES: Record<string, (env: NodeJS.ProcessEnv) => unknown> = {
   'HttpApi/JobTrades': deps.readDependencies,
   'HttpApi/JobSweep': deps.readDependencies,
   'HttpApi/Openapi': () => ({}),
-  'HttpApi/MyLedger': deps.ledgerDependencies,
+  'HttpApi/MyLedger': deps.ownLedgerDependencies,
   'HttpApi/AdminUserLedger': deps.ledgerDependencies,
   'StuckJobSweeper/Sweeper': deps.sweeperDependencies,
   'Workers/Free': deps.workerDependencies,
