@@ -113,7 +113,8 @@ export function explain(error: unknown, context: ExplainContext = {}): CliError 
 
 function renewHint(source: string | undefined): string {
   if (source === 'local') return 'The local stack may have a new signing key: run the command again.';
-  return 'Get a new one (locally: `npm run -s token -- --user <id>`; on AWS: sign in again for an ID token, docs/deploy.md) and pass it with --token or BACKTEST_TOKEN.';
+  if (source === 'login') return 'Run backtest login again.';
+  return 'Get a new one (locally: `npm run -s token -- --user <id>`; on AWS: backtest login, or a new ID token, docs/deploy.md) and pass it with --token or BACKTEST_TOKEN.';
 }
 
 function safeOrigin(url: string): string {

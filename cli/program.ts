@@ -8,6 +8,7 @@ import type { ConnectionOptions } from './target.ts';
 
 // Commands load when chosen: the engine alone takes a few hundred ms to import, and only run and submit need it.
 const admin = () => import('./commands/admin.ts');
+const auth = () => import('./commands/auth.ts');
 const catalog = () => import('./commands/catalog.ts');
 const jobs = () => import('./commands/jobs.ts');
 const leaderboard = () => import('./commands/leaderboard.ts');
@@ -16,15 +17,18 @@ const leaderboard = () => import('./commands/leaderboard.ts');
 type Common = ConnectionOptions & { json?: boolean; debug?: boolean };
 
 const HELP_AFTER = `
-Where it connects (first that applies): --api/--ws/--token, BACKTEST_API_URL/BACKTEST_WS_URL/BACKTEST_TOKEN, else a
-running \`npm start\` (found through .local/stack.json). Against the local stack the CLI signs its own token with the
-stack's key: --user (or BACKTEST_USER, default your login name), --tier (default: the tier an admin set, else free);
-admin commands add the admin claim. On AWS pass a Cognito ID token (docs/deploy.md); tokens last 1 hour.
+Where it connects (first that applies): --api/--ws/--token, BACKTEST_API_URL/BACKTEST_WS_URL/BACKTEST_TOKEN, else the
+sign-in \`backtest login\` saved, else a running \`npm start\` (found through .local/stack.json). Against the local
+stack the CLI signs its own token with the stack's key: --user (or BACKTEST_USER, default your login name), --tier
+(default: the tier an admin set, else free); admin commands add the admin claim. On AWS run
+\`backtest login --web <WebUrl>\` once: it signs you in with Cognito in the browser and renews the 1-hour ID token by
+itself (for 30 days); \`backtest whoami\` shows where the CLI points and as whom, \`backtest logout\` forgets it.
 
 Exit codes: 0 ok, 1 job failed/cancelled or refused, 2 bad input, 3 API unreachable, 4 token refused/expired,
 5 not found, 130 interrupted. Human output goes to stdout, diagnostics to stderr; --json prints one JSON document.
 
 Examples:
+  npx backtest login --web https://d111111abcdef8.cloudfront.net/
   npx backtest submit --strategy sma-cross --param fast=5:20:5 --param slow=30:60:10 --symbol ORCL --start 2005-01-01 --end 2012-12-31 --watch
   npx backtest list
   npx backtest run --symbol ORCL --strategy sma-cross --param fast=10 --param slow=30`;
@@ -112,6 +116,25 @@ export function buildProgram(setExit: (code: number) => void, makeOutput: (json:
 
   withConnection(program.command('cancel').description('cancel a queued or running job').argument('<jobId>'))
     .action(act(async ([jobId], options, out) => (await jobs()).cancelCommand(jobId, options, out)));
+
+  program
+    .command('login')
+    .description('sign in to a deployed stack with Cognito in your browser (PKCE); later commands use and renew the token')
+    .option('--web <url>', "the stack's WebUrl output (env BACKTEST_WEB_URL; default: the last one you signed in to)")
+    .option('--no-browser', 'do not open a browser: print the address to open (on another machine too)')
+    .option('--json', 'print JSON for scripts')
+    .option('--debug', 'print stack traces on errors')
+    .action(act<{ web?: string; browser?: boolean; json?: boolean }>(async (_, options, out) => (await auth()).loginCommand(options, out)));
+
+  program
+    .command('logout')
+    .description('forget the saved sign-in (and revoke its refresh token at Cognito)')
+    .option('--json', 'print JSON for scripts')
+    .option('--debug', 'print stack traces on errors')
+    .action(act<{ json?: boolean }>(async (_, options, out) => (await auth()).logoutCommand(options, out)));
+
+  withConnection(program.command('whoami').description('where the CLI points, where its token comes from, whose it is and when it expires'))
+    .action(act(async (_, options, out) => (await auth()).whoamiCommand(options, out)));
 
   withConnection(program.command('me').description('your tier, credits, today\'s submissions and limits'))
     .action(act(async (_, options, out) => (await catalog()).meCommand(options, out)));

@@ -2,6 +2,9 @@ import { userInfo } from 'node:os';
 import type { StackFile } from '../local/stack-file.ts';
 import { isTier } from '../lambdas/core/tiers.ts';
 import { CliError, EXIT, UsageError } from './errors.ts';
+import { freshLogin } from './login-refresh.ts';
+import { loginFilePath, readLogin } from './login-store.ts';
+import { describeIdentity, tokenIdentity } from './token-claims.ts';
 
 /** The flags every API command takes; each has an environment variable, and the flag wins. */
 export interface ConnectionOptions {
@@ -20,8 +23,8 @@ export interface Target {
   /** Absent when neither given nor known from a local stack: watching then polls. */
   wsUrl?: string;
   token: string;
-  /** `flag`, `env` or `local` (signed here with the local stack's key). */
-  tokenSource: 'flag' | 'env' | 'local';
+  /** `flag`, `env`, `login` (saved by `backtest login`) or `local` (signed here with the local stack's key). */
+  tokenSource: 'flag' | 'env' | 'login' | 'local';
   /** The one line that says which stack and identity were found, when any were found rather than given. */
   found?: string;
 }
@@ -32,6 +35,10 @@ export interface ResolveOptions {
   admin?: boolean;
   /** The running local stack, if any (injected by tests; default: .local/stack.json or LOCAL_STACK_FILE). */
   readStack?: () => StackFile | undefined;
+  /** The saved login's file; null ignores any saved login (tests). @default loginFilePath(env) */
+  loginFile?: string | null;
+  /** For renewing the saved login's token. @default globalThis.fetch */
+  fetch?: typeof fetch;
 }
 
 /** The user the CLI signs local tokens for when `--user` / BACKTEST_USER is not given. */
@@ -45,6 +52,17 @@ export function defaultLocalUser(env: NodeJS.ProcessEnv = process.env): string {
   }
   return 'local-user';
 }
+
+/** The same API: origin and path (a stage path on AWS), ignoring a trailing slash. */
+const sameApi = (a: string, b: string): boolean => {
+  try {
+    const x = new URL(a);
+    const y = new URL(b);
+    return x.origin === y.origin && x.pathname.replace(/\/+$/, '') === y.pathname.replace(/\/+$/, '');
+  } catch {
+    return false;
+  }
+};
 
 const sameOrigin = (a: string, b: string): boolean => {
   try {
@@ -66,7 +84,9 @@ async function readRunningStack(): Promise<StackFile | undefined> {
 }
 
 /**
- * Flags, then BACKTEST_API_URL / BACKTEST_WS_URL / BACKTEST_TOKEN, then a running `npm start` (its stack file). Against
+ * Flags, then BACKTEST_API_URL / BACKTEST_WS_URL / BACKTEST_TOKEN, then the sign-in `backtest login` saved (used when
+ * no token is given and no other API is named; its ID token is renewed first when it has less than a minute left),
+ * then a running `npm start` (its stack file). Against
  * that local stack and without a token, the CLI signs one itself with the stack's key (the same key `npm run token`
  * uses): user `--user` / BACKTEST_USER (default: the login name), tier `--tier`, else the tier an admin stored for
  * that user, else free. A deployed stack has no such key: a token is required there.
@@ -78,6 +98,28 @@ export async function resolveTarget(options: ConnectionOptions, resolve: Resolve
   const given = options.token ?? env.BACKTEST_TOKEN;
   const tokenSource = options.token !== undefined ? 'flag' : given !== undefined ? 'env' : 'local';
 
+  // Each setting on its own: a token given without an API goes to the saved sign-in's API.
+  let viaLogin: string | undefined;
+  if ((given === undefined || apiUrl === undefined) && resolve.loginFile !== null) {
+    const path = resolve.loginFile ?? loginFilePath(env);
+    const saved = await readLogin(path);
+    if (saved !== undefined && given !== undefined && apiUrl === undefined) {
+      apiUrl = saved.apiUrl;
+      wsUrl ??= saved.wsUrl;
+      viaLogin = `using the API of your sign-in to ${saved.webUrl}`;
+    } else if (saved !== undefined && given === undefined && (apiUrl === undefined || sameApi(apiUrl, saved.apiUrl))) {
+      const { login, refreshed } = await freshLogin(path, saved, resolve.fetch ? { fetch: resolve.fetch } : {});
+      const who = describeIdentity(tokenIdentity(login.idToken));
+      return {
+        apiUrl: apiUrl ?? login.apiUrl,
+        wsUrl: wsUrl ?? login.wsUrl,
+        token: login.idToken,
+        tokenSource: 'login',
+        found: `signed in to ${login.webUrl} as ${who}${refreshed ? ' (token renewed)' : ''}`,
+      };
+    }
+  }
+
   // The stack file is only read when it can matter: no API URL, or a token to sign for a given local URL.
   let stack: StackFile | undefined;
   if (apiUrl === undefined || given === undefined || wsUrl === undefined) stack = resolve.readStack ? resolve.readStack() : await readRunningStack();
@@ -85,7 +127,7 @@ export async function resolveTarget(options: ConnectionOptions, resolve: Resolve
   if (apiUrl === undefined) {
     if (stack === undefined) {
       throw new CliError(
-        'No API to talk to: no running `npm start` was found; start one, or pass --api URL and --token JWT (or set BACKTEST_API_URL and BACKTEST_TOKEN) for a deployed stack.',
+        'No API to talk to: no running `npm start` was found and no saved sign-in; start one, or run backtest login --web <WebUrl> for a deployed stack (or pass --api URL and --token JWT).',
         EXIT.unreachable,
       );
     }
@@ -103,11 +145,11 @@ export async function resolveTarget(options: ConnectionOptions, resolve: Resolve
 
   if (given !== undefined) {
     if (given.trim() === '') throw new UsageError('The token is empty: pass --token JWT or set BACKTEST_TOKEN.');
-    return { apiUrl, ...(wsUrl !== undefined ? { wsUrl } : {}), token: given.trim(), tokenSource: tokenSource as 'flag' | 'env', ...(found ? { found } : {}) };
+    return { apiUrl, ...(wsUrl !== undefined ? { wsUrl } : {}), token: given.trim(), tokenSource: tokenSource as 'flag' | 'env', ...(found ? { found } : viaLogin ? { found: viaLogin } : {}) };
   }
   if (stack === undefined) {
     throw new CliError(
-      `No token for ${apiUrl}: pass --token JWT or set BACKTEST_TOKEN (on AWS sign in to the user pool for an ID token, see docs/deploy.md; locally \`npm run -s token -- --user <id>\`).`,
+      `No token for ${apiUrl}: run backtest login --web <WebUrl> for a deployed stack, or pass --token JWT or set BACKTEST_TOKEN (an ID token, see docs/deploy.md; locally \`npm run -s token -- --user <id>\`).`,
       EXIT.auth,
     );
   }

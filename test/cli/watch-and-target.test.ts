@@ -164,13 +164,13 @@ describe('resolveTarget', () => {
   });
 
   it('a deployed API without a token is refused with how to get one; no stack and no API says to start one', async () => {
-    const remote = resolveTarget({ api: 'https://abc.execute-api.eu-west-1.amazonaws.com' }, { env: {}, readStack: () => STACK });
+    const remote = resolveTarget({ api: 'https://abc.execute-api.eu-west-1.amazonaws.com' }, { env: {}, loginFile: null, readStack: () => STACK });
     await expect(remote).rejects.toMatchObject({ exitCode: EXIT.auth, message: expect.stringMatching(/^No token for https:\/\/abc\.execute-api.+ID token, see docs\/deploy\.md/) });
-    await expect(resolveTarget({}, { env: {}, readStack: () => undefined })).rejects.toMatchObject({ exitCode: EXIT.unreachable });
+    await expect(resolveTarget({}, { env: {}, loginFile: null, readStack: () => undefined })).rejects.toMatchObject({ exitCode: EXIT.unreachable });
   });
 
   it('the local stack: its URLs, and a token signed here for --user and --tier (admin commands get the admin claim)', async () => {
-    const target = await resolveTarget({ user: 'ada', tier: 'basic' }, { env: {}, admin: true, readStack: () => STACK });
+    const target = await resolveTarget({ user: 'ada', tier: 'basic' }, { env: {}, admin: true, loginFile: null, readStack: () => STACK });
     const claims = JSON.parse(Buffer.from(target.token.split('.')[1], 'base64url').toString('utf8'));
 
     expect(target).toMatchObject({ apiUrl: STACK.httpUrl, wsUrl: STACK.wsUrl, tokenSource: 'local' });
@@ -200,7 +200,7 @@ describe('explain: one sentence per failure', () => {
 
   it('keeps the time the API gives for an expired token, once', () => {
     const e = explain(problem(401, 'The token expired at 2026-11-28T07:49:02Z (UTC); get a new one.'), { tokenSource: 'env' });
-    expect(e.message).toMatch(/^The token expired at 2026-11-28T07:49:02Z\. Get a new one \(locally: `npm run -s token -- --user <id>`; on AWS: sign in again/);
+    expect(e.message).toMatch(/^The token expired at 2026-11-28T07:49:02Z\. Get a new one \(locally: `npm run -s token -- --user <id>`; on AWS: backtest login/);
   });
 
   it('the daily limit keeps the API\'s reset time and, locally, says how to get more', () => {

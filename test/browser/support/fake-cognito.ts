@@ -2,7 +2,8 @@
  * Stand-ins for the AWS hosting of the web app, for the Cognito sign-in test: a static server for the built files
  * with a config.json naming Cognito (as the CDK stack writes it), and a fake Cognito managed login that checks what
  * the real one checks (client id, redirect URI, PKCE S256 verifier against the challenge, one-time code) and issues
- * an ID token the local API accepts.
+ * an ID token the local API accepts. It also serves what `backtest login` uses: a refresh-token grant, revocation,
+ * and a bare config.json.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
@@ -61,18 +62,40 @@ export async function serveBuiltWeb(config: (origin: string) => WebConfig): Prom
   };
 }
 
+/** Only a config.json on its own origin: what `backtest login --web` reads from a deployed web app (no build needed). */
+export async function serveWebConfig(config: WebConfig | ((origin: string) => WebConfig)): Promise<Listening> {
+  let origin = '';
+  const server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    if (path === '/config.json') res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(typeof config === 'function' ? config(origin) : config));
+    else res.writeHead(404).end();
+  });
+  origin = await listen(server);
+  return { url: origin, close: () => stop(server) };
+}
+
 export interface FakeCognito extends Listening {
   readonly clientId: string;
   /** Token exchanges that passed every check. */
   readonly exchanges: number;
+  /** Refresh-token grants that passed every check. */
+  readonly refreshes: number;
+  /** Refresh tokens revoked at /oauth2/revoke. */
+  readonly revocations: number;
   /** Why the last refused exchange was refused. */
   readonly lastRefusal: string | undefined;
+  /** Makes every refresh token issued so far unusable (as a revocation, or the 30 days passing, would). */
+  expireRefreshTokens(): void;
 }
 
 export async function startFakeCognito(options: { issueIdToken: () => Promise<string> }): Promise<FakeCognito> {
   const clientId = 'web-client-test';
   const codes = new Map<string, { challenge: string; redirectUri: string }>();
   let exchanges = 0;
+  let refreshes = 0;
+  let revocations = 0;
+  // Refresh tokens issued with a code exchange (as Cognito does); a refresh grant checks them and the client id.
+  const refreshTokens = new Set<string>();
   let lastRefusal: string | undefined;
   const readForm = async (req: IncomingMessage): Promise<URLSearchParams> => {
     const chunks: Buffer[] = [];
@@ -102,8 +125,33 @@ export async function startFakeCognito(options: { issueIdToken: () => Promise<st
       res.writeHead(302, { location: back.toString() }).end();
       return;
     }
+    if (url.pathname === '/oauth2/revoke' && req.method === 'POST') {
+      void readForm(req).then((form) => {
+        if (form.get('client_id') !== clientId) {
+          res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'invalid_client' }));
+          return;
+        }
+        if (refreshTokens.delete(form.get('token') ?? '')) revocations += 1;
+        // Cognito answers 200 for an unknown token too.
+        res.writeHead(200).end();
+      });
+      return;
+    }
     if (url.pathname === '/oauth2/token' && req.method === 'POST') {
       void readForm(req).then(async (form) => {
+        if (form.get('grant_type') !== 'refresh_token') return form;
+        const refusal = form.get('client_id') !== clientId ? 'client_id' : !refreshTokens.has(form.get('refresh_token') ?? '') ? 'refresh_token' : undefined;
+        if (refusal !== undefined) {
+          lastRefusal = refusal;
+          res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'invalid_grant' }));
+          return undefined;
+        }
+        refreshes += 1;
+        const idToken = await options.issueIdToken();
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id_token: idToken, access_token: 'unused', token_type: 'Bearer', expires_in: 3600 }));
+        return undefined;
+      }).then(async (form) => {
+        if (form === undefined) return;
         const pending = codes.get(form.get('code') ?? '');
         codes.delete(form.get('code') ?? '');
         const verifier = form.get('code_verifier') ?? '';
@@ -121,7 +169,9 @@ export async function startFakeCognito(options: { issueIdToken: () => Promise<st
         }
         exchanges += 1;
         const idToken = await options.issueIdToken();
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id_token: idToken, access_token: 'unused', token_type: 'Bearer', expires_in: 3600 }));
+        const refreshToken = randomBytes(16).toString('hex');
+        refreshTokens.add(refreshToken);
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id_token: idToken, access_token: 'unused', refresh_token: refreshToken, token_type: 'Bearer', expires_in: 3600 }));
       });
       return;
     }
@@ -134,9 +184,16 @@ export async function startFakeCognito(options: { issueIdToken: () => Promise<st
     get exchanges() {
       return exchanges;
     },
+    get refreshes() {
+      return refreshes;
+    },
+    get revocations() {
+      return revocations;
+    },
     get lastRefusal() {
       return lastRefusal;
     },
+    expireRefreshTokens: () => refreshTokens.clear(),
     close: () => stop(server),
   };
 }

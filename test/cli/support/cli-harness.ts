@@ -53,10 +53,12 @@ export async function startCliHarness(label: string): Promise<CliHarness> {
   const stackFile = join(tempDir('cli-stack-'), 'stack.json');
   // The test's process is the "npm start" the CLI finds: the file names its pid, which is alive.
   writeStackFile(stackFileOf(stack), stackFile);
+  // A config folder of its own: a developer's `backtest login` (~/.config/backtest) must not point these runs at AWS.
+  const configHome = tempDir('cli-config-');
 
   const start = (args: string[], extra: Record<string, string> = {}): Running => {
-    const env: NodeJS.ProcessEnv = { ...process.env, LOCAL_STACK_FILE: stackFile, ...extra };
-    for (const key of ['BACKTEST_API_URL', 'BACKTEST_WS_URL', 'BACKTEST_TOKEN', 'BACKTEST_USER']) if (!(key in extra)) delete env[key];
+    const env: NodeJS.ProcessEnv = { ...process.env, LOCAL_STACK_FILE: stackFile, XDG_CONFIG_HOME: configHome, ...extra };
+    for (const key of ['BACKTEST_API_URL', 'BACKTEST_WS_URL', 'BACKTEST_TOKEN', 'BACKTEST_USER', 'BACKTEST_WEB_URL']) if (!(key in extra)) delete env[key];
     const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
