@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { CLI_LOGIN_PORTS, cliRedirectUri } from '../../client/cognito-login.ts';
 import { TABLES } from '../../lambdas/adapters/table-schema.ts';
 import { InvalidContextError, readAppConfig } from '../../lib/app-config.ts';
 import { apiPathPatterns } from '../../lib/constructs/web-hosting.ts';
@@ -287,15 +288,20 @@ describe('item 5: Cognito sign-in', () => {
     expect(Object.keys(resources(synth.stateful, 'AWS::Cognito::UserPoolClient'))).toEqual([]);
   });
 
-  it('takes its callback and sign-out URLs from context and the distribution', () => {
+  it('takes its callback and sign-out URLs from context and the distribution, and accepts the CLI\'s loopback callbacks', () => {
     const client = only(synth.service, 'AWS::Cognito::UserPoolClient').Properties ?? {};
     const distributionId = logicalIdAt(synth.service, 'AWS::CloudFront::Distribution', 'WebHosting/Distribution/');
     const callbacks = JSON.stringify(client.CallbackURLs);
+    // `backtest login` redirects to one of its fixed ports; Cognito matches the URL exactly.
+    const cli = CLI_LOGIN_PORTS.map(cliRedirectUri);
 
-    expect(client.CallbackURLs).toEqual(client.LogoutURLs);
+    expect(cli).toEqual(['http://localhost:8914/callback', 'http://localhost:8915/callback']);
+    expect(client.CallbackURLs).toEqual([...(client.LogoutURLs as unknown[]), ...cli]);
     expect(callbacks).toContain(distributionId);
     expect(callbacks).toContain('https://backtest.example.com/');
     expect(callbacks).toContain('http://localhost:5173/');
+    // The CLI never uses the managed login's sign-out page: its loopback is no sign-out URL.
+    expect(JSON.stringify(client.LogoutURLs)).not.toContain('/callback');
   });
 
   it('refuses a plain-http callback URL that is not localhost', () => {
