@@ -1,6 +1,6 @@
 import { refreshTokens, TokenEndpointError } from '../client/cognito-login.ts';
 import { CliError, EXIT } from './errors.ts';
-import { writeLogin, type SavedLogin } from './login-store.ts';
+import { readLogin, writeLogin, type SavedLogin } from './login-store.ts';
 import { tokenIdentity } from './token-claims.ts';
 
 /**
@@ -42,4 +42,28 @@ export async function freshLogin(
   const renewed: SavedLogin = { ...login, idToken: tokens.idToken, refreshToken: tokens.refreshToken ?? login.refreshToken, expiresAt: expiryOf(tokens.idToken) };
   await writeLogin(path, renewed);
   return { login: renewed, refreshed: true };
+}
+
+/**
+ * Renews the saved login's token a minute before it expires, for as long as the command runs (a `--watch` or
+ * `admin queues --watch` can outlast the hour), and hands each new token to `onToken`. The timer never keeps the
+ * process alive. A renewal that fails is left to the next API call, which then says the token expired.
+ */
+export function keepLoginFresh(path: string, expiresAt: string, onToken: (idToken: string) => void, options: { fetch?: typeof fetch } = {}): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  const schedule = (at: string): void => {
+    const wait = Math.max(Date.parse(at) - REFRESH_MARGIN_MS - Date.now(), 0);
+    timer = setTimeout(() => {
+      void (async () => {
+        const saved = await readLogin(path);
+        if (saved === undefined) return; // signed out meanwhile
+        const { login } = await freshLogin(path, saved, options);
+        onToken(login.idToken);
+        schedule(login.expiresAt);
+      })().catch(() => undefined);
+    }, wait);
+    timer.unref();
+  };
+  schedule(expiresAt);
+  return () => clearTimeout(timer);
 }

@@ -121,7 +121,7 @@ export function buildProgram(setExit: (code: number) => void, makeOutput: (json:
     .command('login')
     .description('sign in to a deployed stack with Cognito in your browser (PKCE); later commands use and renew the token')
     .option('--web <url>', "the stack's WebUrl output (env BACKTEST_WEB_URL; default: the last one you signed in to)")
-    .option('--no-browser', 'do not open a browser: print the address to open (on another machine too)')
+    .option('--no-browser', 'do not open a browser, only print the address (open it on this machine: it redirects to localhost)')
     .option('--json', 'print JSON for scripts')
     .option('--debug', 'print stack traces on errors')
     .action(act<{ web?: string; browser?: boolean; json?: boolean }>(async (_, options, out) => (await auth()).loginCommand(options, out)));

@@ -1,7 +1,9 @@
 import { createApiClient, type ApiClient } from '../client/api-client.ts';
 import { explain, type ExplainContext } from './errors.ts';
+import { keepLoginFresh } from './login-refresh.ts';
 import type { Output } from './output.ts';
-import { resolveTarget, type ConnectionOptions, type Target } from './target.ts';
+import { resolveTarget, type ConnectionOptions, type ResolveOptions, type Target } from './target.ts';
+import { tokenIdentity } from './token-claims.ts';
 
 /** A connected command: the typed client, where it points, and how to turn its failures into one sentence. */
 export interface Session {
@@ -14,11 +16,22 @@ export interface Session {
   call<T>(what: Promise<T>, subject?: string, refused?: string): Promise<T>;
 }
 
-export async function openSession(options: ConnectionOptions, out: Output, resolve: { admin?: boolean } = {}): Promise<Session> {
+export async function openSession(options: ConnectionOptions, out: Output, resolve: ResolveOptions = {}): Promise<Session> {
   const target = await resolveTarget(options, resolve);
   if (target.found) out.note(target.found);
-  const api = createApiClient({ baseUrl: target.apiUrl, token: target.token });
-  const context: ExplainContext = { token: target.token, tokenSource: target.tokenSource };
+  let token = target.token;
+  const context: ExplainContext = { token, tokenSource: target.tokenSource };
+  if (target.tokenSource === 'login' && target.loginFile !== undefined) {
+    const expiresAt = tokenIdentity(token).expiresAt;
+    if (expiresAt !== undefined) {
+      keepLoginFresh(target.loginFile, expiresAt, (renewed) => {
+        token = renewed;
+        context.token = renewed;
+      }, resolve.fetch ? { fetch: resolve.fetch } : {});
+    }
+  }
+  // A function, so API calls made after a renewal carry the new token.
+  const api = createApiClient({ baseUrl: target.apiUrl, token: () => token });
   return {
     api,
     target,

@@ -27,6 +27,8 @@ export interface Target {
   tokenSource: 'flag' | 'env' | 'login' | 'local';
   /** The one line that says which stack and identity were found, when any were found rather than given. */
   found?: string;
+  /** With tokenSource `login`: the saved login's file, to renew the token during a long command. */
+  loginFile?: string;
 }
 
 export interface ResolveOptions {
@@ -115,6 +117,7 @@ export async function resolveTarget(options: ConnectionOptions, resolve: Resolve
         wsUrl: wsUrl ?? login.wsUrl,
         token: login.idToken,
         tokenSource: 'login',
+        loginFile: path,
         found: `signed in to ${login.webUrl} as ${who}${refreshed ? ' (token renewed)' : ''}`,
       };
     }

@@ -6,6 +6,10 @@ import { CLI_LOGIN_PORTS } from '../../client/cognito-login.ts';
 import { EXIT } from '../../cli/errors.ts';
 import { writeLogin, type SavedLogin } from '../../cli/login-store.ts';
 import { resolveTarget } from '../../cli/target.ts';
+import { openSession } from '../../cli/session.ts';
+import { createOutput } from '../../cli/output.ts';
+import { createServer as createHttpServer } from 'node:http';
+import { PassThrough } from 'node:stream';
 import type { StackFile } from '../../local/stack-file.ts';
 import type { LocalStack } from '../../local/stack.ts';
 import { serveWebConfig, startFakeCognito, type FakeCognito, type Listening } from '../browser/support/fake-cognito.ts';
@@ -327,6 +331,38 @@ describe('resolveTarget with a saved sign-in', () => {
     const old = await saved({ sub: 'u1', exp: Math.floor(Date.now() / 1000) - 10 });
     const down = (() => Promise.reject(new TypeError('fetch failed'))) as typeof fetch;
     await expect(resolveTarget({}, { env: {}, loginFile: old.path, fetch: down })).rejects.toMatchObject({ exitCode: EXIT.unreachable, message: expect.stringMatching(/^Your sign-in expired and https:\/\/auth\.example did not answer/) });
+  });
+
+  it('a long command renews the token a minute before it expires, and its API calls carry the new one', async () => {
+    const { path, login } = await saved({ sub: 'u1', exp: Math.floor(Date.now() / 1000) + 61 });
+    const seen: string[] = [];
+    const api = createHttpServer((req, res) => {
+      seen.push(req.headers.authorization ?? '');
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+    await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
+    try {
+      const apiUrl = `http://127.0.0.1:${(api.address() as { port: number }).port}`;
+      await writeLogin(path, { ...login, apiUrl });
+      const fresh = jwt({ sub: 'u1', exp: inAnHour() });
+      let refreshes = 0;
+      const fetchFn = (async () => {
+        refreshes += 1;
+        return new Response(JSON.stringify({ id_token: fresh }), { status: 200 });
+      }) as unknown as typeof fetch;
+      const out = createOutput({ json: true, stdout: new PassThrough(), stderr: new PassThrough() });
+      const session = await openSession({}, out, { env: {}, loginFile: path, fetch: fetchFn });
+      await session.api.me();
+      expect(seen).toEqual([`Bearer ${login.idToken}`]);
+      expect(refreshes).toBe(0);
+
+      await until(() => refreshes === 1, 20_000, 'the renewal a minute before expiry');
+      await until(() => JSON.parse(readFileSync(path, 'utf8')).idToken === fresh, 5_000, 'the renewed token saved');
+      await session.api.me();
+      expect(seen.at(-1)).toBe(`Bearer ${fresh}`);
+    } finally {
+      await new Promise((resolve) => api.close(resolve));
+    }
   });
 
   it('a damaged session file says to sign in again', async () => {
