@@ -2,7 +2,9 @@
  * Sign-in on AWS: Cognito managed login with the authorization code flow and PKCE (S256). The verifier and state
  * live in sessionStorage only between the redirect and the callback; the code is exchanged at Cognito's token
  * endpoint from the page (a public client has no secret), and the ID token is used because it carries the tier claim.
+ * The PKCE and token-endpoint code is shared with `backtest login` (client/cognito-login.ts).
  */
+import { authorizeUrl, createPkceRequest, exchangeCode, TokenEndpointError } from '../../../client/cognito-login.ts';
 import type { WebAuthConfig } from '../config.ts';
 
 type CognitoConfig = Extract<WebAuthConfig, { type: 'cognito' }>;
@@ -14,21 +16,9 @@ export class SignInError extends Error {
 }
 
 export async function startCognitoSignIn(config: CognitoConfig): Promise<void> {
-  const verifier = base64Url(crypto.getRandomValues(new Uint8Array(32)));
-  const state = base64Url(crypto.getRandomValues(new Uint8Array(16)));
-  const challenge = base64Url(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier))));
-  sessionStorage.setItem(PENDING_KEY, JSON.stringify({ verifier, state }));
-  const url = new URL('/oauth2/authorize', config.domain);
-  url.search = new URLSearchParams({
-    response_type: 'code',
-    client_id: config.clientId,
-    redirect_uri: config.redirectUri,
-    scope: config.scopes.join(' '),
-    state,
-    code_challenge: challenge,
-    code_challenge_method: 'S256',
-  }).toString();
-  window.location.assign(url.toString());
+  const request = await createPkceRequest();
+  sessionStorage.setItem(PENDING_KEY, JSON.stringify({ verifier: request.verifier, state: request.state }));
+  window.location.assign(authorizeUrl(config, request));
 }
 
 /**
@@ -46,18 +36,10 @@ export async function completeCognitoSignIn(config: CognitoConfig): Promise<stri
   if (error !== null) throw new SignInError(`Sign-in was refused: ${params.get('error_description') ?? error}.`);
   const { verifier, state } = pending === null ? { verifier: '', state: '' } : (JSON.parse(pending) as { verifier: string; state: string });
   if (verifier === '' || params.get('state') !== state) throw new SignInError('The sign-in answer does not match the request this tab made; sign in again.');
-  const response = await fetch(new URL('/oauth2/token', config.domain), {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'authorization_code', client_id: config.clientId, code: code ?? '', redirect_uri: config.redirectUri, code_verifier: verifier }),
-  });
-  const body = (await response.json().catch(() => ({}))) as { id_token?: string; error?: string };
-  if (!response.ok || typeof body.id_token !== 'string') throw new SignInError(`Cognito did not issue a token (${body.error ?? response.status}); sign in again.`);
-  return body.id_token;
-}
-
-function base64Url(bytes: Uint8Array): string {
-  let text = '';
-  for (const b of bytes) text += String.fromCharCode(b);
-  return btoa(text).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  try {
+    return (await exchangeCode(config, code ?? '', verifier)).idToken;
+  } catch (failure) {
+    if (!(failure instanceof TokenEndpointError)) throw failure;
+    throw new SignInError(`Cognito did not issue a token (${failure.error ?? failure.status ?? 'no answer'}); sign in again.`);
+  }
 }
