@@ -358,8 +358,13 @@ describe('resolveTarget with a saved sign-in', () => {
 
       await until(() => refreshes === 1, 20_000, 'the renewal a minute before expiry');
       await until(() => JSON.parse(readFileSync(path, 'utf8')).idToken === fresh, 5_000, 'the renewed token saved');
-      await session.api.me();
-      expect(seen.at(-1)).toBe(`Bearer ${fresh}`);
+      // The saved file can be read a moment before the renewal's callback hands the token to the client (the rename
+      // is visible on disk before its completion runs on this thread): wait for the call that carries it.
+      await until(async () => {
+        await session.api.me();
+        return seen.at(-1) === `Bearer ${fresh}`;
+      }, 5_000, 'an API call with the renewed token');
+      expect(refreshes).toBe(1);
     } finally {
       await new Promise((resolve) => api.close(resolve));
     }
