@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { syntheticSeries } from '../../engine/index.ts';
 import { EquityTracker } from '../../engine/equity-tracker.ts';
-import { rng } from './helpers.ts';
+import { rng, trackerSummary } from './helpers.ts';
 
 // A flat run over finite closes is marked from its first bar only (its equity is `cash` at every bar). The tracker
 // told the closes are finite must agree, bit for bit, with the one that loops over every bar, on everything it reports.
@@ -17,17 +17,7 @@ function track(time: Float64Array, close: Float64Array, n: number, runs: Run[], 
   }
   if (from < n) t.mark(from, n, 1, 0);
   t.finish();
-  return {
-    days: t.days,
-    dayCloses: Array.from(t.dayCloses.subarray(0, t.days)),
-    weekendBars: t.weekendBars,
-    peak: t.peak,
-    maxDrawdown: t.maxDrawdown,
-    drawdownSum: t.drawdownSum,
-    drawdownCount: t.drawdownCount,
-    maxDurationMs: t.maxDurationMs,
-    curve: t.curvePoints(),
-  };
+  return trackerSummary(t);
 }
 
 /** Runs that hit every case: flat at a new peak, level with the peak, below it, at 0 cash and -0, long and short. */

@@ -8,7 +8,7 @@ import { CHUNK } from '../../engine/scheduler.ts';
 import { EXIT_LONG, EXIT_SHORT, FLAT, LONG, SHORT } from '../../engine/strategies/strategy.ts';
 import { TradeLog } from '../../engine/trade-log.ts';
 import type { BacktestSpec, BarSeries, Sizing } from '../../engine/types.ts';
-import { DAY, rng } from './helpers.ts';
+import { DAY, rng, trackerSummary } from './helpers.ts';
 
 // The one-pass kernels fill a whole chunk's orders first and then mark all its runs of bars in one call
 // (Executor.fillAndMark, EquityTracker.markRuns), and the tracker guesses where the next UTC day starts from the day
@@ -73,20 +73,6 @@ function randomRuns(next: () => number, close: Float64Array): Run[] {
     at = end;
   }
   return runs;
-}
-
-function summary(t: EquityTracker) {
-  return {
-    days: t.days,
-    dayCloses: Array.from(t.dayCloses.subarray(0, t.days)),
-    weekendBars: t.weekendBars,
-    peak: t.peak,
-    maxDrawdown: t.maxDrawdown,
-    drawdownSum: t.drawdownSum,
-    drawdownCount: t.drawdownCount,
-    maxDurationMs: t.maxDurationMs,
-    curve: t.curvePoints(),
-  };
 }
 
 /** The tracker's documented rules, bar by bar, with nothing shared with its implementation but curveBucketSize. */
@@ -173,8 +159,8 @@ describe('EquityTracker.markRuns', () => {
       single.finish();
       // Assess
       const expected = reference(time, close, runs);
-      expect(summary(batched)).toEqual(expected);
-      expect(summary(single)).toEqual(expected);
+      expect(trackerSummary(batched)).toEqual(expected);
+      expect(trackerSummary(single)).toEqual(expected);
       expect(Object.is(batched.peak, expected.peak)).toBe(true);
       const lengths = new Map<number, number>();
       for (const t of time) lengths.set(Math.floor(t / DAY), (lengths.get(Math.floor(t / DAY)) ?? 0) + 1);
@@ -256,7 +242,7 @@ describe('Executor.fillAndMark', () => {
       trackers.forEach((t) => t.finish());
       // Assess: the tracker's summary, every bar's equity, cash and position, the trade log and the exposure.
       const ctx = `round ${round}`;
-      expect(summary(trackers[1]), ctx).toEqual(summary(trackers[0]));
+      expect(trackerSummary(trackers[1]), ctx).toEqual(trackerSummary(trackers[0]));
       for (const key of ['equity', 'cash', 'position'] as const) {
         for (let t = 0; t < n; t++) if (!Object.is(traces[1][key][t], traces[0][key][t])) expect.fail(`${ctx} ${key}[${t}]: ${traces[1][key][t]} vs ${traces[0][key][t]}`);
       }

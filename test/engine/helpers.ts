@@ -1,4 +1,5 @@
 import { barsFromArrays } from '../../engine/bars.ts';
+import type { EquityTracker } from '../../engine/equity-tracker.ts';
 import type { BarSeries } from '../../engine/types.ts';
 import { missingSharedData, SHARED_DATA_DIR } from '../support/shared-data.ts';
 
@@ -39,4 +40,19 @@ export function rng(seed: number): () => number {
 export function closeTo(actual: number, expected: number, rel = 1e-9): boolean {
   if (Number.isNaN(actual) || Number.isNaN(expected)) return Number.isNaN(actual) && Number.isNaN(expected);
   return Math.abs(actual - expected) <= rel * Math.max(1, Math.abs(expected));
+}
+
+/** Everything an EquityTracker computed, as plain data, so two trackers (or a tracker and a reference) compare with toEqual. */
+export function trackerSummary(t: EquityTracker) {
+  return {
+    days: t.days,
+    dayCloses: Array.from(t.dayCloses.subarray(0, t.days)),
+    weekendBars: t.weekendBars,
+    peak: t.peak,
+    maxDrawdown: t.maxDrawdown,
+    drawdownSum: t.drawdownSum,
+    drawdownCount: t.drawdownCount,
+    maxDurationMs: t.maxDurationMs,
+    curve: t.curvePoints(),
+  };
 }
