@@ -91,33 +91,43 @@ class SmaCrossDirect {
     }
     // Steady state: both windows full. One rarely-true branch per bar; everything else is integer arithmetic in
     // doubles. Adding the difference of the entering and leaving ticks keeps one dependent add per sum (exact).
-    if (this.products) {
-      for (; t < to; t++) {
-        const c = close[t] * scale + TO_INTEGER - TO_INTEGER;
-        sa += c - (close[t - fast] * scale + TO_INTEGER - TO_INTEGER);
-        sb += c - (close[t - slow] * scale + TO_INTEGER - TO_INTEGER);
-        const d1 = sa * slow - sb * fast;
-        if (d0 * d1 < 0) {
-          evT[k] = t;
-          evC[k++] = d1 > 0 ? LONG : down;
+    // The entering bar and the two leaving ones are read through three views that start `fast` and `slow` bars apart,
+    // all indexed by the same j: `close[t - fast]` cost a subtraction with an overflow check and a bounds check on
+    // the difference per read, about a tenth of the loop (measured on the bench's 10 M bars).
+    if (t < to) {
+      const m = to - t;
+      const base = t;
+      const cur = close.subarray(base, to);
+      const outFast = close.subarray(base - fast, to - fast);
+      const outSlow = close.subarray(base - slow, to - slow);
+      if (this.products) {
+        for (let j = 0; j < m; j++) {
+          const c = cur[j] * scale + TO_INTEGER - TO_INTEGER;
+          sa += c - (outFast[j] * scale + TO_INTEGER - TO_INTEGER);
+          sb += c - (outSlow[j] * scale + TO_INTEGER - TO_INTEGER);
+          const d1 = sa * slow - sb * fast;
+          if (d0 * d1 < 0) {
+            evT[k] = base + j;
+            evC[k++] = d1 > 0 ? LONG : down;
+          }
+          d0 = d1;
         }
-        d0 = d1;
-      }
-    } else {
-      // Products beyond 2^53 (huge tick counts or periods): the difference decides unless it is within rounding of 0.
-      for (; t < to; t++) {
-        const c = close[t] * scale + TO_INTEGER - TO_INTEGER;
-        sa += c - (close[t - fast] * scale + TO_INTEGER - TO_INTEGER);
-        sb += c - (close[t - slow] * scale + TO_INTEGER - TO_INTEGER);
-        const p = sa * slow;
-        const q = sb * fast;
-        let d1 = p - q;
-        if (Math.abs(d1) <= (Math.abs(p) + Math.abs(q)) * 2 ** -50) d1 = crossSign(sa, slow, sb, fast);
-        if (d0 * d1 < 0) {
-          evT[k] = t;
-          evC[k++] = d1 > 0 ? LONG : down;
+      } else {
+        // Products beyond 2^53 (huge tick counts or periods): the difference decides unless it is within rounding of 0.
+        for (let j = 0; j < m; j++) {
+          const c = cur[j] * scale + TO_INTEGER - TO_INTEGER;
+          sa += c - (outFast[j] * scale + TO_INTEGER - TO_INTEGER);
+          sb += c - (outSlow[j] * scale + TO_INTEGER - TO_INTEGER);
+          const p = sa * slow;
+          const q = sb * fast;
+          let d1 = p - q;
+          if (Math.abs(d1) <= (Math.abs(p) + Math.abs(q)) * 2 ** -50) d1 = crossSign(sa, slow, sb, fast);
+          if (d0 * d1 < 0) {
+            evT[k] = base + j;
+            evC[k++] = d1 > 0 ? LONG : down;
+          }
+          d0 = d1;
         }
-        d0 = d1;
       }
     }
     this.sumFast = sa;
