@@ -4,10 +4,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runBacktest, type BacktestSpec, type BarSeries } from '../engine/index.ts';
 import { closePrecisionOf } from '../engine/precision.ts';
+import { smaCrossLoop } from './reference/sma-cross-loop.ts';
 
 export type CReferenceResult =
   | { kind: 'skipped'; reason: string }
-  | { kind: 'ran'; trades: number; equityFinal: number; bestMs: number; medianMs: number; engineTrades: number; engineEquityFinal: number; same: boolean };
+  | {
+      kind: 'ran';
+      trades: number;
+      equityFinal: number;
+      bestMs: number;
+      medianMs: number;
+      engineTrades: number;
+      engineEquityFinal: number;
+      same: boolean;
+      /** The same loop transcribed into JavaScript (bench/reference/sma-cross-loop.ts), timed on the main thread's CPU. */
+      js: { bestMs: number; medianMs: number; same: boolean };
+    };
 
 /**
  * The C reference (bench/reference/sma-cross.c): the same long-only sma-cross with the engine's semantics as a plain
@@ -42,9 +54,11 @@ export async function runCReference(bars: BarSeries, spec: BacktestSpec, repeats
     const args = [file, String(bars.length), String(fast), String(slow), String(precision.scale), String(spec.commission), String(spec.initialCash), String(repeats)];
     const out = JSON.parse(execFileSync(binary, args, { encoding: 'utf8' })) as { trades: number; equityFinal: number; bestMs: number; medianMs: number };
     const engine = await runBacktest(bars, spec);
+    const js = timeLoop(bars, fast, slow, precision.scale, spec.commission, spec.initialCash, repeats);
     return {
       kind: 'ran',
       ...out,
+      js: { bestMs: js.bestMs, medianMs: js.medianMs, same: js.result.trades === out.trades && js.result.equityFinal === out.equityFinal },
       engineTrades: engine.stats.trades,
       engineEquityFinal: engine.stats.equityFinal,
       same: engine.stats.trades === out.trades && engine.stats.equityFinal === out.equityFinal,
@@ -52,4 +66,18 @@ export async function runCReference(bars: BarSeries, spec: BacktestSpec, repeats
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Times the transcribed loop as the engine is timed: one untimed warm-up run, then `repeats` runs on thread CPU. */
+function timeLoop(bars: BarSeries, fast: number, slow: number, scale: number, comm: number, cash: number, repeats: number) {
+  let result = smaCrossLoop(bars.open, bars.close, bars.length, fast, slow, scale, comm, cash);
+  const times: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const t0 = process.threadCpuUsage();
+    result = smaCrossLoop(bars.open, bars.close, bars.length, fast, slow, scale, comm, cash);
+    const t = process.threadCpuUsage(t0);
+    times.push((t.user + t.system) / 1000);
+  }
+  times.sort((a, b) => a - b);
+  return { result, bestMs: times[0], medianMs: times[Math.floor(repeats / 2)] };
 }

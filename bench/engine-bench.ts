@@ -8,7 +8,8 @@
  *  3. peak memory (RSS and V8 heap);
  *  4. beside each single run, a C reference with the same semantics (bench/reference/sma-cross.c, `cc -O3`), run on
  *     the same bars in the same run: same trades and final equity checked, the speed ratio printed (both on thread CPU
- *     time, goal >= 0.75).
+ *     time, goal >= 0.75), and the C loop transcribed into JavaScript (bench/reference/sma-cross-loop.ts), to show how
+ *     fast V8 runs that same loop.
  * Each case first runs once untimed (JIT warm-up on the same data: the steady state of a worker that runs job after
  * job), then is repeated; best and median are reported, as wall time, as process CPU
  * time (all threads: includes the garbage collector's and the compiler's helper threads), and as the main thread's CPU
@@ -37,6 +38,8 @@ async function compareWithC(bars: BarSeries, spec: BacktestSpec, engineBestMs: n
   console.log(`    trades ${c.trades} (engine ${c.engineTrades}), final equity ${c.equityFinal} (engine ${c.engineEquityFinal}): ${c.same ? 'identical' : 'DIFFERENT'}`);
   const ratio = c.bestMs / engineBestMs;
   console.log(`    engine / C speed, best against best (both on their thread's CPU time): ${ratio.toFixed(2)} (goal >= 0.75: ${ratio >= 0.75 ? 'met' : 'not met'})`);
+  console.log(`  the C loop transcribed into JavaScript (bench/reference/sma-cross-loop.ts): best ${c.js.bestMs.toFixed(0)} ms (${rate(c.js.bestMs)}), median ${c.js.medianMs.toFixed(0)} ms; trades and final equity ${c.js.same ? 'identical to C' : 'DIFFERENT from C'}`);
+  console.log(`    its speed / C: ${(c.bestMs / c.js.bestMs).toFixed(2)} (how fast V8 runs the same loop); engine / transcription: ${(c.js.bestMs / engineBestMs).toFixed(2)}`);
 }
 
 const MIN_1 = Date.UTC(1990, 0, 1);

@@ -27,7 +27,7 @@ describe.runIf(compiler || process.env.CI === 'true')('C reference for npm run b
     { fast: 10, slow: 30, commission: 0.001 },
     { fast: 50, slow: 200, commission: 0 },
     { fast: 1, slow: 5, commission: 0.002 },
-  ])('makes the same trades and the same final equity as the engine: sma-cross($fast, $slow)', async ({ fast, slow, commission }) => {
+  ])('makes the same trades and the same final equity as the engine and as its JavaScript transcription: sma-cross($fast, $slow)', async ({ fast, slow, commission }) => {
     const result = await runCReference(bars, { ...spec, params: { fast, slow }, commission }, 1);
 
     expect(result.kind).toBe('ran');
@@ -36,6 +36,8 @@ describe.runIf(compiler || process.env.CI === 'true')('C reference for npm run b
     expect(result.trades).toBe(result.engineTrades);
     expect(result.equityFinal).toBe(result.engineEquityFinal);
     expect(result.same).toBe(true);
+    // The loop transcribed into JavaScript (the bench's yardstick for V8) ends on the same doubles as the C binary.
+    expect(result.js.same).toBe(true);
   }, 60_000);
 
   it('says why it does not run a spec it does not implement', async () => {
