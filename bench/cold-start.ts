@@ -1,11 +1,12 @@
 import { execFile } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
+import { buildFloor, FLOORS } from './cold-start-floor/build.ts';
 import { synthBacktestApp } from '../test/infra/support/synth-app.ts';
 import { cdkPath, placeholderEnv, resources, type CfnResource } from '../test/infra/support/template-queries.ts';
 import { table } from './load-stats.ts';
@@ -18,7 +19,8 @@ import { table } from './load-stats.ts';
  * every bundle under 40 ms on this machine) and the median CPU time of the import, which a loaded machine disturbs
  * less. Then, for a few functions, import + the first handler call (what the first user waits for in code): work moved
  * from import into the first request shows there. Their AWS calls go to a local stub that answers `{}` (DynamoDB: no
- * such item) over plain http, so TLS and the network are not in it.
+ * such item) over plain http, so TLS and the network are not in it. Last, the floor: bundles of the AWS SDK clients
+ * alone (bench/cold-start-floor/), built with the same esbuild settings and imported the same way.
  */
 const execFileAsync = promisify(execFile);
 const GOAL_MS = 40;
@@ -70,6 +72,25 @@ const FIRST_CALLS: Record<string, object> = {
   'HttpApi/Openapi': httpEvent('GET /openapi.json', '/openapi.json'),
   'HttpApi/GetJob': httpEvent('GET /backtests/{jobId}', '/backtests/bench-job', { jobId: 'bench-job' }),
 };
+
+/** The floor bundles (bench/cold-start-floor/build.ts), built and imported as the functions are. */
+async function measureFloors(): Promise<{ name: string; sizeKb: number; medianMs: number; bestMs: number; cpuMedianMs: number }[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'cold-start-floor-'));
+  try {
+    const rows = [];
+    for (const { name, entry } of FLOORS) {
+      const outfile = join(dir, entry.replace(/\.ts$/, '.mjs'));
+      await buildFloor(entry, outfile);
+      const timings: Timing[] = [];
+      for (let i = 0; i < runs; i++) timings.push(await coldStart(outfile, { AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench' }));
+      const wall = timings.map((t) => t.importMs);
+      rows.push({ name, sizeKb: statSync(outfile).size / 1024, medianMs: median(wall), bestMs: Math.min(...wall), cpuMedianMs: median(timings.map((t) => t.importCpuMs)) });
+    }
+    return rows;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 console.log(`cold-start bench: node ${process.version}, ${cpus()[0]?.model ?? 'unknown cpu'}, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 console.log('Synthesizing with esbuild bundling (as cdk deploy)...');
@@ -132,7 +153,14 @@ try {
       firstCalls.map((c) => [c.function, c.importMs.toFixed(1), c.firstCallMs.toFixed(1), c.importCpuMs.toFixed(1), c.firstCallCpuMs.toFixed(1), String(c.status)]),
     )}`,
   );
-  if (values.json) writeFileSync(values.json, `${JSON.stringify({ node: process.version, loadAverage: loadavg()[0], runs, goalMs: GOAL_MS, bundles: rows, firstCalls }, null, 1)}\n`);
+  const floors = await measureFloors();
+  console.log(
+    `\nThe AWS SDK alone (bench/cold-start-floor/: bundles that only construct the clients, same esbuild settings; median of ${runs}):\n${table(
+      ['bundle', 'bundle KB', 'import median ms', 'best ms', 'CPU median ms', `< ${GOAL_MS} ms`],
+      floors.map((r) => [r.name, r.sizeKb.toFixed(0), r.medianMs.toFixed(1), r.bestMs.toFixed(1), r.cpuMedianMs.toFixed(1), r.medianMs < GOAL_MS ? 'yes' : 'NO']),
+    )}`,
+  );
+  if (values.json) writeFileSync(values.json, `${JSON.stringify({ node: process.version, loadAverage: loadavg()[0], runs, goalMs: GOAL_MS, bundles: rows, firstCalls, sdkFloors: floors }, null, 1)}\n`);
 } finally {
   stub.close();
   rmSync(synth.outdir, { recursive: true, force: true });

@@ -26,6 +26,18 @@ const NODE_HTTP_SHIM = './lib/bundling/node-http.cjs';
  */
 const LAMBDA_CREDENTIALS = './lib/bundling/lambda-credentials.ts';
 
+/**
+ * What esbuild is told for every function's bundle besides ESM and minify: `npm run bench:cold-start` builds its
+ * AWS-SDK-only floor bundles with the same settings (bench/cold-start-floor/build.ts), so the two are comparable.
+ */
+export const LAMBDA_ESBUILD = {
+  target: 'node24',
+  mainFields: ['module', 'main'],
+  // Some dependencies are CommonJS and call require(); an ESM bundle has no require unless we make one.
+  banner: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+  alias: { 'node:http': NODE_HTTP_SHIM, http: NODE_HTTP_SHIM, '@aws-sdk/credential-provider-node': LAMBDA_CREDENTIALS },
+} as const;
+
 /** Service name every function reports to Powertools (logs, metrics, traces); the function name tells them apart. */
 export const POWERTOOLS_SERVICE_NAME = 'backtest-queue';
 /** CloudWatch namespace the Powertools metrics land in. */
@@ -94,21 +106,20 @@ export class BacktestFunction extends Construct {
       },
       bundling: {
         format: OutputFormat.ESM,
-        target: 'node24',
+        target: LAMBDA_ESBUILD.target,
         minify: true,
         sourceMap: true,
         forceDockerBundling: false,
         logLevel: LogLevel.WARNING,
-        mainFields: ['module', 'main'],
-        // Some dependencies are CommonJS and call require(); an ESM bundle has no require unless we make one.
-        banner: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+        mainFields: [...LAMBDA_ESBUILD.mainFields],
+        banner: LAMBDA_ESBUILD.banner,
         // The AWS SDK is bundled, not left to the runtime's copy: esbuild keeps only the clients a function calls
         // (they are side-effect free), while an external import loads every client the shared composition root
         // names, file by file through Node's CommonJS loader. Measured per function: bundled imports in about
         // 60 % of the CPU time (docs/performance.md, "Cold starts"). The deployed SDK is then the locked one.
         externalModules: [],
         esbuildArgs: {
-          '--alias': [`node:http=${NODE_HTTP_SHIM}`, `http=${NODE_HTTP_SHIM}`, `@aws-sdk/credential-provider-node=${LAMBDA_CREDENTIALS}`],
+          '--alias': Object.entries(LAMBDA_ESBUILD.alias).map(([from, to]) => `${from}=${to}`),
         },
       },
     });
