@@ -1,47 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiError, type ApiClient } from '../../client/api-client.ts';
 import type { JobListItem, JobView } from '../../client/types.ts';
-import type { WebSocketLike } from '../../client/ws-client.ts';
 import { JobFeed, type BoardWatchAnswer } from '../../web/src/job-feed.ts';
+import { FakeWebSocket } from '../support/fake-websocket.ts';
 import { until } from '../support/until.ts';
 
 // The web app's JobFeed in Node (no browser needed): how it merges the list, the socket and polling, with a fake API
 // and a fake WebSocket the test drives.
-
-class FakeSocket implements WebSocketLike {
-  static all: FakeSocket[] = [];
-  readyState = 0;
-  sent: unknown[] = [];
-  private listeners: Record<string, ((event: never) => void)[]> = {};
-  readonly url: string;
-  constructor(url: string) {
-    this.url = url;
-    FakeSocket.all.push(this);
-  }
-  send(data: string): void {
-    this.sent.push(JSON.parse(data));
-  }
-  close(): void {
-    this.drop();
-  }
-  addEventListener(type: string, listener: (event: never) => void): void {
-    (this.listeners[type] ??= []).push(listener);
-  }
-  open(): void {
-    this.readyState = 1;
-    for (const l of this.listeners.open ?? []) l(undefined as never);
-  }
-  push(message: unknown): void {
-    for (const l of this.listeners.message ?? []) l({ data: JSON.stringify(message) } as never);
-  }
-  drop(): void {
-    this.readyState = 3;
-    for (const l of this.listeners.close ?? []) l({ code: 1006, reason: '' } as never);
-  }
-  subscribed(): string[] {
-    return this.sent.filter((m): m is { action: string; jobId: string } => (m as { action?: string }).action === 'subscribe').map((m) => m.jobId);
-  }
-}
 
 const at = (s: number): string => new Date(Date.UTC(2026, 10, 28, 8, 0, s)).toISOString();
 
@@ -88,11 +53,11 @@ function fakeApi(): FakeApi {
 let feed: JobFeed | undefined;
 afterEach(() => {
   feed?.stop();
-  FakeSocket.all = [];
+  FakeWebSocket.all = [];
 });
 
 function start(api: FakeApi, onUnauthorized: (e: ApiError) => void = () => undefined): JobFeed {
-  feed = new JobFeed({ api: api.api, wsUrl: 'ws://fake', token: () => 't', listIntervalMs: 20, pollIntervalMs: 20, onUnauthorized, WebSocket: FakeSocket });
+  feed = new JobFeed({ api: api.api, wsUrl: 'ws://fake', token: () => 't', listIntervalMs: 20, pollIntervalMs: 20, onUnauthorized, WebSocket: FakeWebSocket });
   feed.start();
   return feed;
 }
@@ -103,7 +68,7 @@ describe('JobFeed', () => {
     api.list = [item('a', { progress: 0.2, updatedAt: at(2) })];
     const f = start(api);
     await until(() => f.jobs.get('a')?.progress === 0.2);
-    const socket = FakeSocket.all[0];
+    const socket = FakeWebSocket.all[0];
     socket.open();
     await until(() => socket.subscribed().includes('a'));
 
@@ -128,7 +93,7 @@ describe('JobFeed', () => {
     api.list = [item('q', { status: 'queued', progress: 0, updatedAt: at(1) })];
     const f = start(api);
     await until(() => f.jobs.has('q'));
-    const socket = FakeSocket.all[0];
+    const socket = FakeWebSocket.all[0];
     socket.open();
     await until(() => socket.subscribed().includes('q'));
     const queued = (queuePosition: number, etaSeconds: number, positionAt: string) =>
@@ -153,7 +118,7 @@ describe('JobFeed', () => {
 
   it("tells a watched board's refusal and acceptance apart, and ignores answers for boards it does not watch", async () => {
     const f = start(fakeApi());
-    const socket = FakeSocket.all[0];
+    const socket = FakeWebSocket.all[0];
     socket.open();
     f.watchBoard('orcl-1d-2011');
     const answers: BoardWatchAnswer[] = [];
@@ -174,22 +139,22 @@ describe('JobFeed', () => {
     const api = fakeApi();
     api.list = [item('run', { progress: 0.3 }), item('done', { status: 'succeeded', progress: 1 })];
     const f = start(api);
-    FakeSocket.all[0].open();
+    FakeWebSocket.all[0].open();
     await until(() => f.socketState === 'live' && f.jobs.size === 2);
     expect(api.getJobCalls).toEqual([]);
 
-    FakeSocket.all[0].drop();
+    FakeWebSocket.all[0].drop();
     expect(f.socketState).toBe('down');
     api.jobs.set('run', item('run', { progress: 0.7, updatedAt: at(7) }));
     await until(() => f.jobs.get('run')?.progress === 0.7, 5000, 'progress by polling');
     expect(new Set(api.getJobCalls)).toEqual(new Set(['run']));
 
     // The reconnect (after 1 s) stays "down" until it opens, then subscribes the unfinished job only.
-    await until(() => FakeSocket.all.length === 2, 5000, 'reconnect attempt');
+    await until(() => FakeWebSocket.all.length === 2, 5000, 'reconnect attempt');
     expect(f.socketState).toBe('down');
-    FakeSocket.all[1].open();
+    FakeWebSocket.all[1].open();
     expect(f.socketState).toBe('live');
-    expect(FakeSocket.all[1].subscribed()).toEqual(['run']);
+    expect(FakeWebSocket.all[1].subscribed()).toEqual(['run']);
     const polled = api.getJobCalls.length;
     await new Promise<void>((resolve) => f.addEventListener('change', () => resolve(), { once: true }));
     await new Promise<void>((resolve) => f.addEventListener('change', () => resolve(), { once: true }));

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LeaderboardEntryView } from '../../client/leaderboard-types.ts';
-import { connectProgress, type WebSocketLike } from '../../client/ws-client.ts';
+import { connectProgress } from '../../client/ws-client.ts';
+import { FakeWebSocket } from '../support/fake-websocket.ts';
 import { ranksBefore } from '../../web/src/board-order.ts';
 
 // In Node, no browser: the order the web board view places a pushed entry in (the board index's order,
@@ -23,37 +24,10 @@ describe('ranksBefore', () => {
   });
 });
 
-class FakeSocket implements WebSocketLike {
-  readyState = 0;
-  sent: unknown[] = [];
-  private listeners: Record<string, ((event: never) => void)[]> = {};
-  send(data: string): void {
-    this.sent.push(JSON.parse(data));
-  }
-  close(): void {}
-  addEventListener(type: string, listener: (event: never) => void): void {
-    (this.listeners[type] ??= []).push(listener);
-  }
-  open(): void {
-    this.readyState = 1;
-    for (const l of this.listeners.open ?? []) l(undefined as never);
-  }
-}
-
 describe('connectProgress board watches', () => {
   it('sends a watch asked for before the socket opens once it opens, once per board, and unwatches', () => {
-    let socket!: FakeSocket;
-    const connection = connectProgress({
-      wsUrl: 'ws://127.0.0.1:1',
-      token: 't',
-      onMessage: () => {},
-      WebSocket: class extends FakeSocket {
-        constructor() {
-          super();
-          socket = this;
-        }
-      },
-    });
+    const connection = connectProgress({ wsUrl: 'ws://127.0.0.1:1', token: 't', onMessage: () => {}, WebSocket: FakeWebSocket });
+    const socket = FakeWebSocket.last!;
     connection.watchBoard('orcl-1d-2011');
     connection.watchBoard('orcl-1d-2011');
     expect(socket.sent).toEqual([]);

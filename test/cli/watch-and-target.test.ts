@@ -7,6 +7,7 @@ import { createOutput } from '../../cli/output.ts';
 import { resolveTarget } from '../../cli/target.ts';
 import { followJob } from '../../cli/watch.ts';
 import type { StackFile } from '../../local/stack-file.ts';
+import { FakeWebSocket } from '../support/fake-websocket.ts';
 import { until } from '../support/until.ts';
 
 // The pieces of the CLI that decide what a user sees, without a stack: how progress is drawn for a terminal, a pipe
@@ -96,39 +97,16 @@ describe('followJob by polling (no WebSocket URL)', () => {
 });
 
 /** A WebSocket the test drives: open() it, push() server messages. */
-class FakeSocket {
-  static last: FakeSocket | undefined;
-  readyState = 0;
-  private listeners: Record<string, ((event: never) => void)[]> = {};
-  constructor() {
-    FakeSocket.last = this;
-  }
-  send(): void {}
-  close(): void {
-    this.readyState = 3;
-  }
-  addEventListener(type: string, listener: (event: never) => void): void {
-    (this.listeners[type] ??= []).push(listener);
-  }
-  open(): void {
-    this.readyState = 1;
-    for (const l of this.listeners.open ?? []) l(undefined as never);
-  }
-  push(message: unknown): void {
-    for (const l of this.listeners.message ?? []) l({ data: JSON.stringify(message) } as never);
-  }
-}
-
 describe('followJob over the WebSocket', () => {
   it('a queued place read earlier (older positionAt) that arrives later does not raise the place shown', async () => {
     // Queue refreshes of one job all carry its same `at` and run in two lanes, so they can arrive in either order.
     const out = capture(false);
     const done = job('succeeded', 1, 20);
     const watching = followJob({
-      api: scriptedApi([done]), jobId: 'j1', wsUrl: 'ws://fake', token: 't', safetyPollMs: 60_000, WebSocket: FakeSocket,
+      api: scriptedApi([done]), jobId: 'j1', wsUrl: 'ws://fake', token: 't', safetyPollMs: 60_000, WebSocket: FakeWebSocket,
       out: createOutput({ json: false, stdout: out.stream, stderr: new PassThrough() }),
     });
-    const socket = FakeSocket.last!;
+    const socket = FakeWebSocket.last!;
     socket.open();
     const queuedAt = job('queued', 0, 0).updatedAt;
     const t = (s: number): string => new Date(Date.UTC(2026, 10, 28, 8, 0, s)).toISOString();
